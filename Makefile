@@ -1,0 +1,97 @@
+# wsserve / wscat — plain Makefile.  `make check` installs what it needs.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN     = -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes \
+	   -Wstrict-prototypes -Wno-unused-parameter
+CPPFLAGS += -D_GNU_SOURCE -Isrc
+LDLIBS   = -lwslay -lev -lssl -lcrypto -lhttp_parser
+
+# Debian packages: build, then test.
+DEPS      = gcc make libwslay-dev libev-dev libssl-dev libhttp-parser-dev
+TEST_DEPS = bats bats-assert bats-support libcunit1-dev python3 \
+	    python3-websockets valgrind mandoc curl procps
+
+SRC  = src/buf.c src/log.c src/utf8.c src/url.c src/handshake.c src/net.c \
+       src/proc.c src/opt.c src/lineio.c src/wsconn.c src/server.c \
+       src/client.c
+OBJ  = $(SRC:.c=.o)
+BINS = wsserve wscat
+
+UNIT_SRC = tests/unit/test_main.c tests/unit/test_url.c \
+	   tests/unit/test_handshake.c tests/unit/test_utf8.c \
+	   tests/unit/test_buf.c tests/unit/test_lineio.c
+
+all: $(BINS)
+
+wsserve: cmd/wsserve.o libwscore.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ cmd/wsserve.o libwscore.a $(LDLIBS)
+
+wscat: cmd/wscat.o libwscore.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ cmd/wscat.o libwscore.a $(LDLIBS)
+
+libwscore.a: $(OBJ)
+	$(AR) rcs $@ $(OBJ)
+
+%.o: %.c src/*.h
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<
+
+tests/unit/run: $(UNIT_SRC) libwscore.a
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ $(UNIT_SRC) libwscore.a \
+		$(LDLIBS) -lcunit
+
+# Installs only what is missing; a no-op when everything is present.
+deps:
+	@./.ci/deps $(DEPS)
+
+test-deps:
+	@./.ci/deps $(DEPS) $(TEST_DEPS)
+
+run: deps all
+	./wsserve
+
+unit: tests/unit/run
+	./tests/unit/run
+
+bats: all
+	bats --timing tests/
+
+valgrind: all
+	WS_VALGRIND=1 bats tests/valgrind.bats
+
+lint-man:
+	mandoc -Tlint -Wwarning man/wsserve.1 man/wscat.1
+
+check: test-deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) lint-man
+	$(MAKE) bats
+	$(MAKE) valgrind
+
+# AddressSanitizer + UBSan build of everything, then the same tests.
+asan:
+	$(MAKE) clean
+	$(MAKE) CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+		LDFLAGS="-fsanitize=address,undefined" unit bats
+
+bench: all
+	./bench/run
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 wsserve wscat $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 man/wsserve.1 man/wscat.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/wsserve $(DESTDIR)$(PREFIX)/bin/wscat \
+	      $(DESTDIR)$(PREFIX)/share/man/man1/wsserve.1 \
+	      $(DESTDIR)$(PREFIX)/share/man/man1/wscat.1
+
+clean:
+	rm -f $(BINS) cmd/*.o src/*.o libwscore.a tests/unit/run
+
+.PHONY: all deps test-deps run unit bats valgrind lint-man check asan bench \
+	install uninstall clean

@@ -1,0 +1,112 @@
+/*
+ * Bounded, lazily allocated byte buffer.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+
+#define BUF_MIN 4096
+
+void
+buf_init(struct buf *b, size_t max)
+{
+	memset(b, 0, sizeof(*b));
+	b->max = max;
+}
+
+void
+buf_deinit(struct buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->pos = b->len = b->cap = 0;
+}
+
+size_t
+buf_used(const struct buf *b)
+{
+	return b->len - b->pos;
+}
+
+size_t
+buf_room(const struct buf *b)
+{
+	return b->max - buf_used(b);
+}
+
+char *
+buf_head(const struct buf *b)
+{
+	return b->data + b->pos;
+}
+
+char *
+buf_reserve(struct buf *b, size_t n)
+{
+	size_t used = buf_used(b), want;
+	char *p;
+
+	if (n > b->max - used)
+		return NULL;
+	if (b->len + n <= b->cap)
+		return b->data + b->len;
+	if (used + n <= b->cap) {
+		/* Enough room once the consumed front is reclaimed. */
+		memmove(b->data, b->data + b->pos, used);
+		b->pos = 0;
+		b->len = used;
+		return b->data + b->len;
+	}
+	want = b->cap ? b->cap : BUF_MIN;
+	while (want < used + n)
+		want *= 2;
+	if (want > b->max)
+		want = b->max;
+	if ((p = malloc(want)) == NULL)
+		return NULL;
+	if (used)
+		memcpy(p, b->data + b->pos, used);
+	free(b->data);
+	b->data = p;
+	b->cap = want;
+	b->pos = 0;
+	b->len = used;
+	return b->data + b->len;
+}
+
+void
+buf_commit(struct buf *b, size_t n)
+{
+	b->len += n;
+}
+
+int
+buf_append(struct buf *b, const void *p, size_t n)
+{
+	char *dst;
+
+	if (n == 0)
+		return 0;
+	if ((dst = buf_reserve(b, n)) == NULL)
+		return -1;
+	memcpy(dst, p, n);
+	b->len += n;
+	return 0;
+}
+
+size_t
+buf_append_some(struct buf *b, const void *p, size_t n)
+{
+	if (n > buf_room(b))
+		n = buf_room(b);
+	return buf_append(b, p, n) == 0 ? n : 0;
+}
+
+void
+buf_consume(struct buf *b, size_t n)
+{
+	b->pos += n;
+	if (b->pos >= b->len)
+		buf_deinit(b);	/* drained: give the memory back */
+}

@@ -1,0 +1,527 @@
+/*
+ * Opening handshake: head framing, http-parser callbacks that collect the
+ * headers we need, the RFC 6455 section 4 checks for both roles, and the
+ * answers.  Header values are validated here because http-parser is lenient
+ * (it accepts control bytes in values).
+ */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include <http_parser.h>
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+
+#include "handshake.h"
+
+#define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+/* What the parser callbacks collect from one head. */
+struct hs_parse {
+	struct hs_span field, value;	/* header being read */
+	bool in_value;
+	bool folded;		/* obs-fold or a split we cannot join */
+	bool done;		/* headers complete */
+	int nkeys, nhosts;
+	bool upgrade_ok, connection_ok;
+	int version;		/* -1 missing, 0 unparsable */
+	struct hs_request *req;
+	/* response side */
+	struct hs_span accept, protocol, extensions;
+	int naccepts, nprotocols;
+};
+
+static void
+span_trim(struct hs_span *s)
+{
+	while (s->n && (s->p[0] == ' ' || s->p[0] == '\t'))
+		s->p++, s->n--;
+	while (s->n && (s->p[s->n - 1] == ' ' || s->p[s->n - 1] == '\t'))
+		s->n--;
+}
+
+static bool
+span_eq(struct hs_span s, const char *str)
+{
+	return s.n == strlen(str) && strncasecmp(s.p, str, s.n) == 0;
+}
+
+/* True when the comma list s holds token (case-insensitive). */
+static bool
+list_has(struct hs_span s, const char *token)
+{
+	const char *end = s.p + s.n, *p = s.p, *comma;
+	struct hs_span t;
+
+	while (p <= end) {
+		comma = memchr(p, ',', end - p);
+		t.p = p;
+		t.n = (comma ? comma : end) - p;
+		span_trim(&t);
+		if (span_eq(t, token))
+			return true;
+		if (comma == NULL)
+			break;
+		p = comma + 1;
+	}
+	return false;
+}
+
+static bool
+is_tchar(int c)
+{
+	return isalnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c));
+}
+
+/* Header values may hold visible ASCII, tab, space and obs-text. */
+static bool
+value_clean(struct hs_span v)
+{
+	for (size_t i = 0; i < v.n; i++) {
+		unsigned char c = v.p[i];
+
+		if ((c < 0x20 && c != '\t') || c == 0x7f)
+			return false;
+	}
+	return true;
+}
+
+static int
+append_span(struct hs_span *s, const char *at, size_t n, struct hs_parse *ps)
+{
+	if (s->p == NULL)
+		s->p = at;
+	else if (s->p + s->n != at) {
+		ps->folded = true;
+		return 0;
+	}
+	s->n += n;
+	return 0;
+}
+
+static void
+header_done(struct hs_parse *ps)
+{
+	struct hs_span f = ps->field, v = ps->value;
+	struct hs_request *req = ps->req;
+
+	span_trim(&v);
+	if (!value_clean(v))
+		ps->folded = true;
+	if (span_eq(f, "Upgrade"))
+		ps->upgrade_ok |= list_has(v, "websocket");
+	else if (span_eq(f, "Connection"))
+		ps->connection_ok |= list_has(v, "upgrade");
+	else if (span_eq(f, "Sec-WebSocket-Version")) {
+		ps->version = (span_eq(v, "13") && ps->version == -1) ? 13 : 0;
+	} else if (req && span_eq(f, "Host")) {
+		req->host = v;
+		ps->nhosts++;
+	} else if (req && span_eq(f, "Sec-WebSocket-Key")) {
+		req->key = v;
+		ps->nkeys++;
+	} else if (req && span_eq(f, "Origin"))
+		req->origin = v;
+	else if (req && span_eq(f, "Sec-WebSocket-Protocol")) {
+		if (req->nprotocols < HS_MAX_LISTS)
+			req->protocols[req->nprotocols++] = v;
+	} else if (!req && span_eq(f, "Sec-WebSocket-Accept")) {
+		ps->accept = v;
+		ps->naccepts++;
+	} else if (!req && span_eq(f, "Sec-WebSocket-Protocol")) {
+		ps->protocol = v;
+		ps->nprotocols++;
+	} else if (!req && span_eq(f, "Sec-WebSocket-Extensions"))
+		ps->extensions = v;
+	memset(&ps->field, 0, sizeof(ps->field));
+	memset(&ps->value, 0, sizeof(ps->value));
+	ps->in_value = false;
+}
+
+static int
+on_url_cb(http_parser *p, const char *at, size_t n)
+{
+	struct hs_parse *ps = p->data;
+
+	return append_span(&ps->req->path, at, n, ps);
+}
+
+static int
+on_field_cb(http_parser *p, const char *at, size_t n)
+{
+	struct hs_parse *ps = p->data;
+
+	if (ps->in_value)
+		header_done(ps);
+	return append_span(&ps->field, at, n, ps);
+}
+
+static int
+on_value_cb(http_parser *p, const char *at, size_t n)
+{
+	struct hs_parse *ps = p->data;
+
+	ps->in_value = true;
+	return append_span(&ps->value, at, n, ps);
+}
+
+static int
+on_headers_complete_cb(http_parser *p)
+{
+	struct hs_parse *ps = p->data;
+
+	if (ps->in_value)
+		header_done(ps);
+	ps->done = true;
+	return 1;	/* no body: the rest is WebSocket data, not ours */
+}
+
+static int
+parse_head(const char *head, size_t len, enum http_parser_type type,
+    struct hs_parse *ps, http_parser *p)
+{
+	http_parser_settings s;
+
+	http_parser_settings_init(&s);
+	s.on_url = on_url_cb;
+	s.on_header_field = on_field_cb;
+	s.on_header_value = on_value_cb;
+	s.on_headers_complete = on_headers_complete_cb;
+	http_parser_init(p, type);
+	p->data = ps;
+	ps->version = -1;
+	http_parser_execute(p, &s, head, len);
+	if (!ps->done || ps->folded)
+		return -1;
+	if (HTTP_PARSER_ERRNO(p) != HPE_OK && HTTP_PARSER_ERRNO(p) != HPE_PAUSED)
+		return -1;
+	return 0;
+}
+
+ssize_t
+handshake_head_len(const char *data, size_t len, size_t max)
+{
+	const char *end = memmem(data, len, "\r\n\r\n", 4);
+
+	if (end != NULL && (size_t)(end - data) + 4 <= max)
+		return end - data + 4;
+	if (end != NULL || len >= max)
+		return -1;
+	return 0;
+}
+
+static bool
+key_valid(struct hs_span k)
+{
+	unsigned char out[32];
+	char in[HS_KEY_LEN + 1];
+
+	if (k.n != HS_KEY_LEN || k.p[22] != '=' || k.p[23] != '=')
+		return false;
+	memcpy(in, k.p, HS_KEY_LEN);
+	in[HS_KEY_LEN] = '\0';
+	/* 16 bytes plus two padding bytes; -1 on a non-base64 char. */
+	return EVP_DecodeBlock(out, (unsigned char *)in, HS_KEY_LEN) == 18;
+}
+
+int
+handshake_parse_request(const char *head, size_t len, struct hs_request *req,
+    char *err, size_t errlen)
+{
+	struct hs_parse ps;
+	http_parser p;
+
+	memset(req, 0, sizeof(*req));
+	memset(&ps, 0, sizeof(ps));
+	ps.req = req;
+	if (parse_head(head, len, HTTP_REQUEST, &ps, &p) == -1) {
+		snprintf(err, errlen, "malformed HTTP request");
+		return 400;
+	}
+	if (p.method != HTTP_GET) {
+		snprintf(err, errlen, "method %s is not GET",
+		    http_method_str(p.method));
+		return 405;
+	}
+	if (p.http_major < 1 || (p.http_major == 1 && p.http_minor < 1)) {
+		snprintf(err, errlen, "HTTP/%u.%u is older than 1.1",
+		    p.http_major, p.http_minor);
+		return 400;
+	}
+	if (!ps.upgrade_ok || !ps.connection_ok) {
+		snprintf(err, errlen, "not a WebSocket upgrade request");
+		return 426;
+	}
+	if (ps.nhosts != 1 || req->host.n == 0) {
+		snprintf(err, errlen, "missing or repeated Host header");
+		return 400;
+	}
+	if (ps.nkeys != 1 || !key_valid(req->key)) {
+		snprintf(err, errlen, "missing or invalid Sec-WebSocket-Key");
+		return 400;
+	}
+	if (ps.version == -1) {
+		snprintf(err, errlen, "missing Sec-WebSocket-Version");
+		return 400;
+	}
+	if (ps.version != 13) {
+		snprintf(err, errlen, "unsupported Sec-WebSocket-Version");
+		return 426;
+	}
+	return 0;
+}
+
+static bool
+origin_allowed(struct hs_span origin, const struct hs_policy *pol)
+{
+	for (size_t i = 0; i < pol->norigins; i++)
+		if (span_eq(origin, pol->origins[i]))
+			return true;
+	return false;
+}
+
+int
+handshake_check_policy(const struct hs_request *req,
+    const struct hs_policy *pol, const char **protocol, char *err,
+    size_t errlen)
+{
+	*protocol = NULL;
+	if (pol->norigins > 0 && !origin_allowed(req->origin, pol)) {
+		snprintf(err, errlen, "origin '%.*s' not allowed",
+		    (int)(req->origin.n > 200 ? 200 : req->origin.n),
+		    req->origin.p ? req->origin.p : "");
+		return 403;
+	}
+	/* The client's order decides; tokens are case-sensitive. */
+	for (size_t l = 0; l < req->nprotocols; l++) {
+		const char *p = req->protocols[l].p;
+		const char *end = p + req->protocols[l].n;
+
+		while (p < end) {
+			const char *comma = memchr(p, ',', end - p);
+			struct hs_span t = { p, (comma ? comma : end) - p };
+
+			span_trim(&t);
+			for (size_t i = 0; i < pol->nprotocols; i++)
+				if (t.n == strlen(pol->protocols[i]) &&
+				    memcmp(t.p, pol->protocols[i], t.n) == 0) {
+					*protocol = pol->protocols[i];
+					return 0;
+				}
+			p = comma ? comma + 1 : end;
+		}
+	}
+	return 0;
+}
+
+void
+handshake_accept_key(const char *key, size_t keylen,
+    char out[HS_ACCEPT_LEN + 1])
+{
+	unsigned char md[SHA_DIGEST_LENGTH];
+	char in[HS_MAX_HEAD + sizeof(WS_GUID)];
+
+	if (keylen > HS_MAX_HEAD)
+		keylen = HS_MAX_HEAD;
+	memcpy(in, key, keylen);
+	memcpy(in + keylen, WS_GUID, sizeof(WS_GUID) - 1);
+	SHA1((unsigned char *)in, keylen + sizeof(WS_GUID) - 1, md);
+	EVP_EncodeBlock((unsigned char *)out, md, sizeof(md));
+}
+
+static int
+buf_printf(struct buf *out, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int
+buf_printf(struct buf *out, const char *fmt, ...)
+{
+	char line[HS_MAX_HEAD];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return -1;
+	return buf_append(out, line, n);
+}
+
+int
+handshake_build_response(struct buf *out, const struct hs_request *req,
+    const char *protocol)
+{
+	char accept[HS_ACCEPT_LEN + 1];
+
+	handshake_accept_key(req->key.p, req->key.n, accept);
+	if (buf_printf(out, "HTTP/1.1 101 Switching Protocols\r\n"
+	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Accept: %s\r\n", accept) == -1)
+		return -1;
+	if (protocol && buf_printf(out, "Sec-WebSocket-Protocol: %s\r\n",
+	    protocol) == -1)
+		return -1;
+	return buf_append(out, "\r\n", 2);
+}
+
+static const char *
+status_text(int status)
+{
+	switch (status) {
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 426: return "Upgrade Required";
+	case 431: return "Request Header Fields Too Large";
+	case 503: return "Service Unavailable";
+	default: return "Error";
+	}
+}
+
+int
+handshake_build_error(struct buf *out, int status, const char *detail)
+{
+	char body[256];
+	int n;
+
+	n = snprintf(body, sizeof(body), "%d %s: %s\n", status,
+	    status_text(status), detail);
+	if (n < 0 || (size_t)n >= sizeof(body))
+		n = sizeof(body) - 1;
+	return buf_printf(out, "HTTP/1.1 %d %s\r\n%s%s"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Length: %d\r\nConnection: close\r\n\r\n%.*s",
+	    status, status_text(status),
+	    status == 426 ? "Upgrade: websocket\r\n"
+	    "Sec-WebSocket-Version: 13\r\n" : "",
+	    status == 405 ? "Allow: GET\r\n" : "", n, n, body);
+}
+
+int
+handshake_new_key(char key[HS_KEY_LEN + 1])
+{
+	unsigned char raw[16];
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1)
+		return -1;
+	EVP_EncodeBlock((unsigned char *)key, raw, sizeof(raw));
+	return 0;
+}
+
+bool
+handshake_header_valid(const char *line)
+{
+	const char *colon = strchr(line, ':');
+
+	if (colon == NULL || colon == line)
+		return false;
+	for (const char *p = line; p < colon; p++)
+		if (!is_tchar((unsigned char)*p))
+			return false;
+	for (const char *p = colon + 1; *p; p++)
+		if ((*p > 0 && *p < 0x20 && *p != '\t') || *p == 0x7f)
+			return false;
+	return true;
+}
+
+int
+handshake_build_request(struct buf *out, const struct hs_client *cl,
+    const char *key)
+{
+	if (buf_printf(out, "GET %s HTTP/1.1\r\nHost: %s\r\n"
+	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+	    "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n",
+	    cl->resource, cl->hostport, key) == -1)
+		return -1;
+	if (cl->origin && buf_printf(out, "Origin: %s\r\n", cl->origin) == -1)
+		return -1;
+	if (cl->nprotocols > 0) {
+		if (buf_printf(out, "Sec-WebSocket-Protocol: %s",
+		    cl->protocols[0]) == -1)
+			return -1;
+		for (size_t i = 1; i < cl->nprotocols; i++)
+			if (buf_printf(out, ", %s", cl->protocols[i]) == -1)
+				return -1;
+		if (buf_append(out, "\r\n", 2) == -1)
+			return -1;
+	}
+	if (cl->auth) {
+		unsigned char b64[HS_MAX_AUTH_B64];
+		size_t n = strlen(cl->auth);
+
+		if (n > (sizeof(b64) / 4) * 3 - 3)
+			return -1;
+		EVP_EncodeBlock(b64, (const unsigned char *)cl->auth, n);
+		if (buf_printf(out, "Authorization: Basic %s\r\n", b64) == -1)
+			return -1;
+	}
+	for (size_t i = 0; i < cl->nheaders; i++)
+		if (buf_printf(out, "%s\r\n", cl->headers[i]) == -1)
+			return -1;
+	return buf_append(out, "\r\n", 2);
+}
+
+int
+handshake_parse_response(const char *head, size_t len,
+    const struct hs_client *cl, const char *key, int *status,
+    char protocol[HS_MAX_PROTOCOL], char *err, size_t errlen)
+{
+	char want[HS_ACCEPT_LEN + 1];
+	struct hs_parse ps;
+	http_parser p;
+	size_t i;
+
+	*status = 0;
+	protocol[0] = '\0';
+	memset(&ps, 0, sizeof(ps));
+	if (parse_head(head, len, HTTP_RESPONSE, &ps, &p) == -1) {
+		snprintf(err, errlen, "malformed HTTP response");
+		return -1;
+	}
+	*status = p.status_code;
+	if (p.status_code != 101) {
+		const char *eol = memchr(head, '\r', len);
+
+		snprintf(err, errlen, "server answered '%.*s'",
+		    (int)(eol ? eol - head : 0), head);
+		return -1;
+	}
+	if (!ps.upgrade_ok || !ps.connection_ok) {
+		snprintf(err, errlen, "101 without Upgrade/Connection headers");
+		return -1;
+	}
+	handshake_accept_key(key, strlen(key), want);
+	if (ps.naccepts != 1 || !span_eq(ps.accept, want) ||
+	    memcmp(ps.accept.p, want, HS_ACCEPT_LEN) != 0) {
+		snprintf(err, errlen, "wrong Sec-WebSocket-Accept");
+		return -1;
+	}
+	if (ps.extensions.n > 0) {
+		snprintf(err, errlen, "server chose an extension not offered");
+		return -1;
+	}
+	if (ps.nprotocols == 0) {
+		if (cl->nprotocols > 0) {
+			snprintf(err, errlen, "server chose no subprotocol");
+			return -1;
+		}
+		return 0;
+	}
+	for (i = 0; ps.nprotocols == 1 && i < cl->nprotocols; i++)
+		if (ps.protocol.n == strlen(cl->protocols[i]) &&
+		    memcmp(ps.protocol.p, cl->protocols[i], ps.protocol.n) == 0)
+			break;
+	if (ps.nprotocols != 1 || i == cl->nprotocols) {
+		snprintf(err, errlen, "server chose subprotocol '%.*s', "
+		    "which was not offered", (int)(ps.protocol.n > 100 ? 100 :
+		    ps.protocol.n), ps.protocol.p);
+		return -1;
+	}
+	snprintf(protocol, HS_MAX_PROTOCOL, "%s", cl->protocols[i]);
+	return 0;
+}

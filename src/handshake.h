@@ -1,0 +1,103 @@
+/*
+ * The RFC 6455 opening handshake as pure functions over buffers: no I/O, no
+ * state beyond the call.  Parsing is http-parser's; key and accept values
+ * are OpenSSL's SHA-1 and base64.  Spans point into the caller's head bytes.
+ *
+ * Error convention: functions return 0 on success, and on failure either an
+ * HTTP status (server side) or -1 (client side), with a one-line reason in
+ * the caller's err buffer.
+ */
+#ifndef HANDSHAKE_H
+#define HANDSHAKE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "buf.h"
+
+#define HS_MAX_HEAD 8192	/* request or response head, CRLFCRLF included */
+#define HS_MAX_LISTS 16		/* repeated list header lines we keep */
+#define HS_KEY_LEN 24
+#define HS_ACCEPT_LEN 28
+#define HS_MAX_PROTOCOL 128
+#define HS_MAX_AUTH_B64 1024	/* base64 of user:pass */
+
+struct hs_span {
+	const char *p;
+	size_t n;
+};
+
+struct hs_request {
+	struct hs_span path;
+	struct hs_span host;
+	struct hs_span key;
+	struct hs_span origin;
+	struct hs_span protocols[HS_MAX_LISTS];	/* Sec-WebSocket-Protocol lines */
+	size_t nprotocols;
+};
+
+/* Server policy: NULL-free arrays; empty lists mean "none" / "any". */
+struct hs_policy {
+	const char *const *protocols;
+	size_t nprotocols;
+	const char *const *origins;
+	size_t norigins;
+};
+
+struct hs_client {
+	const char *resource;	/* path and query */
+	const char *hostport;	/* Host header value */
+	const char *origin;	/* or NULL */
+	const char *auth;	/* "user:pass" for Basic, or NULL */
+	const char *const *protocols;
+	size_t nprotocols;
+	const char *const *headers;	/* extra "Name: value" lines */
+	size_t nheaders;
+};
+
+/* Length of the head (through CRLFCRLF) at the start of data: 0 while it is
+ * incomplete, -1 when max bytes pass without one. */
+ssize_t handshake_head_len(const char *data, size_t len, size_t max);
+
+/* Parses and validates a client's upgrade request.  Returns 0 when it is a
+ * valid WebSocket request, else the status to answer: 400, 405 or 426. */
+int handshake_parse_request(const char *head, size_t len,
+    struct hs_request *req, char *err, size_t errlen);
+
+/* Applies the origin allow-list and picks the first offered subprotocol
+ * that the policy lists (*protocol = NULL when none).  Returns 0 or 403. */
+int handshake_check_policy(const struct hs_request *req,
+    const struct hs_policy *pol, const char **protocol, char *err,
+    size_t errlen);
+
+/* Sec-WebSocket-Accept for a key as sent. */
+void handshake_accept_key(const char *key, size_t keylen,
+    char out[HS_ACCEPT_LEN + 1]);
+
+/* Appends the 101 answer; protocol may be NULL.  0 or -1 (no room). */
+int handshake_build_response(struct buf *out, const struct hs_request *req,
+    const char *protocol);
+
+/* Appends an error answer (400, 403, 405, 426, 431, 503) with a short
+ * plain-text body.  0 or -1. */
+int handshake_build_error(struct buf *out, int status, const char *detail);
+
+/* A fresh random Sec-WebSocket-Key.  0 or -1. */
+int handshake_new_key(char key[HS_KEY_LEN + 1]);
+
+/* True when line is a well-formed "Name: value" extra header. */
+bool handshake_header_valid(const char *line);
+
+/* Appends the client's upgrade request.  0 or -1. */
+int handshake_build_request(struct buf *out, const struct hs_client *cl,
+    const char *key);
+
+/* Validates the server's answer to key.  On success returns 0 and copies
+ * the chosen subprotocol ("" for none) into protocol.  Otherwise -1 with
+ * the reason, and *status holds the HTTP status (0 if unparsable). */
+int handshake_parse_response(const char *head, size_t len,
+    const struct hs_client *cl, const char *key, int *status,
+    char protocol[HS_MAX_PROTOCOL], char *err, size_t errlen);
+
+#endif

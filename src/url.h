@@ -1,0 +1,28 @@
+/*
+ * ws:// and wss:// URLs, parsed by http_parser_parse_url.  A URL without a
+ * scheme means ws:// (as npm wscat does).  Fixed-size fields: a url holds no
+ * pointers and needs no freeing.
+ */
+#ifndef URL_H
+#define URL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define URL_MAX_HOST 256
+#define URL_MAX_RESOURCE 4096
+#define URL_MAX_USERINFO 256
+
+struct url {
+	bool tls;				/* wss:// */
+	char host[URL_MAX_HOST];		/* no brackets around IPv6 */
+	char port[6];				/* always set: 80/443 default */
+	char resource[URL_MAX_RESOURCE];	/* path and ?query; "/" default */
+	char hostport[URL_MAX_HOST + 8];	/* the Host header value */
+	char userinfo[URL_MAX_USERINFO];	/* "user:pass" or "" */
+};
+
+/* Parses s into u.  Returns 0, or -1 with the reason in err. */
+int url_parse(const char *s, struct url *u, char *err, size_t errlen);
+
+#endif
