@@ -23,6 +23,16 @@ copy_field(char *dst, size_t dstlen, const char *s,
 	return 0;
 }
 
+/* True when s starts with letters and "://". */
+static bool
+has_scheme(const char *s)
+{
+	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+
+	return n > 0 && strncmp(s + n, "://", 3) == 0;
+}
+
 int
 url_parse(const char *s, struct url *u, char *err, size_t errlen)
 {
@@ -33,7 +43,7 @@ url_parse(const char *s, struct url *u, char *err, size_t errlen)
 	int r;
 
 	memset(u, 0, sizeof(*u));
-	if (strstr(s, "://") == NULL)
+	if (!has_scheme(s))
 		r = snprintf(full, sizeof(full), "ws://%s", s);
 	else
 		r = snprintf(full, sizeof(full), "%s", s);

@@ -1,0 +1,195 @@
+/*
+ * wscat: a WebSocket client for the command line, with npm wscat's option
+ * spellings.  Parses options into a client_config and hands over to
+ * client_run(); nothing else lives here.
+ */
+#include <err.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "exitcode.h"
+#include "handshake.h"
+#include "log.h"
+#include "opt.h"
+#include "proc.h"
+#include "version.h"
+
+#define MAX_LIST 64	/* repeats of -H, -s, -x */
+
+enum {
+	OPT_AUTH = 256, OPT_CONNECT_TIMEOUT, OPT_COUNT, OPT_MAX_MESSAGE
+};
+
+static const struct opt_def options[] = {
+	{ NULL, '1', NULL, "exit after one received message (--count 1)" },
+	{ "auth", OPT_AUTH, "USER:PASS", "send HTTP Basic authorization" },
+	{ "connect", 'c', "URL", "the server to connect to" },
+	{ "connect-timeout", OPT_CONNECT_TIMEOUT, "SECONDS",
+	    "bound DNS, TCP and handshake (default 10)" },
+	{ "count", OPT_COUNT, "N", "exit after N received messages" },
+	{ "execute", 'x', "MESSAGE", "send MESSAGE instead of reading stdin "
+	    "(repeatable)" },
+	{ "header", 'H', "NAME:VALUE", "add a request header (repeatable)" },
+	{ "help", 'h', NULL, "print this help and exit" },
+	{ "max-message", OPT_MAX_MESSAGE, "BYTES",
+	    "largest message accepted (default 16M)" },
+	{ "origin", 'o', "ORIGIN", "send an Origin header" },
+	{ "subprotocol", 's', "PROTOCOL", "offer PROTOCOL (repeatable)" },
+	{ "verbose", 'v', NULL, "show connection details on stderr" },
+	{ "version", 'V', NULL, "print the version and exit" },
+	{ "wait", 'w', "SECONDS", "after the input ends, wait SECONDS "
+	    "(-1: until closed)" },
+	{ NULL, 0, NULL, NULL }
+};
+
+static const char usage_line[] =
+    "usage: wscat [-1hVv] [-H name:value] [-o origin] [-s protocol]\n"
+    "             [-w seconds] [-x message] [--auth user:pass]\n"
+    "             [--connect-timeout seconds] [--count n]\n"
+    "             [--max-message bytes] -c url | url\n";
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	FILE *fp = status == 0 ? stdout : stderr;
+
+	fputs(usage_line, fp);
+	if (status == 0) {
+		fputs("\nA WebSocket client: sends each stdin line as a "
+		    "message and prints\neach message received, one per "
+		    "line.\n\n", fp);
+		opt_help(options, fp);
+	}
+	exit(status);
+}
+
+static void
+add(const char **list, size_t *n, const char *v, const char *opt)
+{
+	if (*n == MAX_LIST)
+		errx(WS_EXIT_USAGE, "%s: at most %d allowed", opt, MAX_LIST);
+	list[(*n)++] = v;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const char *headers[MAX_LIST], *protocols[MAX_LIST],
+	    *execute[MAX_LIST];
+	static struct client_config cfg = {
+		.connect_timeout = 10.0, .max_message = 16 << 20,
+		.execute = execute,
+		.hs = { .protocols = protocols, .headers = headers },
+	};
+	enum log_level level = LOG_NORMAL;
+	struct option longopts[OPT_MAX];
+	char shortopts[3 * OPT_MAX], err[256];
+	const char *errstr, *url = NULL;
+	int ch;
+
+	proc_init();
+	opt_build(options, longopts, shortopts);
+	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		switch (ch) {
+		case '1':
+			cfg.count = 1;
+			break;
+		case 'c':
+			url = optarg;
+			break;
+		case 'h':
+			usage(0);
+		case 'H':
+			if (!handshake_header_valid(optarg))
+				errx(WS_EXIT_USAGE, "-H %s: not a 'Name: "
+				    "value' header", optarg);
+			add(headers, &cfg.hs.nheaders, optarg, "-H");
+			break;
+		case 'o':
+			cfg.hs.origin = optarg;
+			break;
+		case 's':
+			add(protocols, &cfg.hs.nprotocols, optarg, "-s");
+			break;
+		case 'v':
+			level = LOG_VERBOSE;
+			break;
+		case 'V':
+			printf("wscat %s\n", WS_VERSION);
+			return 0;
+		case 'w':
+			cfg.wait_sec = opt_seconds(optarg, -1, 86400, &errstr);
+			if (errstr == NULL && cfg.wait_sec < 0 &&
+			    cfg.wait_sec != -1)
+				errstr = "negative (only -1 means forever)";
+			if (errstr != NULL)
+				errx(WS_EXIT_USAGE, "-w %s: %s", optarg,
+				    errstr);
+			break;
+		case 'x':
+			add(execute, &cfg.nexecute, optarg, "-x");
+			break;
+		case OPT_AUTH:
+			if (strchr(optarg, ':') == NULL)
+				errx(WS_EXIT_USAGE, "--auth %s: expected "
+				    "user:pass", optarg);
+			cfg.hs.auth = optarg;
+			break;
+		case OPT_CONNECT_TIMEOUT:
+			cfg.connect_timeout = opt_seconds(optarg, 0.001, 86400,
+			    &errstr);
+			if (errstr != NULL)
+				errx(WS_EXIT_USAGE, "--connect-timeout %s: %s",
+				    optarg, errstr);
+			break;
+		case OPT_COUNT:
+			cfg.count = opt_num(optarg, 1, 1LL << 40, &errstr);
+			if (errstr != NULL)
+				errx(WS_EXIT_USAGE, "--count %s: %s", optarg,
+				    errstr);
+			break;
+		case OPT_MAX_MESSAGE:
+			cfg.max_message = opt_bytes(optarg, 1, 1LL << 30,
+			    &errstr);
+			if (errstr != NULL)
+				errx(WS_EXIT_USAGE, "--max-message %s: %s",
+				    optarg, errstr);
+			break;
+		default:
+			usage(WS_EXIT_USAGE);
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (url == NULL && argc > 0) {
+		url = argv[0];
+		argc--, argv++;
+	}
+	if (url == NULL) {
+		warnx("no URL given");
+		usage(WS_EXIT_USAGE);
+	}
+	if (argc > 0) {
+		warnx("unexpected argument '%s'", argv[0]);
+		usage(WS_EXIT_USAGE);
+	}
+	if (url_parse(url, &cfg.url, err, sizeof(err)) == -1)
+		errx(WS_EXIT_USAGE, "%s: %s", url, err);
+	if (cfg.url.tls)
+		errx(WS_EXIT_USAGE, "%s: wss:// (TLS) is not supported yet",
+		    url);
+	if (cfg.hs.auth == NULL && cfg.url.userinfo[0] != '\0')
+		cfg.hs.auth = cfg.url.userinfo;
+	cfg.url_text = url;
+	cfg.hs.resource = cfg.url.resource;
+	cfg.hs.hostport = cfg.url.hostport;
+	cfg.interactive = isatty(STDIN_FILENO) && isatty(STDERR_FILENO) &&
+	    cfg.nexecute == 0;
+
+	log_init("wscat", level);
+	return client_run(&cfg);
+}

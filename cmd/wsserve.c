@@ -1,0 +1,158 @@
+/*
+ * wsserve: a WebSocket server for the command line.  Parses options into a
+ * server_config and hands over to server_run(); nothing else lives here.
+ */
+#include <err.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "exitcode.h"
+#include "log.h"
+#include "opt.h"
+#include "proc.h"
+#include "server.h"
+#include "version.h"
+
+#define MAX_LIST 16	/* repeats of -a, --origin, --subprotocol */
+
+enum {
+	OPT_ECHO = 256, OPT_HANDSHAKE_TIMEOUT, OPT_MAX_MESSAGE, OPT_ORIGIN,
+	OPT_SUBPROTOCOL
+};
+
+static const struct opt_def options[] = {
+	{ "address", 'a', "ADDRESS", "listen on ADDRESS (repeatable; "
+	    "default 127.0.0.1)" },
+	{ "exit-on-eof", 'E', NULL, "at stdin EOF close all clients (1000) "
+	    "and exit" },
+	{ "echo", OPT_ECHO, NULL, "send each message back to its sender" },
+	{ "handshake-timeout", OPT_HANDSHAKE_TIMEOUT, "SECONDS",
+	    "drop handshakes not done in SECONDS (default 10)" },
+	{ "help", 'h', NULL, "print this help and exit" },
+	{ "max-message", OPT_MAX_MESSAGE, "BYTES",
+	    "largest message accepted (default 16M)" },
+	{ "origin", OPT_ORIGIN, "ORIGIN", "accept only this Origin "
+	    "(repeatable)" },
+	{ "port", 'p', "PORT", "listen on PORT (default 15678; 0: any)" },
+	{ "quiet", 'q', NULL, "do not log connects and disconnects" },
+	{ "subprotocol", OPT_SUBPROTOCOL, "NAME", "accept subprotocol NAME "
+	    "(repeatable)" },
+	{ "verbose", 'v', NULL, "log handshake details" },
+	{ "version", 'V', NULL, "print the version and exit" },
+	{ NULL, 0, NULL, NULL }
+};
+
+static const char usage_line[] =
+    "usage: wsserve [-EhqVv] [-a address] [-p port] [--echo]\n"
+    "               [--handshake-timeout seconds] [--max-message bytes]\n"
+    "               [--origin origin] [--subprotocol name]\n";
+
+static void __attribute__((noreturn))
+usage(int status)
+{
+	FILE *fp = status == 0 ? stdout : stderr;
+
+	fputs(usage_line, fp);
+	if (status == 0) {
+		fputs("\nA WebSocket server: prints what clients send, one "
+		    "message per line,\nand sends each stdin line to every "
+		    "client.\n\n", fp);
+		opt_help(options, fp);
+	}
+	exit(status);
+}
+
+static void
+add(const char **list, size_t *n, const char *v, const char *opt)
+{
+	if (*n == MAX_LIST)
+		errx(WS_EXIT_USAGE, "%s: at most %d allowed", opt, MAX_LIST);
+	list[(*n)++] = v;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const char *addresses[MAX_LIST], *origins[MAX_LIST],
+	    *protocols[MAX_LIST];
+	struct server_config cfg = {
+		.addresses = addresses, .port = "15678",
+		.handshake_timeout = 10.0, .max_message = 16 << 20,
+		.policy = { .protocols = protocols, .origins = origins },
+	};
+	enum log_level level = LOG_NORMAL;
+	struct option longopts[OPT_MAX];
+	char shortopts[3 * OPT_MAX];
+	const char *errstr;
+	size_t naddr = 0;
+	int ch;
+
+	proc_init();
+	opt_build(options, longopts, shortopts);
+	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'a':
+			add(addresses, &naddr, optarg, "-a");
+			break;
+		case 'E':
+			cfg.exit_on_eof = true;
+			break;
+		case 'h':
+			usage(0);
+		case 'p':
+			opt_num(optarg, 0, 65535, &errstr);
+			if (errstr != NULL)
+				errx(WS_EXIT_USAGE, "-p %s: %s", optarg,
+				    errstr);
+			cfg.port = optarg;
+			break;
+		case 'q':
+			level = LOG_QUIET;
+			break;
+		case 'v':
+			level = LOG_VERBOSE;
+			break;
+		case 'V':
+			printf("wsserve %s\n", WS_VERSION);
+			return 0;
+		case OPT_ECHO:
+			cfg.echo = true;
+			break;
+		case OPT_HANDSHAKE_TIMEOUT:
+			cfg.handshake_timeout = opt_seconds(optarg, 0.001,
+			    86400, &errstr);
+			if (errstr != NULL)
+				errx(WS_EXIT_USAGE, "--handshake-timeout %s: "
+				    "%s", optarg, errstr);
+			break;
+		case OPT_MAX_MESSAGE:
+			cfg.max_message = opt_bytes(optarg, 1, 1LL << 30,
+			    &errstr);
+			if (errstr != NULL)
+				errx(WS_EXIT_USAGE, "--max-message %s: %s",
+				    optarg, errstr);
+			break;
+		case OPT_ORIGIN:
+			add(origins, &cfg.policy.norigins, optarg, "--origin");
+			break;
+		case OPT_SUBPROTOCOL:
+			add(protocols, &cfg.policy.nprotocols, optarg,
+			    "--subprotocol");
+			break;
+		default:
+			usage(WS_EXIT_USAGE);
+		}
+	}
+	if (optind < argc) {
+		warnx("unexpected argument '%s'", argv[optind]);
+		usage(WS_EXIT_USAGE);
+	}
+	if (naddr == 0)
+		addresses[naddr++] = "127.0.0.1";
+	cfg.naddresses = naddr;
+
+	log_init("wsserve", level);
+	return server_run(&cfg);
+}

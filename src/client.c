@@ -1,0 +1,387 @@
+/*
+ * wscat: one connection, stdin lines out, messages to stdout.
+ *
+ * stdin is read only once the connection is open and only while the queue
+ * toward the server is below its high mark, so lines typed or piped before
+ * the handshake wait in the pipe, and nothing is dropped.  After stdin ends
+ * every queued line is sent before the close frame.  The exit status is
+ * decided in one place, exit_status().
+ */
+#include <errno.h>
+#include <netdb.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <ev.h>
+
+#include "client.h"
+#include "exitcode.h"
+#include "lineio.h"
+#include "log.h"
+#include "net.h"
+#include "utf8.h"
+#include "wsconn.h"
+
+struct client {
+	struct ev_loop *loop;
+	const struct client_config *cfg;
+	struct wsconn_config wcfg;
+	struct addrinfo *addrs;		/* owned */
+	struct addrinfo *next_ai;	/* next address to try */
+	ev_io connecting;		/* fd of the connect in progress */
+	ev_timer timer;			/* connect timeout, -w, grace */
+	struct wsconn *c;		/* owned */
+	struct linereader in;
+	struct outwriter out;
+	ev_signal sigint, sigterm;
+	unsigned long received;
+	int signo;			/* the signal that stopped us */
+	int status;			/* decided early, or -1 */
+	char err[320];			/* why, when decided early */
+};
+
+static void
+stop(struct client *cl, int status)
+{
+	if (cl->status == -1)
+		cl->status = status;
+	ev_break(cl->loop, EVBREAK_ALL);
+}
+
+static void
+set_timer(struct client *cl, double after)
+{
+	ev_timer_stop(cl->loop, &cl->timer);
+	if (after > 0) {
+		ev_timer_set(&cl->timer, after, 0.);
+		ev_timer_start(cl->loop, &cl->timer);
+	}
+}
+
+/* After the input ends: close now, after -w, or when the server does. */
+static void
+input_done(struct client *cl)
+{
+	const struct client_config *cfg = cl->cfg;
+
+	linereader_stop(&cl->in);
+	if (cfg->wait_sec > 0)
+		set_timer(cl, cfg->wait_sec);
+	else if (cfg->wait_sec == 0 && (cfg->count == 0 ||
+	    cl->received >= cfg->count))
+		wsconn_close(cl->c, 1000);
+}
+
+static void
+send_text_or_binary(struct client *cl, const char *p, size_t n, bool text)
+{
+	if (wsconn_send(cl->c, text ? WSLAY_TEXT_FRAME : WSLAY_BINARY_FRAME,
+	    p, n) == -1)
+		log_msg("message of %zu bytes not sent: connection not open",
+		    n);
+}
+
+static void
+on_line(const char *line, size_t len, bool text, void *arg)
+{
+	send_text_or_binary(arg, line, len, text);
+}
+
+static void
+on_batch(void *arg)
+{
+	struct client *cl = arg;
+
+	wsconn_flush(cl->c);
+	if (wsconn_above(cl->c))
+		linereader_stop(&cl->in);
+}
+
+static void
+on_stdin_eof(void *arg)
+{
+	input_done(arg);
+}
+
+static void
+on_stdout_drain(void *arg)
+{
+	struct client *cl = arg;
+
+	wsconn_pause(cl->c, false);
+}
+
+static void
+on_stdout_error(void *arg)
+{
+	struct client *cl = arg;
+
+	/* The reader is gone (EPIPE): a normal end for `wscat | head`. */
+	if (cl->out.error != EPIPE) {
+		snprintf(cl->err, sizeof(cl->err), "stdout: %s",
+		    strerror(cl->out.error));
+		cl->status = WS_EXIT_FAIL;
+	}
+	linereader_stop(&cl->in);
+	wsconn_close(cl->c, 1001);
+}
+
+static void
+on_open(struct wsconn *c, void *arg)
+{
+	struct client *cl = arg;
+	const struct client_config *cfg = cl->cfg;
+
+	set_timer(cl, 0);
+	if (cfg->interactive)
+		log_msg("connected to %s (press CTRL+D to close)",
+		    cfg->url_text);
+	else
+		log_debug("connected to %s (%s)", cfg->url_text, c->peer);
+	if (cfg->nexecute == 0) {
+		linereader_start(&cl->in);
+		return;
+	}
+	for (size_t i = 0; i < cfg->nexecute; i++)
+		send_text_or_binary(cl, cfg->execute[i],
+		    strlen(cfg->execute[i]),
+		    utf8_valid(cfg->execute[i], strlen(cfg->execute[i])));
+	wsconn_flush(c);
+	input_done(cl);
+}
+
+static void
+on_message(struct wsconn *c, int opcode, const uint8_t *p, size_t n,
+    void *arg)
+{
+	struct client *cl = arg;
+	unsigned long count = cl->cfg->count;
+
+	if (count > 0 && cl->received >= count)
+		return;		/* closing: --count is reached */
+	if (outwriter_message(&cl->out, p, n) == -1 && cl->out.error == 0)
+		log_msg("message of %zu bytes lost: stdout buffer full", n);
+	cl->received++;
+	if (count > 0 && cl->received == count) {
+		linereader_stop(&cl->in);
+		wsconn_close(c, 1000);
+	}
+	if (outwriter_full(&cl->out))
+		wsconn_pause(c, true);
+}
+
+static void
+on_writable(struct wsconn *c, void *arg)
+{
+	struct client *cl = arg;
+
+	if (cl->cfg->nexecute == 0 && !cl->in.eof && wsconn_is_open(c))
+		linereader_start(&cl->in);
+}
+
+static void
+on_end(struct wsconn *c, void *arg)
+{
+	stop(arg, -1);
+}
+
+static const struct wsconn_callbacks client_cbs = {
+	on_open, on_message, on_writable, on_end
+};
+
+static void connect_next(struct client *cl);
+
+static void
+connect_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct client *cl = w->data;
+	char peer[NET_ADDRSTRLEN];
+	int fd = w->fd;
+
+	ev_io_stop(loop, w);
+	net_format(cl->next_ai->ai_addr, peer, sizeof(peer));
+	cl->next_ai = cl->next_ai->ai_next;
+	if (net_connect_result(fd, cl->err, sizeof(cl->err)) == -1) {
+		log_debug("%s: %s", peer, cl->err);
+		close(fd);
+		connect_next(cl);
+		return;
+	}
+	cl->c = wsconn_new(loop, fd, peer, &cl->wcfg, &client_cbs, cl);
+	if (cl->c == NULL) {
+		snprintf(cl->err, sizeof(cl->err), "out of memory");
+		stop(cl, WS_EXIT_FAIL);
+	}
+}
+
+/* Tries the resolved addresses one after the other. */
+static void
+connect_next(struct client *cl)
+{
+	char err[256];
+	int fd;
+
+	for (; cl->next_ai != NULL; cl->next_ai = cl->next_ai->ai_next) {
+		if ((fd = net_connect(cl->next_ai, err, sizeof(err))) == -1) {
+			log_debug("%s", err);
+			snprintf(cl->err, sizeof(cl->err), "%s", err);
+			continue;
+		}
+		ev_io_init(&cl->connecting, connect_cb, fd, EV_WRITE);
+		cl->connecting.data = cl;
+		ev_io_start(cl->loop, &cl->connecting);
+		return;
+	}
+	stop(cl, WS_EXIT_CONNECT);
+}
+
+static void
+timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct client *cl = w->data;
+
+	if (cl->signo != 0) {
+		snprintf(cl->err, sizeof(cl->err), "no close reply within "
+		    "%g s", CLIENT_GRACE_TIMEOUT);
+		stop(cl, 128 + cl->signo);
+	} else if (cl->c == NULL || cl->c->ctx == NULL) {
+		snprintf(cl->err, sizeof(cl->err), "timed out after %g s "
+		    "connecting", cl->cfg->connect_timeout);
+		stop(cl, WS_EXIT_LOST);
+	} else
+		wsconn_close(cl->c, 1000);	/* -w is over */
+}
+
+static void
+signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+{
+	struct client *cl = w->data;
+
+	if (cl->signo != 0 || cl->c == NULL || cl->c->ctx == NULL) {
+		cl->signo = w->signum;
+		cl->err[0] = '\0';
+		stop(cl, 128 + w->signum);
+		return;
+	}
+	cl->signo = w->signum;
+	linereader_stop(&cl->in);
+	wsconn_close(cl->c, 1001);
+	set_timer(cl, CLIENT_GRACE_TIMEOUT);
+}
+
+/* The one place where an outcome becomes an exit status and a message. */
+static int
+exit_status(struct client *cl)
+{
+	const struct wsconn *c = cl->c;
+	char how[256];
+
+	if (cl->status != -1) {
+		if (cl->status == WS_EXIT_CONNECT)
+			log_msg("cannot connect to %s: %s", cl->cfg->url_text,
+			    cl->err);
+		else if (cl->err[0] != '\0')
+			log_msg("%s", cl->err);
+		return cl->status;
+	}
+	wsconn_describe_end(c, how, sizeof(how));
+	switch (c->end) {
+	case WSCONN_END_CLOSED:
+		if (cl->signo != 0)
+			return 128 + cl->signo;
+		if (c->code_received == 1000 || c->code_received == 1001 ||
+		    c->code_received == 1005)
+			return WS_EXIT_OK;
+		log_msg("server closed the connection: %s", how);
+		return WS_EXIT_PEER_CLOSE;
+	case WSCONN_END_REFUSED:
+		log_msg("handshake with %s failed: %s", cl->cfg->url_text,
+		    c->err);
+		return WS_EXIT_HANDSHAKE;
+	case WSCONN_END_FAILED:
+		log_msg("closed the connection: %s", how);
+		return WS_EXIT_FAIL;
+	case WSCONN_END_LOST:
+	case WSCONN_END_TIMEOUT:
+	default:
+		log_msg("%s", c->err);
+		return WS_EXIT_LOST;
+	}
+}
+
+static int
+client_start(struct client *cl)
+{
+	const struct url *u = &cl->cfg->url;
+	ev_tstamp t0 = ev_time(), left;
+	int r;
+
+	r = net_resolve(u->host, u->port, cl->cfg->connect_timeout,
+	    &cl->addrs, cl->err, sizeof(cl->err));
+	if (r != 0)
+		return r == -2 ? WS_EXIT_LOST : WS_EXIT_CONNECT;
+	left = cl->cfg->connect_timeout - (ev_time() - t0);
+	set_timer(cl, left > 0.001 ? left : 0.001);
+	cl->next_ai = cl->addrs;
+	connect_next(cl);
+	return -1;
+}
+
+int
+client_run(const struct client_config *cfg)
+{
+	struct client cl;
+	size_t lost;
+	int status;
+
+	memset(&cl, 0, sizeof(cl));
+	cl.loop = ev_default_loop(EVFLAG_AUTO);
+	cl.cfg = cfg;
+	cl.status = -1;
+	cl.wcfg.role = WSCONN_CLIENT;
+	cl.wcfg.max_message = cfg->max_message;
+	cl.wcfg.client = &cfg->hs;
+	linereader_init(&cl.in, cl.loop, STDIN_FILENO, cfg->max_message,
+	    on_line, on_batch, on_stdin_eof, &cl);
+	outwriter_init(&cl.out, cl.loop, STDOUT_FILENO, CLIENT_OUT_HIGH,
+	    CLIENT_OUT_HIGH + 2 * cfg->max_message + 65536, on_stdout_drain,
+	    on_stdout_error, &cl);
+	ev_init(&cl.timer, timer_cb);
+	cl.timer.data = &cl;
+	ev_signal_init(&cl.sigint, signal_cb, SIGINT);
+	ev_signal_init(&cl.sigterm, signal_cb, SIGTERM);
+	cl.sigint.data = cl.sigterm.data = &cl;
+	ev_signal_start(cl.loop, &cl.sigint);
+	ev_signal_start(cl.loop, &cl.sigterm);
+
+	if ((status = client_start(&cl)) != -1)
+		cl.status = status;
+	else
+		ev_run(cl.loop, 0);
+
+	if (cl.c != NULL && (lost = wsconn_undelivered(cl.c)) > 0)
+		log_msg("%zu message%s not delivered", lost,
+		    lost == 1 ? "" : "s");
+	if (outwriter_flush(&cl.out) == -1 && cl.out.error != EPIPE &&
+	    cl.status == -1) {
+		snprintf(cl.err, sizeof(cl.err), "stdout: %s",
+		    strerror(cl.out.error));
+		cl.status = WS_EXIT_FAIL;
+	}
+	status = exit_status(&cl);
+	if (ev_is_active(&cl.connecting)) {
+		ev_io_stop(cl.loop, &cl.connecting);
+		close(cl.connecting.fd);
+	}
+	ev_timer_stop(cl.loop, &cl.timer);
+	ev_signal_stop(cl.loop, &cl.sigint);
+	ev_signal_stop(cl.loop, &cl.sigterm);
+	wsconn_free(cl.c);
+	linereader_deinit(&cl.in);
+	outwriter_deinit(&cl.out);
+	if (cl.addrs != NULL)
+		freeaddrinfo(cl.addrs);
+	return status;
+}

@@ -1,0 +1,33 @@
+/*
+ * wscat's engine: URL -> resolve -> connect -> handshake -> session, with
+ * stdin lines out as messages and messages out to stdout.  Reads its
+ * configuration only; returns an exit status from exitcode.h.
+ */
+#ifndef CLIENT_H
+#define CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "handshake.h"
+#include "url.h"
+
+#define CLIENT_GRACE_TIMEOUT 5.0	/* signal -> close reply */
+#define CLIENT_OUT_HIGH (1024 * 1024)	/* stdout bytes: stop reading */
+
+struct client_config {
+	const char *url_text;		/* as given, for messages */
+	struct url url;
+	struct hs_client hs;		/* its strings point into url/argv */
+	const char *const *execute;	/* -x messages; stdin unused if any */
+	size_t nexecute;
+	double wait_sec;		/* -w: 0 none, < 0 until server closes */
+	unsigned long count;		/* -1/--count: 0 for no limit */
+	double connect_timeout;
+	size_t max_message;
+	bool interactive;		/* stdin and stderr are terminals */
+};
+
+int client_run(const struct client_config *cfg);
+
+#endif

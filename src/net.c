@@ -1,0 +1,207 @@
+/*
+ * Basic TCP socket plumbing, made a bit less boring (after redis anet.c).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "net.h"
+
+void
+net_format(const struct sockaddr *sa, char *out, size_t outlen)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)sa;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
+		snprintf(out, outlen, "[%s]:%u", host, ntohs(s6->sin6_port));
+	} else if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)sa;
+
+		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
+		snprintf(out, outlen, "%s:%u", host, ntohs(s4->sin_port));
+	} else
+		snprintf(out, outlen, "?");
+}
+
+void
+net_sockname(int fd, char *out, size_t outlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
+		snprintf(out, outlen, "?");
+	else
+		net_format((struct sockaddr *)&ss, out, outlen);
+}
+
+static int
+listen_one(const struct addrinfo *ai, char *err, size_t errlen)
+{
+	int fd, on = 1;
+
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, ai->ai_protocol);
+	if (fd == -1)
+		goto fail;
+	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
+		goto fail;
+	/* "::" means IPv6 only; a separate -a 0.0.0.0 covers IPv4. */
+	if (ai->ai_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
+	    IPV6_V6ONLY, &on, sizeof(on)) == -1)
+		goto fail;
+	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1)
+		goto fail;
+	if (listen(fd, SOMAXCONN) == -1)
+		goto fail;
+	return fd;
+fail:
+	{
+		char addr[NET_ADDRSTRLEN];
+
+		net_format(ai->ai_addr, addr, sizeof(addr));
+		snprintf(err, errlen, "%s: %s", addr, strerror(errno));
+	}
+	if (fd != -1)
+		close(fd);
+	return -1;
+}
+
+int
+net_listen(const char *host, const char *port, int *fds, int max, char *err,
+    size_t errlen)
+{
+	struct addrinfo hints, *res, *ai;
+	int r, n = 0;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+	if ((r = getaddrinfo(host, port, &hints, &res)) != 0) {
+		snprintf(err, errlen, "%s: %s", host, gai_strerror(r));
+		return -1;
+	}
+	for (ai = res; ai != NULL && n < max; ai = ai->ai_next) {
+		if ((fds[n] = listen_one(ai, err, errlen)) == -1)
+			break;
+		n++;
+	}
+	freeaddrinfo(res);
+	if (ai != NULL && n < max) {	/* one address failed: undo */
+		while (n > 0)
+			close(fds[--n]);
+		return -1;
+	}
+	return n;
+}
+
+int
+net_accept(int lfd, char *peer, size_t peerlen)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int fd, on = 1;
+
+	fd = accept4(lfd, (struct sockaddr *)&ss, &len,
+	    SOCK_NONBLOCK | SOCK_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	/* We batch frames ourselves; don't let Nagle add latency. */
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	net_format((struct sockaddr *)&ss, peer, peerlen);
+	return fd;
+}
+
+int
+net_resolve(const char *host, const char *port, double timeout_sec,
+    struct addrinfo **res, char *err, size_t errlen)
+{
+	/* Static: after a timeout the resolver thread may still write to
+	 * them.  A process resolves once, so one set is enough. */
+	static struct addrinfo hints;
+	static struct gaicb req;
+	struct gaicb *list[1] = { &req };
+	struct timespec ts;
+	int r;
+
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
+	memset(&req, 0, sizeof(req));
+	req.ar_name = host;
+	req.ar_service = port;
+	req.ar_request = &hints;
+	if ((r = getaddrinfo_a(GAI_NOWAIT, list, 1, NULL)) != 0) {
+		snprintf(err, errlen, "%s: %s", host, gai_strerror(r));
+		return -1;
+	}
+	ts.tv_sec = (time_t)timeout_sec;
+	ts.tv_nsec = (long)((timeout_sec - ts.tv_sec) * 1e9);
+	while ((r = gai_suspend((const struct gaicb *const *)list, 1,
+	    &ts)) == EAI_INTR)
+		;
+	if (r == EAI_AGAIN && gai_error(&req) == EAI_INPROGRESS) {
+		gai_cancel(&req);
+		snprintf(err, errlen, "%s: name lookup timed out", host);
+		return -2;
+	}
+	if ((r = gai_error(&req)) != 0) {
+		snprintf(err, errlen, "%s: %s", host, gai_strerror(r));
+		return -1;
+	}
+	*res = req.ar_result;
+	return 0;
+}
+
+int
+net_connect(const struct addrinfo *ai, char *err, size_t errlen)
+{
+	int fd, on = 1;
+
+	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, ai->ai_protocol);
+	if (fd == -1)
+		goto fail;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1 &&
+	    errno != EINPROGRESS)
+		goto fail;
+	return fd;
+fail:
+	{
+		char addr[NET_ADDRSTRLEN];
+
+		net_format(ai->ai_addr, addr, sizeof(addr));
+		snprintf(err, errlen, "%s: %s", addr, strerror(errno));
+	}
+	if (fd != -1)
+		close(fd);
+	return -1;
+}
+
+int
+net_connect_result(int fd, char *err, size_t errlen)
+{
+	int e = 0;
+	socklen_t elen = sizeof(e);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &elen) == -1)
+		e = errno;
+	if (e == 0)
+		return 0;
+	snprintf(err, errlen, "%s", strerror(e));
+	return -1;
+}

@@ -1,0 +1,43 @@
+/*
+ * Sockets: resolve, listen, accept, non-blocking connect, address strings.
+ * Every function returns 0 / a fd, or -1 with the reason in err (anet's
+ * convention); the caller decides what to log.
+ */
+#ifndef NET_H
+#define NET_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+#define NET_ADDRSTRLEN 64	/* "[v6addr]:port" */
+
+struct addrinfo;
+
+/* Listens on every address host resolves to; stores up to max fds.
+ * Returns the count (>= 1) or -1. */
+int net_listen(const char *host, const char *port, int *fds, int max,
+    char *err, size_t errlen);
+
+/* Accepts one connection, non-blocking with TCP_NODELAY.  Returns the fd,
+ * or -1 with errno set (EAGAIN when there is none). */
+int net_accept(int lfd, char *peer, size_t peerlen);
+
+/* Resolves host:port for connecting, waiting at most timeout_sec.  Returns
+ * 0 (free *res with freeaddrinfo()), -1 on failure, -2 on timeout. */
+int net_resolve(const char *host, const char *port, double timeout_sec,
+    struct addrinfo **res, char *err, size_t errlen);
+
+/* Starts a non-blocking connect to one address.  Returns the fd (the
+ * connect may still be in progress) or -1. */
+int net_connect(const struct addrinfo *ai, char *err, size_t errlen);
+
+/* After a connect became writable: 0 when connected, else -1. */
+int net_connect_result(int fd, char *err, size_t errlen);
+
+/* "127.0.0.1:80" or "[::1]:80". */
+void net_format(const struct sockaddr *sa, char *out, size_t outlen);
+
+/* The local address of fd, formatted. */
+void net_sockname(int fd, char *out, size_t outlen);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * wsserve's engine: listeners, the client list, stdin lines broadcast to
+ * every open client, received messages to stdout, signals and shutdown.
+ * Reads its configuration only; returns an exit status.
+ */
+#ifndef SERVER_H
+#define SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "handshake.h"
+
+#define SERVER_MAX_LISTENERS 16
+#define SERVER_GRACE_TIMEOUT 5.0	/* signal -> clients' close replies */
+#define SERVER_OUT_HIGH (1024 * 1024)	/* stdout bytes: stop reading peers */
+
+struct server_config {
+	const char *const *addresses;	/* -a; never empty */
+	size_t naddresses;
+	const char *port;
+	double handshake_timeout;
+	size_t max_message;
+	bool echo;			/* --echo */
+	bool exit_on_eof;		/* -E */
+	struct hs_policy policy;	/* --subprotocol, --origin */
+};
+
+/* Runs until a signal, or stdin EOF with exit_on_eof.  Returns an exit
+ * status from exitcode.h. */
+int server_run(const struct server_config *cfg);
+
+#endif

@@ -1,0 +1,677 @@
+/*
+ * A WebSocket connection: HTTP upgrade, then wslay over a non-blocking
+ * socket.  wslay's send callback only appends to our output buffer, so one
+ * wslay_event_send() encodes many frames and one write(2) sends them.
+ *
+ * Every libev callback here ends with finish_cb(), which hands the end to
+ * the owner; nothing touches the connection after that, since the owner may
+ * free it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "log.h"
+#include "wsconn.h"
+
+#define WSCONN_IN_MAX (HS_MAX_HEAD + 65536)
+#define PUMP_ROUNDS 16	/* wslay_event_send + write rounds per event */
+
+static void set_timer(struct wsconn *c, double after);
+
+static void
+finish(struct wsconn *c, enum wsconn_end end)
+{
+	if (c->state == WSCONN_DONE)
+		return;
+	c->state = WSCONN_DONE;
+	c->end = end;
+	ev_io_stop(c->loop, &c->rio);
+	ev_io_stop(c->loop, &c->wio);
+	ev_timer_stop(c->loop, &c->timer);
+}
+
+/* The last statement of every libev callback. */
+static void
+finish_cb(struct wsconn *c)
+{
+	if (c->state == WSCONN_DONE && !c->ended) {
+		c->ended = true;
+		c->cb->on_end(c, c->arg);	/* may free c */
+	}
+}
+
+/* From a call the owner made: deliver on_end on the next loop turn. */
+static void
+finish_later(struct wsconn *c)
+{
+	if (c->state == WSCONN_DONE && !c->ended)
+		ev_feed_event(c->loop, &c->timer, EV_CUSTOM);
+}
+
+static ssize_t
+recv_cb(wslay_event_context_ptr ctx, uint8_t *p, size_t len, int flags,
+    void *user_data)
+{
+	struct wsconn *c = user_data;
+	ssize_t n;
+
+	if (c->paused) {
+		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+		return -1;
+	}
+	/* Bytes that came in behind the HTTP head are frames: serve them
+	 * before the socket. */
+	if (buf_used(&c->in) > 0) {
+		n = buf_used(&c->in) < len ? buf_used(&c->in) : len;
+		memcpy(p, buf_head(&c->in), n);
+		buf_consume(&c->in, n);
+		return n;
+	}
+	while ((n = read(c->fd, p, len)) == -1 && errno == EINTR)
+		;
+	if (n > 0)
+		return n;
+	if (n == 0) {
+		c->eof = true;	/* EOF returned as 0 would spin forever */
+		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+	} else if (errno == EAGAIN)
+		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+	else {
+		snprintf(c->err, sizeof(c->err), "read: %s", strerror(errno));
+		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+	}
+	return -1;
+}
+
+static ssize_t
+send_cb(wslay_event_context_ptr ctx, const uint8_t *p, size_t len, int flags,
+    void *user_data)
+{
+	struct wsconn *c = user_data;
+	size_t n;
+
+	/* wslay's data is only valid now: copy it. */
+	if ((n = buf_append_some(&c->out, p, len)) == 0) {
+		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
+		return -1;
+	}
+	return n;
+}
+
+static int
+genmask_cb(wslay_event_context_ptr ctx, uint8_t *p, size_t len,
+    void *user_data)
+{
+	if (RAND_bytes(p, len) != 1) {
+		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg
+    *arg, void *user_data)
+{
+	struct wsconn *c = user_data;
+	size_t n;
+
+	switch (arg->opcode) {
+	case WSLAY_TEXT_FRAME:
+	case WSLAY_BINARY_FRAME:
+		c->cb->on_message(c, arg->opcode, arg->msg, arg->msg_length,
+		    c->arg);
+		/* Encode a reply now, so that it goes out before the close
+		 * a later bad frame in this read would queue. */
+		if (wslay_event_want_write(ctx))
+			wslay_event_send(ctx);
+		break;
+	case WSLAY_CONNECTION_CLOSE:
+		c->code_received = arg->status_code ? arg->status_code : 1005;
+		n = arg->msg_length > 2 ? arg->msg_length - 2 : 0;
+		if (n >= sizeof(c->reason))
+			n = sizeof(c->reason) - 1;
+		if (n > 0)
+			memcpy(c->reason, arg->msg + 2, n);
+		c->reason[n] = '\0';
+		if (c->state == WSCONN_OPEN) {
+			c->state = WSCONN_CLOSING;
+			set_timer(c, WSCONN_CLOSE_TIMEOUT);
+		}
+		break;
+	}
+}
+
+static const struct wslay_event_callbacks wslay_cbs = {
+	recv_cb, send_cb, genmask_cb, NULL, NULL, NULL, msg_cb
+};
+
+static void
+set_timer(struct wsconn *c, double after)
+{
+	ev_timer_stop(c->loop, &c->timer);
+	if (after > 0) {
+		ev_timer_set(&c->timer, after, 0.);
+		ev_timer_start(c->loop, &c->timer);
+	}
+}
+
+/* Writes the output buffer until it is empty or the socket is full.
+ * -1 on a write error. */
+static int
+write_out(struct wsconn *c)
+{
+	ssize_t n;
+
+	while (buf_used(&c->out) > 0) {
+		n = send(c->fd, buf_head(&c->out), buf_used(&c->out),
+		    MSG_NOSIGNAL);
+		if (n > 0) {
+			buf_consume(&c->out, n);
+			continue;
+		}
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1 && errno == EAGAIN)
+			return 0;
+		snprintf(c->err, sizeof(c->err), "write: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Encodes queued messages and writes them, round after round, until the
+ * queue is empty or the socket stops taking bytes. */
+static int
+pump(struct wsconn *c)
+{
+	for (int i = 0; i < PUMP_ROUNDS; i++) {
+		if (c->ctx && wslay_event_want_write(c->ctx) &&
+		    wslay_event_send(c->ctx) != 0) {
+			snprintf(c->err, sizeof(c->err), "wslay send failed");
+			return -1;
+		}
+		if (write_out(c) == -1)
+			return -1;
+		if (buf_used(&c->out) > 0 || c->ctx == NULL ||
+		    !wslay_event_want_write(c->ctx))
+			break;
+	}
+	return 0;
+}
+
+static void
+start_linger(struct wsconn *c, enum wsconn_end end)
+{
+	c->state = WSCONN_LINGER;
+	c->end = end;
+	/* The server closes TCP first (RFC 6455 7.1.1); reading on to EOF
+	 * keeps a close() with unread input from sending RST over the data
+	 * we just sent. */
+	if (c->cfg->role == WSCONN_SERVER)
+		shutdown(c->fd, SHUT_WR);
+	buf_deinit(&c->in);
+	set_timer(c, WSCONN_LINGER_TIMEOUT);
+}
+
+static const char *
+code_text(uint16_t code)
+{
+	switch (code) {
+	case 1002: return "protocol error";
+	case 1007: return "invalid UTF-8 in a text message";
+	case 1009: return "message too big";
+	default: return "closed by us";
+	}
+}
+
+/* We failed the connection: wslay queued the close frame (1002, 1007, 1009,
+ * or an empty one for a frame-level error). */
+static void
+fail_session(struct wsconn *c)
+{
+	c->code_sent = wslay_event_get_status_code_sent(c->ctx);
+	if (c->code_sent == WSLAY_CODE_NO_STATUS_RCVD || c->code_sent == 0)
+		c->code_sent = 1002;
+	snprintf(c->err, sizeof(c->err), "%s", code_text(c->code_sent));
+	start_linger(c, WSCONN_END_FAILED);
+}
+
+/* The close handshake is over once wslay wants neither to read nor to
+ * write and our buffer is out. */
+static void
+check_session_done(struct wsconn *c)
+{
+	if (wslay_event_want_read(c->ctx) || wslay_event_want_write(c->ctx) ||
+	    buf_used(&c->out) > 0)
+		return;
+	if (wslay_event_get_close_received(c->ctx))
+		start_linger(c, WSCONN_END_CLOSED);
+	else	/* read was shut without a close frame: wslay failed it */
+		fail_session(c);
+}
+
+static size_t
+queued_bytes(const struct wsconn *c)
+{
+	return (c->ctx ? wslay_event_get_queued_msg_length(c->ctx) : 0) +
+	    buf_used(&c->out);
+}
+
+/* Moves the connection along after anything happened: queue a pending
+ * close once the data has drained, write, detect the end, arm watchers. */
+static void
+progress(struct wsconn *c)
+{
+	bool want_rd;
+
+	if (c->state == WSCONN_DONE || c->in_recv)
+		return;
+	if ((c->state == WSCONN_OPEN || c->state == WSCONN_CLOSING) &&
+	    c->close_code && wslay_event_get_queued_msg_count(c->ctx) == 0) {
+		c->code_sent = c->close_code;
+		c->close_code = 0;
+		wslay_event_queue_close(c->ctx, c->code_sent, NULL, 0);
+		c->state = WSCONN_CLOSING;
+		set_timer(c, WSCONN_CLOSE_TIMEOUT);
+	}
+	if (c->state != WSCONN_LINGER && pump(c) == -1) {
+		finish(c, (c->state == WSCONN_CLOSING &&
+		    wslay_event_get_close_received(c->ctx)) ?
+		    WSCONN_END_CLOSED : WSCONN_END_LOST);
+		return;
+	}
+	if (c->state == WSCONN_REFUSING && buf_used(&c->out) == 0)
+		start_linger(c, WSCONN_END_REFUSED);
+	if (c->state == WSCONN_OPEN || c->state == WSCONN_CLOSING)
+		check_session_done(c);
+
+	want_rd = !c->paused && (c->state == WSCONN_HANDSHAKE ||
+	    c->state == WSCONN_LINGER || ((c->state == WSCONN_OPEN ||
+	    c->state == WSCONN_CLOSING) && wslay_event_want_read(c->ctx)));
+	if (want_rd)
+		ev_io_start(c->loop, &c->rio);
+	else
+		ev_io_stop(c->loop, &c->rio);
+	if (buf_used(&c->out) > 0 || (c->ctx && c->state != WSCONN_LINGER &&
+	    wslay_event_want_write(c->ctx)))
+		ev_io_start(c->loop, &c->wio);
+	else
+		ev_io_stop(c->loop, &c->wio);
+}
+
+static void
+refuse(struct wsconn *c, int status, const char *why)
+{
+	c->http_status = status;
+	snprintf(c->err, sizeof(c->err), "%s", why);
+	buf_deinit(&c->in);
+	if (c->cfg->role == WSCONN_CLIENT) {
+		finish(c, WSCONN_END_REFUSED);
+		return;
+	}
+	handshake_build_error(&c->out, status, why);
+	c->state = WSCONN_REFUSING;
+}
+
+static void
+session_recv(struct wsconn *c)
+{
+	int r;
+
+	c->in_recv = true;
+	r = wslay_event_recv(c->ctx);
+	c->in_recv = false;
+	if (r == 0)
+		return;
+	if (c->eof || c->err[0] != '\0') {
+		/* EOF or a read error; a close frame before it still counts */
+		if (wslay_event_get_close_received(c->ctx)) {
+			pump(c);
+			finish(c, WSCONN_END_CLOSED);
+			return;
+		}
+		if (c->err[0] == '\0')
+			snprintf(c->err, sizeof(c->err), "connection lost "
+			    "without a close frame");
+		finish(c, WSCONN_END_LOST);
+		return;
+	}
+	/* A frame-level error: send the close wslay queued, then go. */
+	if (pump(c) == -1)
+		finish(c, WSCONN_END_LOST);
+	else
+		fail_session(c);
+}
+
+static void
+open_session(struct wsconn *c)
+{
+	int r;
+
+	if (c->cfg->role == WSCONN_SERVER)
+		r = wslay_event_context_server_init(&c->ctx, &wslay_cbs, c);
+	else
+		r = wslay_event_context_client_init(&c->ctx, &wslay_cbs, c);
+	if (r != 0) {
+		snprintf(c->err, sizeof(c->err), "out of memory");
+		finish(c, WSCONN_END_LOST);
+		return;
+	}
+	wslay_event_config_set_max_recv_msg_length(c->ctx,
+	    c->cfg->max_message);
+	c->state = WSCONN_OPEN;
+	set_timer(c, 0);
+	c->cb->on_open(c, c->arg);
+	/* Frames that arrived with the head raise no new readiness. */
+	if (c->state == WSCONN_OPEN && buf_used(&c->in) > 0)
+		session_recv(c);
+}
+
+static void
+server_handshake(struct wsconn *c, size_t headlen)
+{
+	struct hs_request req;
+	const char *protocol = NULL;
+	char why[160];
+	int status;
+
+	status = handshake_parse_request(buf_head(&c->in), headlen, &req, why,
+	    sizeof(why));
+	if (status == 0)
+		status = handshake_check_policy(&req, c->cfg->policy,
+		    &protocol, why, sizeof(why));
+	if (status != 0) {
+		refuse(c, status, why);
+		return;
+	}
+	log_debug("%s: request %.*s", c->peer, (int)(headlen - 4),
+	    buf_head(&c->in));
+	if (handshake_build_response(&c->out, &req, protocol) == -1) {
+		refuse(c, 400, "request cannot be answered");
+		return;
+	}
+	buf_consume(&c->in, headlen);
+	open_session(c);
+}
+
+static void
+client_handshake(struct wsconn *c, size_t headlen)
+{
+	char protocol[HS_MAX_PROTOCOL], why[160];
+	int status;
+
+	log_debug("response %.*s", (int)(headlen - 4), buf_head(&c->in));
+	if (handshake_parse_response(buf_head(&c->in), headlen,
+	    c->cfg->client, c->key, &status, protocol, why,
+	    sizeof(why)) == -1) {
+		refuse(c, status, why);
+		return;
+	}
+	buf_consume(&c->in, headlen);
+	open_session(c);
+}
+
+static void
+handshake_read(struct wsconn *c)
+{
+	ssize_t n, headlen;
+	char *dst;
+
+	if ((dst = buf_reserve(&c->in, 4096)) == NULL) {
+		refuse(c, 431, "HTTP head too large");
+		return;
+	}
+	n = read(c->fd, dst, 4096);
+	if (n <= 0) {
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			return;
+		snprintf(c->err, sizeof(c->err), "%s during the handshake",
+		    n == 0 ? "connection closed" : strerror(errno));
+		finish(c, WSCONN_END_LOST);
+		return;
+	}
+	buf_commit(&c->in, n);
+	headlen = handshake_head_len(buf_head(&c->in), buf_used(&c->in),
+	    HS_MAX_HEAD);
+	if (headlen == -1)
+		refuse(c, 431, "HTTP head larger than 8192 bytes");
+	else if (headlen > 0 && c->cfg->role == WSCONN_SERVER)
+		server_handshake(c, headlen);
+	else if (headlen > 0)
+		client_handshake(c, headlen);
+}
+
+static void
+linger_read(struct wsconn *c)
+{
+	char discard[4096];
+	ssize_t n;
+
+	n = read(c->fd, discard, sizeof(discard));
+	if (n == 0 || (n == -1 && errno != EAGAIN && errno != EINTR))
+		finish(c, c->end);
+}
+
+static void
+read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct wsconn *c = w->data;
+
+	switch (c->state) {
+	case WSCONN_HANDSHAKE:
+		handshake_read(c);
+		break;
+	case WSCONN_OPEN:
+	case WSCONN_CLOSING:
+		session_recv(c);
+		break;
+	case WSCONN_LINGER:
+		linger_read(c);
+		break;
+	default:
+		break;
+	}
+	progress(c);
+	finish_cb(c);
+}
+
+static void
+write_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct wsconn *c = w->data;
+
+	progress(c);
+	if (c->above && queued_bytes(c) < WSCONN_LOW &&
+	    c->state != WSCONN_DONE) {
+		c->above = false;
+		c->cb->on_writable(c, c->arg);
+	}
+	finish_cb(c);
+}
+
+static void
+timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct wsconn *c = w->data;
+
+	if (revents & EV_TIMER) {
+		switch (c->state) {
+		case WSCONN_HANDSHAKE:
+		case WSCONN_REFUSING:
+			snprintf(c->err, sizeof(c->err), "handshake timed out");
+			finish(c, WSCONN_END_TIMEOUT);
+			break;
+		case WSCONN_CLOSING:
+			snprintf(c->err, sizeof(c->err), "no close reply "
+			    "within %g s", WSCONN_CLOSE_TIMEOUT);
+			finish(c, WSCONN_END_TIMEOUT);
+			break;
+		case WSCONN_LINGER:
+			finish(c, c->end);
+			break;
+		default:
+			break;
+		}
+	}
+	finish_cb(c);
+}
+
+struct wsconn *
+wsconn_new(struct ev_loop *loop, int fd, const char *peer,
+    const struct wsconn_config *cfg, const struct wsconn_callbacks *cb,
+    void *arg)
+{
+	struct wsconn *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	c->loop = loop;
+	c->fd = fd;
+	c->cfg = cfg;
+	c->cb = cb;
+	c->arg = arg;
+	c->state = WSCONN_HANDSHAKE;
+	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	buf_init(&c->in, WSCONN_IN_MAX);
+	buf_init(&c->out, WSCONN_OUT_MAX);
+	ev_io_init(&c->rio, read_cb, fd, EV_READ);
+	ev_io_init(&c->wio, write_cb, fd, EV_WRITE);
+	ev_init(&c->timer, timer_cb);
+	c->rio.data = c->wio.data = c->timer.data = c;
+	set_timer(c, cfg->handshake_timeout);
+	if (cfg->role == WSCONN_CLIENT) {
+		if (handshake_new_key(c->key) == -1 ||
+		    handshake_build_request(&c->out, cfg->client, c->key) == -1) {
+			snprintf(c->err, sizeof(c->err), "cannot build the "
+			    "request");
+			finish(c, WSCONN_END_REFUSED);
+			finish_later(c);
+			return c;
+		}
+		log_debug("request %.*s", (int)buf_used(&c->out) - 4,
+		    buf_head(&c->out));
+	}
+	progress(c);
+	finish_later(c);
+	return c;
+}
+
+void
+wsconn_free(struct wsconn *c)
+{
+	if (c == NULL)
+		return;
+	ev_io_stop(c->loop, &c->rio);
+	ev_io_stop(c->loop, &c->wio);
+	ev_timer_stop(c->loop, &c->timer);
+	/* A fed on_end may still be pending for this watcher. */
+	ev_clear_pending(c->loop, &c->timer);
+	ev_clear_pending(c->loop, &c->rio);
+	ev_clear_pending(c->loop, &c->wio);
+	wslay_event_context_free(c->ctx);
+	close(c->fd);
+	buf_deinit(&c->in);
+	buf_deinit(&c->out);
+	free(c);
+}
+
+int
+wsconn_send(struct wsconn *c, int opcode, const void *p, size_t n)
+{
+	struct wslay_event_msg msg = { opcode, p, n };
+
+	if (c->state != WSCONN_OPEN || c->close_code != 0)
+		return -1;
+	if (wslay_event_queue_msg(c->ctx, &msg) != 0)
+		return -1;
+	if (queued_bytes(c) > WSCONN_HIGH)
+		c->above = true;
+	return 0;
+}
+
+void
+wsconn_flush(struct wsconn *c)
+{
+	progress(c);
+	finish_later(c);
+}
+
+void
+wsconn_close(struct wsconn *c, uint16_t code)
+{
+	switch (c->state) {
+	case WSCONN_HANDSHAKE:
+	case WSCONN_REFUSING:
+		snprintf(c->err, sizeof(c->err), "dropped before it opened");
+		finish(c, WSCONN_END_DROPPED);
+		break;
+	case WSCONN_OPEN:
+		c->close_code = code;
+		progress(c);
+		break;
+	default:
+		break;
+	}
+	finish_later(c);
+}
+
+void
+wsconn_pause(struct wsconn *c, bool pause)
+{
+	if (c->paused == pause)
+		return;
+	c->paused = pause;
+	progress(c);
+	finish_later(c);
+}
+
+bool
+wsconn_is_open(const struct wsconn *c)
+{
+	return c->state == WSCONN_OPEN && c->close_code == 0;
+}
+
+bool
+wsconn_above(const struct wsconn *c)
+{
+	return c->above;
+}
+
+size_t
+wsconn_undelivered(const struct wsconn *c)
+{
+	return c->ctx ? wslay_event_get_queued_msg_count(c->ctx) : 0;
+}
+
+void
+wsconn_describe_end(const struct wsconn *c, char *out, size_t outlen)
+{
+	switch (c->end) {
+	case WSCONN_END_CLOSED:
+		if (c->reason[0])
+			snprintf(out, outlen, "%u \"%s\"", c->code_received,
+			    c->reason);
+		else
+			snprintf(out, outlen, "%u", c->code_received);
+		break;
+	case WSCONN_END_FAILED:
+		snprintf(out, outlen, "%u sent: %s", c->code_sent, c->err);
+		break;
+	case WSCONN_END_REFUSED:
+		snprintf(out, outlen, "refused %d: %s", c->http_status,
+		    c->err);
+		break;
+	default:
+		snprintf(out, outlen, "%s", c->err);
+		break;
+	}
+}

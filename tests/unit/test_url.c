@@ -1,0 +1,247 @@
+/*
+ * url_parse: schemes, defaults, the Host header value, and rejects.
+ */
+#include <string.h>
+
+#include <CUnit/CUnit.h>
+
+#include "tests.h"
+#include "url.h"
+
+static struct url u;
+static char err[256];
+
+/* Parses s expecting success; err stays empty. */
+static int
+parse_ok(const char *s)
+{
+	int r;
+
+	err[0] = '\0';
+	r = url_parse(s, &u, err, sizeof(err));
+	CU_ASSERT_EQUAL(r, 0);
+	CU_ASSERT_STRING_EQUAL(err, "");
+	return r;
+}
+
+/* Parses s expecting -1 with a reason. */
+static void
+parse_fails(const char *s)
+{
+	err[0] = '\0';
+	CU_ASSERT_EQUAL(url_parse(s, &u, err, sizeof(err)), -1);
+	CU_ASSERT(err[0] != '\0');
+}
+
+static void
+test_plain(void)
+{
+	if (parse_ok("ws://example.com") != 0)
+		return;
+	CU_ASSERT_FALSE(u.tls);
+	CU_ASSERT_STRING_EQUAL(u.host, "example.com");
+	CU_ASSERT_STRING_EQUAL(u.port, "80");
+	CU_ASSERT_STRING_EQUAL(u.resource, "/");
+	CU_ASSERT_STRING_EQUAL(u.hostport, "example.com");
+	CU_ASSERT_STRING_EQUAL(u.userinfo, "");
+}
+
+static void
+test_port_path_query(void)
+{
+	if (parse_ok("ws://example.com:8080/chat/room?user=a&x=1") != 0)
+		return;
+	CU_ASSERT_FALSE(u.tls);
+	CU_ASSERT_STRING_EQUAL(u.host, "example.com");
+	CU_ASSERT_STRING_EQUAL(u.port, "8080");
+	CU_ASSERT_STRING_EQUAL(u.resource, "/chat/room?user=a&x=1");
+	CU_ASSERT_STRING_EQUAL(u.hostport, "example.com:8080");
+}
+
+/* npm wscat accepts "host:port"; so do we, as ws://. */
+static void
+test_no_scheme(void)
+{
+	if (parse_ok("localhost:15678") != 0)
+		return;
+	CU_ASSERT_FALSE(u.tls);
+	CU_ASSERT_STRING_EQUAL(u.host, "localhost");
+	CU_ASSERT_STRING_EQUAL(u.port, "15678");
+	CU_ASSERT_STRING_EQUAL(u.resource, "/");
+	CU_ASSERT_STRING_EQUAL(u.hostport, "localhost:15678");
+}
+
+static void
+test_wss_default_port(void)
+{
+	if (parse_ok("wss://secure.example/feed") != 0)
+		return;
+	CU_ASSERT_TRUE(u.tls);
+	CU_ASSERT_STRING_EQUAL(u.port, "443");
+	CU_ASSERT_STRING_EQUAL(u.resource, "/feed");
+	CU_ASSERT_STRING_EQUAL(u.hostport, "secure.example");
+}
+
+static void
+test_scheme_case(void)
+{
+	if (parse_ok("WSS://h") != 0)
+		return;
+	CU_ASSERT_TRUE(u.tls);
+	CU_ASSERT_STRING_EQUAL(u.port, "443");
+}
+
+static void
+test_ipv6(void)
+{
+	if (parse_ok("ws://[::1]:9000/x") != 0)
+		return;
+	CU_ASSERT_STRING_EQUAL(u.host, "::1");
+	CU_ASSERT_STRING_EQUAL(u.port, "9000");
+	CU_ASSERT_STRING_EQUAL(u.resource, "/x");
+	CU_ASSERT_STRING_EQUAL(u.hostport, "[::1]:9000");
+}
+
+/* Brackets stay in the Host header even without a port. */
+static void
+test_ipv6_default_port(void)
+{
+	if (parse_ok("wss://[2001:db8::1]/") != 0)
+		return;
+	CU_ASSERT_STRING_EQUAL(u.host, "2001:db8::1");
+	CU_ASSERT_STRING_EQUAL(u.port, "443");
+	CU_ASSERT_STRING_EQUAL(u.hostport, "[2001:db8::1]");
+}
+
+/* An explicit default port is not repeated in the Host header. */
+static void
+test_default_port_omitted(void)
+{
+	if (parse_ok("ws://h:80/") == 0) {
+		CU_ASSERT_STRING_EQUAL(u.port, "80");
+		CU_ASSERT_STRING_EQUAL(u.hostport, "h");
+	}
+	if (parse_ok("wss://h:443/") == 0) {
+		CU_ASSERT_STRING_EQUAL(u.port, "443");
+		CU_ASSERT_STRING_EQUAL(u.hostport, "h");
+	}
+	/* The other scheme's default is not ours. */
+	if (parse_ok("wss://h:80/") == 0)
+		CU_ASSERT_STRING_EQUAL(u.hostport, "h:80");
+	if (parse_ok("ws://h:443/") == 0)
+		CU_ASSERT_STRING_EQUAL(u.hostport, "h:443");
+}
+
+static void
+test_userinfo(void)
+{
+	if (parse_ok("ws://u:p@h/") != 0)
+		return;
+	CU_ASSERT_STRING_EQUAL(u.userinfo, "u:p");
+	CU_ASSERT_STRING_EQUAL(u.host, "h");
+	CU_ASSERT_STRING_EQUAL(u.hostport, "h");
+	CU_ASSERT_STRING_EQUAL(u.resource, "/");
+}
+
+static void
+test_query_without_path(void)
+{
+	if (parse_ok("ws://h?x=1") != 0)
+		return;
+	CU_ASSERT_STRING_EQUAL(u.host, "h");
+	CU_ASSERT_STRING_EQUAL(u.resource, "/?x=1");
+}
+
+/* A reused struct must not keep fields from the previous parse. */
+static void
+test_fields_reset(void)
+{
+	if (parse_ok("wss://u:p@h:9/a?b") != 0)
+		return;
+	if (parse_ok("ws://h") != 0)
+		return;
+	CU_ASSERT_FALSE(u.tls);
+	CU_ASSERT_STRING_EQUAL(u.userinfo, "");
+	CU_ASSERT_STRING_EQUAL(u.resource, "/");
+	CU_ASSERT_STRING_EQUAL(u.port, "80");
+}
+
+static void
+test_bad_scheme(void)
+{
+	parse_fails("http://h");
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "scheme"));
+	parse_fails("https://h/");
+	parse_fails("wsx://h/");
+}
+
+static void
+test_bad_port(void)
+{
+	parse_fails("ws://h:0/");
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "port"));
+	parse_fails("ws://h:70000/");
+	parse_fails("ws://h:65536/");
+	parse_fails("ws://h:x/");
+}
+
+static void
+test_max_port(void)
+{
+	if (parse_ok("ws://h:65535/") == 0)
+		CU_ASSERT_STRING_EQUAL(u.port, "65535");
+}
+
+static void
+test_empty_host(void)
+{
+	parse_fails("ws://");
+	parse_fails("ws:///path");
+	parse_fails("");
+}
+
+static void
+test_garbage(void)
+{
+	parse_fails("ws://exa mple.com/");
+	parse_fails("not a url");
+	parse_fails("ws://h/a b");
+}
+
+/* Anything longer than the fixed fields is refused, not truncated. */
+static void
+test_too_long(void)
+{
+	char s[URL_MAX_HOST + 32];
+
+	memset(s, 'a', sizeof(s));
+	memcpy(s, "ws://", 5);
+	s[sizeof(s) - 1] = '\0';
+	parse_fails(s);
+}
+
+static const struct unit_test tests[] = {
+	{ "ws://host", test_plain },
+	{ "port, path and query", test_port_path_query },
+	{ "no scheme means ws", test_no_scheme },
+	{ "wss default port 443", test_wss_default_port },
+	{ "scheme is case-insensitive", test_scheme_case },
+	{ "IPv6 literal", test_ipv6 },
+	{ "IPv6 literal, default port", test_ipv6_default_port },
+	{ "default port omitted from hostport", test_default_port_omitted },
+	{ "userinfo", test_userinfo },
+	{ "query without path", test_query_without_path },
+	{ "fields reset between parses", test_fields_reset },
+	{ "rejects other schemes", test_bad_scheme },
+	{ "rejects bad ports", test_bad_port },
+	{ "accepts port 65535", test_max_port },
+	{ "rejects empty host", test_empty_host },
+	{ "rejects garbage", test_garbage },
+	{ "rejects an over-long host", test_too_long },
+};
+
+int
+test_url_add(void)
+{
+	return unit_add_suite("url", tests, UNIT_NTESTS(tests));
+}
