@@ -44,6 +44,16 @@ too_long(struct linereader *r, bool complete)
 	buf_deinit(&r->part);
 }
 
+/* Length of the line that ends at nl, without a CR before the LF. */
+static size_t
+line_len(const struct linereader *r, const char *p, const char *nl)
+{
+	size_t used = buf_used(&r->part), n = used + (nl - p);
+	char last = nl > p ? nl[-1] : used ? buf_head(&r->part)[used - 1] : 0;
+
+	return last == '\r' ? n - 1 : n;
+}
+
 void
 linereader_feed(struct linereader *r, const char *p, size_t n)
 {
@@ -66,7 +76,7 @@ linereader_feed(struct linereader *r, const char *p, size_t n)
 				buf_append(&r->part, p, end - p);
 			return;
 		}
-		if (buf_used(&r->part) + (nl - p) > r->max_line + 1)
+		if (line_len(r, p, nl) > r->max_line)
 			too_long(r, true);
 		else if (buf_used(&r->part) > 0) {
 			buf_append(&r->part, p, nl - p);
