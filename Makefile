@@ -12,7 +12,8 @@ LDLIBS   = -lwslay -lev -lssl -lcrypto -lhttp_parser
 # Debian packages: build, then test.
 DEPS      = gcc make libwslay-dev libev-dev libssl-dev libhttp-parser-dev
 TEST_DEPS = bats bats-assert bats-support libcunit1-dev python3 \
-	    python3-websockets valgrind mandoc curl procps
+	    python3-websockets valgrind mandoc curl procps \
+	    bash-completion zsh fish
 
 SRC  = src/buf.c src/log.c src/utf8.c src/url.c src/handshake.c src/net.c \
        src/proc.c src/opt.c src/lineio.c src/wsconn.c src/server.c \

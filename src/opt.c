@@ -15,7 +15,6 @@ opt_build(const struct opt_def *defs, struct option *longopts,
 {
 	size_t n = 0;
 
-	*shortopts++ = '+';	/* stop at the first operand */
 	for (const struct opt_def *d = defs; d->val && n < OPT_MAX - 1; d++) {
 		if (d->name != NULL) {
 			longopts[n].name = d->name;

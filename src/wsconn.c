@@ -277,6 +277,7 @@ progress(struct wsconn *c)
 	    c->close_code && wslay_event_get_queued_msg_count(c->ctx) == 0) {
 		c->code_sent = c->close_code;
 		c->close_code = 0;
+		c->close_queued = true;
 		wslay_event_queue_close(c->ctx, c->code_sent, NULL, 0);
 		c->state = WSCONN_CLOSING;
 		set_timer(c, WSCONN_CLOSE_TIMEOUT);
@@ -649,7 +650,17 @@ wsconn_above(const struct wsconn *c)
 size_t
 wsconn_undelivered(const struct wsconn *c)
 {
-	return c->ctx ? wslay_event_get_queued_msg_count(c->ctx) : 0;
+	size_t n;
+
+	if (c->ctx == NULL)
+		return 0;
+	n = wslay_event_get_queued_msg_count(c->ctx);
+	/* The count includes a close frame that is queued and unsent: ours,
+	 * or the one wslay queues whenever it stops reading. */
+	if (n > 0 && !wslay_event_get_close_sent(c->ctx) && (c->close_queued ||
+	    !wslay_event_get_read_enabled(c->ctx)))
+		n--;
+	return n;
 }
 
 void

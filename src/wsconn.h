@@ -93,6 +93,7 @@ struct wsconn {
 	bool eof;		/* read(2) returned 0 */
 	bool above;		/* queue passed WSCONN_HIGH */
 	bool ended;		/* on_end delivered */
+	bool close_queued;	/* we queued a close frame */
 	bool in_recv;		/* inside wslay_event_recv: defer progress */
 	char key[HS_KEY_LEN + 1];	/* client: the key we sent */
 	TAILQ_ENTRY(wsconn) link;	/* free for the owner's list */

@@ -28,12 +28,12 @@ wait_until() {
 
 # wait_for_line FILE LINE [SECONDS]: FILE gets a line equal to LINE.
 wait_for_line() {
-	wait_until "${3:-5}" grep -qxF -- "$2" "$1"
+	wait_until "${3:-5}" grep -qsxF -- "$2" "$1"
 }
 
 # wait_for_text FILE TEXT [SECONDS]: FILE gets TEXT anywhere.
 wait_for_text() {
-	wait_until "${3:-5}" grep -qF -- "$2" "$1"
+	wait_until "${3:-5}" grep -qsF -- "$2" "$1"
 }
 
 # wait_for_lines FILE N [SECONDS]: FILE has at least N lines.
@@ -101,4 +101,26 @@ teardown() {
 		kill -KILL "$PEER_PID" 2>/dev/null || true
 		wait "$PEER_PID" 2>/dev/null || true
 	fi
+}
+
+# run_bg NAME CMD...: runs CMD in the background with stdout and stderr in
+# $BATS_TEST_TMPDIR/NAME.out and NAME.err and stdin as given to run_bg; its
+# exit status lands in NAME.rc when it ends (see wait_for_status).
+run_bg() {
+	local name=$1
+	shift
+	(
+		rc=0
+		"$@" >"$BATS_TEST_TMPDIR/$name.out" 2>"$BATS_TEST_TMPDIR/$name.err" || rc=$?
+		echo "$rc" >"$BATS_TEST_TMPDIR/$name.rc"
+	) <&0 3>&- &	# <&0: an async list would get /dev/null otherwise
+}
+
+# wait_for_status NAME STATUS [SECONDS]
+wait_for_status() {
+	wait_for_line "$BATS_TEST_TMPDIR/$1.rc" "$2" "${3:-5}" || {
+		echo "status: $(cat "$BATS_TEST_TMPDIR/$1.rc" 2>/dev/null)" >&2
+		cat "$BATS_TEST_TMPDIR/$1.err" >&2
+		return 1
+	}
 }

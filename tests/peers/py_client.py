@@ -1,0 +1,68 @@
+#!/usr/bin/python3
+"""A python3-websockets (10.x) client for the interop tests.
+
+Connects to URL, prints "open" and "subprotocol NAME|None", sends the
+-t/-b messages in order, prints -n received messages one per line as
+"text REPR" or "binary HEX", then closes with --close CODE (default
+1000).  With --expect-close CODE it instead waits for the server to
+close and exits 1 unless the code matches.  The close is printed as
+"close CODE REASON".
+"""
+
+import argparse
+import asyncio
+import sys
+
+import websockets
+
+
+def show(msg):
+    if isinstance(msg, bytes):
+        print("binary", msg.hex(), flush=True)
+    else:
+        print("text", repr(msg), flush=True)
+
+
+async def main(a):
+    async with websockets.connect(a.url, subprotocols=a.subprotocol or None,
+                                  origin=a.origin, max_size=None,
+                                  close_timeout=2) as ws:
+        print("open", flush=True)
+        print("subprotocol", ws.subprotocol, flush=True)
+        for m in a.send or []:
+            await ws.send(m)
+        for _ in range(a.n):
+            show(await ws.recv())
+        if a.expect_close is None:
+            await ws.close(a.close, a.reason)
+        else:
+            try:
+                while True:
+                    show(await ws.recv())
+            except websockets.ConnectionClosed:
+                pass
+        print("close", ws.close_code, ws.close_reason, flush=True)
+        if a.expect_close is not None and ws.close_code != a.expect_close:
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    p = argparse.ArgumentParser()
+    p.add_argument("url")
+    p.add_argument("-t", dest="send", action="append", metavar="TEXT",
+                   help="send TEXT as a text message (repeatable)")
+    p.add_argument("-b", dest="send", action="append", metavar="HEX",
+                   type=bytes.fromhex,
+                   help="send the bytes HEX as a binary message (repeatable)")
+    p.add_argument("-n", type=int, default=0,
+                   help="messages to receive and print")
+    p.add_argument("-s", dest="subprotocol", action="append",
+                   help="offer a subprotocol (repeatable)")
+    p.add_argument("-o", dest="origin", help="send an Origin header")
+    p.add_argument("--close", type=int, default=1000,
+                   help="close code to send (default 1000)")
+    p.add_argument("--reason", default="", help="close reason to send")
+    p.add_argument("--expect-close", type=int,
+                   help="wait for the server's close; it must have CODE")
+    sys.exit(asyncio.run(main(p.parse_args())))
