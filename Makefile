@@ -56,8 +56,10 @@ run: deps all
 unit: tests/unit/run
 	./tests/unit/run
 
+BATS_FILES = $(filter-out tests/valgrind.bats,$(wildcard tests/*.bats))
+
 bats: all
-	bats --timing tests/
+	bats --timing $(BATS_FILES)
 
 valgrind: all
 	WS_VALGRIND=1 bats tests/valgrind.bats

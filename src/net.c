@@ -139,6 +139,10 @@ net_resolve(const char *host, const char *port, double timeout_sec,
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
+	/* An address literal needs no lookup and no resolver thread. */
+	hints.ai_flags = AI_NUMERICSERV | AI_NUMERICHOST;
+	if (getaddrinfo(host, port, &hints, res) == 0)
+		return 0;
 	hints.ai_flags = AI_NUMERICSERV | AI_ADDRCONFIG;
 	memset(&req, 0, sizeof(req));
 	req.ar_name = host;

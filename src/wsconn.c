@@ -264,6 +264,23 @@ queued_bytes(const struct wsconn *c)
 	    buf_used(&c->out);
 }
 
+/* Queues the close the owner asked for once nothing else is queued (a
+ * close queued earlier would make wslay drop the rest).  True if queued. */
+static bool
+queue_pending_close(struct wsconn *c)
+{
+	if ((c->state != WSCONN_OPEN && c->state != WSCONN_CLOSING) ||
+	    c->close_code == 0 || wslay_event_get_queued_msg_count(c->ctx) > 0)
+		return false;
+	c->code_sent = c->close_code;
+	c->close_code = 0;
+	c->close_queued = true;
+	wslay_event_queue_close(c->ctx, c->code_sent, NULL, 0);
+	c->state = WSCONN_CLOSING;
+	set_timer(c, WSCONN_CLOSE_TIMEOUT);
+	return true;
+}
+
 /* Moves the connection along after anything happened: queue a pending
  * close once the data has drained, write, detect the end, arm watchers. */
 static void
@@ -273,16 +290,10 @@ progress(struct wsconn *c)
 
 	if (c->state == WSCONN_DONE || c->in_recv)
 		return;
-	if ((c->state == WSCONN_OPEN || c->state == WSCONN_CLOSING) &&
-	    c->close_code && wslay_event_get_queued_msg_count(c->ctx) == 0) {
-		c->code_sent = c->close_code;
-		c->close_code = 0;
-		c->close_queued = true;
-		wslay_event_queue_close(c->ctx, c->code_sent, NULL, 0);
-		c->state = WSCONN_CLOSING;
-		set_timer(c, WSCONN_CLOSE_TIMEOUT);
-	}
-	if (c->state != WSCONN_LINGER && pump(c) == -1) {
+	queue_pending_close(c);
+	/* The pump may drain the queue: then the close can follow at once. */
+	if (c->state != WSCONN_LINGER && (pump(c) == -1 ||
+	    (queue_pending_close(c) && pump(c) == -1))) {
 		finish(c, (c->state == WSCONN_CLOSING &&
 		    wslay_event_get_close_received(c->ctx)) ?
 		    WSCONN_END_CLOSED : WSCONN_END_LOST);

@@ -113,7 +113,8 @@ run_bg() {
 		rc=0
 		"$@" >"$BATS_TEST_TMPDIR/$name.out" 2>"$BATS_TEST_TMPDIR/$name.err" || rc=$?
 		echo "$rc" >"$BATS_TEST_TMPDIR/$name.rc"
-	) <&0 3>&- &	# <&0: an async list would get /dev/null otherwise
+	) <&0 3>&- 4>&- &	# <&0: an async list would get /dev/null otherwise;
+				# 4>&-: keep the server FIFO from staying open
 }
 
 # wait_for_status NAME STATUS [SECONDS]

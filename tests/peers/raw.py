@@ -20,6 +20,10 @@
   raw.py idle PORT SECONDS
       connect, send nothing, and print "EOF after T" (T in seconds, one
       decimal) when the server closes, or "NO-EOF" after SECONDS.
+
+  raw.py idle-open PORT SECONDS
+      complete the opening handshake, then read nothing and answer
+      nothing for SECONDS (a peer that never answers a close).
 """
 
 import argparse
@@ -145,6 +149,23 @@ def idle(a):
     return 1
 
 
+def idle_open(a):
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock = socket.create_connection(("127.0.0.1", a.port))
+    sock.sendall(("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                  "Upgrade: websocket\r\nConnection: Upgrade\r\n"
+                  "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
+                  "\r\n" % key).encode())
+    buf = b""
+    while b"\r\n\r\n" not in buf:
+        d = sock.recv(4096)
+        if not d:
+            return 1
+        buf += d
+    time.sleep(a.seconds)
+    return 0
+
+
 def main():
     p = argparse.ArgumentParser()
     sub = p.add_subparsers(dest="cmd", required=True)
@@ -161,10 +182,15 @@ def main():
     s = sub.add_parser("idle")
     s.add_argument("port", type=int)
     s.add_argument("seconds", type=float)
+    s = sub.add_parser("idle-open")
+    s.add_argument("port", type=int)
+    s.add_argument("seconds", type=float)
     a = p.parse_args()
     if a.cmd == "accept":
         print(accept(a.key))
         return 0
+    if a.cmd == "idle-open":
+        return idle_open(a)
     return request(a) if a.cmd == "request" else idle(a)
 
 

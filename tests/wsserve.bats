@@ -1,0 +1,182 @@
+#!/usr/bin/env bats
+# wsserve: listening, broadcasting stdin, printing what clients send,
+# and stopping cleanly.
+
+load helpers
+
+@test "wsserve announces each listener with one exact ready line" {
+	start_wsserve
+	run cat "$SERVER_ERR"
+	assert_output --regexp '^wsserve: listening on ws://127\.0\.0\.1:[0-9]+/$'
+}
+
+@test "wsserve listens on 127.0.0.1:15678 by default" {
+	if "$PY" -c 'import socket; socket.create_connection(("127.0.0.1", 15678), 1)' 2>/dev/null; then
+		fail "port 15678 is busy on this machine"
+	fi
+	"$WSSERVE" </dev/null >/dev/null 2>"$BATS_TEST_TMPDIR/err" 3>&- &
+	SERVER_PID=$!
+	wait_for_text "$BATS_TEST_TMPDIR/err" "listening"
+	run cat "$BATS_TEST_TMPDIR/err"
+	assert_output 'wsserve: listening on ws://127.0.0.1:15678/'
+}
+
+@test "wsserve listens on every -a address, IPv6 in brackets" {
+	start_wsserve -a 127.0.0.1 -a ::1
+	wait_for_text "$SERVER_ERR" "listening on ws://[::1]:"
+	run grep -c 'listening on' "$SERVER_ERR"
+	assert_output 2
+	port6=$(sed -n 's|.*ws://\[::1\]:\([0-9]*\)/$|\1|p' "$SERVER_ERR")
+	echo v4 | timeout 10 "$WSCAT" "$URL"
+	echo v6 | timeout 10 "$WSCAT" "ws://[::1]:$port6/"
+	wait_for_lines "$SERVER_OUT" 2
+	run cat "$SERVER_OUT"
+	assert_output $'v4\nv6'
+}
+
+@test "wsserve exits 3 and names the address when the port is taken" {
+	start_wsserve
+	run --separate-stderr -3 timeout 10 "$WSSERVE" -p "$PORT" </dev/null
+	[[ $stderr == "wsserve: cannot listen on 127.0.0.1:$PORT: Address already in use" ]]
+}
+
+@test "wsserve exits 2 and names the option on a bad value" {
+	run --separate-stderr -2 "$WSSERVE" -p 70000
+	[[ ${stderr_lines[0]} == "wsserve: -p 70000: too large" ]]
+	run --separate-stderr -2 "$WSSERVE" --max-message 12x
+	[[ ${stderr_lines[0]} == "wsserve: --max-message 12x: invalid" ]]
+	run --separate-stderr -2 "$WSSERVE" --handshake-timeout -1
+	[[ ${stderr_lines[0]} == "wsserve: --handshake-timeout -1: too small" ]]
+	run --separate-stderr -2 "$WSSERVE" extra
+	[[ ${stderr_lines[0]} == "wsserve: unexpected argument 'extra'" ]]
+}
+
+@test "wsserve logs connect and disconnect with the peer and the close code" {
+	start_wsserve
+	echo hi | timeout 10 "$WSCAT" "$URL"
+	wait_for_text "$SERVER_ERR" "disconnected"
+	run grep -E '^wsserve: 127\.0\.0\.1:[0-9]+ (connected|disconnected \(1000\))$' "$SERVER_ERR"
+	[ "${#lines[@]}" -eq 2 ]
+}
+
+@test "wsserve -q logs the ready line but no connects" {
+	start_wsserve -q
+	echo quiet | timeout 10 "$WSCAT" "$URL"
+	wait_for_line "$SERVER_OUT" quiet
+	run cat "$SERVER_ERR"
+	assert_output --regexp '^wsserve: listening on ws://127\.0\.0\.1:[0-9]+/$'
+}
+
+@test "wsserve sends every stdin line to every open client, in order" {
+	start_wsserve
+	run_bg c1 timeout 20 "$WSCAT" -w -1 "$URL" </dev/null
+	run_bg c2 timeout 20 "$WSCAT" -w -1 "$URL" </dev/null
+	wait_for_clients 2
+	seq 1 2000 >&4
+	wait_for_lines "$BATS_TEST_TMPDIR/c1.out" 2000
+	wait_for_lines "$BATS_TEST_TMPDIR/c2.out" 2000
+	stop_wsserve TERM
+	wait_for_status c1 0
+	wait_for_status c2 0
+	cmp "$BATS_TEST_TMPDIR/c1.out" <(seq 1 2000)
+	cmp "$BATS_TEST_TMPDIR/c2.out" <(seq 1 2000)
+	# Nothing extra on stdout at shutdown.
+	[ ! -s "$SERVER_OUT" ]
+}
+
+@test "wsserve keeps stdin unread until a client connects" {
+	start_wsserve
+	server_send early1 early2 early3
+	run -0 timeout 10 "$WSCAT" --count 3 "$URL" </dev/null
+	assert_output $'early1\nearly2\nearly3'
+}
+
+@test "messages from concurrent clients are printed whole, never interleaved" {
+	start_wsserve
+	for ch in a b c; do
+		"$PY" -c "import sys; sys.stdout.write(('$ch' * 200000 + '\n') * 30)" \
+			>"$BATS_TEST_TMPDIR/$ch.in"
+	done
+	run_bg a timeout 30 "$WSCAT" "$URL" <"$BATS_TEST_TMPDIR/a.in"
+	run_bg b timeout 30 "$WSCAT" "$URL" <"$BATS_TEST_TMPDIR/b.in"
+	run_bg c timeout 30 "$WSCAT" "$URL" <"$BATS_TEST_TMPDIR/c.in"
+	wait_for_status a 0 30
+	wait_for_status b 0 30
+	wait_for_status c 0 30
+	wait_for_lines "$SERVER_OUT" 90
+	# Each line must be one client's message, whole.
+	run "$PY" -c '
+import collections, sys
+c = collections.Counter()
+for line in open(sys.argv[1], "rb"):
+    line = line.rstrip(b"\n")
+    ok = len(line) == 200000 and line == line[:1] * 200000
+    c[line[:1].decode() if ok else "torn"] += 1
+print(" ".join("%s=%d" % kv for kv in sorted(c.items())))' "$SERVER_OUT"
+	assert_output 'a=30 b=30 c=30'
+}
+
+@test "wsserve goes on serving after stdin ends" {
+	start_wsserve
+	run_bg c1 timeout 10 "$WSCAT" -w -1 "$URL" </dev/null
+	wait_for_clients 1
+	server_send last
+	server_eof
+	wait_for_line "$BATS_TEST_TMPDIR/c1.out" last
+	echo after-eof | timeout 10 "$WSCAT" "$URL"
+	wait_for_line "$SERVER_OUT" after-eof
+	kill -0 "$SERVER_PID"
+}
+
+@test "wsserve -E delivers every line, closes with 1000 and exits 0" {
+	start_wsserve -E
+	run_bg c1 timeout 20 "$WSCAT" -w -1 "$URL" </dev/null
+	wait_for_clients 1
+	seq 1 5000 >&4
+	server_eof
+	wait_for_status c1 0 10
+	cmp "$BATS_TEST_TMPDIR/c1.out" <(seq 1 5000)
+	SERVER_STATUS=0
+	wait "$SERVER_PID" || SERVER_STATUS=$?
+	SERVER_PID=
+	[ "$SERVER_STATUS" -eq 0 ]
+	assert grep -qE 'disconnected \(1000\)$' "$SERVER_ERR"
+}
+
+@test "wsserve on SIGINT closes clients with 1001 and exits 0" {
+	start_wsserve
+	run_bg c1 timeout 10 "$WSCAT" -w -1 "$URL" </dev/null
+	wait_for_clients 1
+	server_send before
+	wait_for_line "$BATS_TEST_TMPDIR/c1.out" before
+	stop_wsserve INT
+	[ "$SERVER_STATUS" -eq 0 ]
+	wait_for_status c1 0
+	run cat "$BATS_TEST_TMPDIR/c1.out"
+	assert_output before
+	assert grep -qE 'disconnected \(1001\)$' "$SERVER_ERR"
+}
+
+@test "a second SIGINT stops wsserve at once when a client never answers the close" {
+	start_wsserve
+	# A client that completes the handshake and then reads nothing.
+	"$PY" "$PEERS/raw.py" idle-open "$PORT" 20 3>&- &
+	PEER_PID=$!
+	wait_for_clients 1
+	kill -INT "$SERVER_PID"
+	sleep 0.5
+	kill -0 "$SERVER_PID"	# still waiting for the close reply
+	kill -INT "$SERVER_PID"
+	wait_until 2 bash -c "! kill -0 $SERVER_PID 2>/dev/null"
+}
+
+@test "wsserve drops a stdin line longer than --max-message and says so" {
+	start_wsserve --max-message 10
+	run_bg c1 timeout 10 "$WSCAT" --count 1 "$URL" </dev/null
+	wait_for_clients 1
+	server_send 0123456789abcdef short
+	wait_for_status c1 0
+	run cat "$BATS_TEST_TMPDIR/c1.out"
+	assert_output short
+	assert grep -qxF 'wsserve: line 1: longer than 10 bytes, not sent' "$SERVER_ERR"
+}
