@@ -74,11 +74,14 @@ check: test-deps
 	$(MAKE) bats
 	$(MAKE) valgrind
 
-# AddressSanitizer + UBSan build of everything, then the same tests.
+# AddressSanitizer + UBSan build of everything, then the same tests.  UBSan
+# only reports by default: make it fail the run.
 asan:
 	$(MAKE) clean
-	$(MAKE) CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 $(MAKE) \
+		CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer" \
 		LDFLAGS="-fsanitize=address,undefined" unit bats
+	$(MAKE) clean
 
 bench: all
 	./bench/run
