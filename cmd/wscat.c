@@ -52,27 +52,23 @@ static const char usage_line[] =
     "             [--connect-timeout seconds] [--count n]\n"
     "             [--max-message bytes] -c url | url\n";
 
+static const char about[] =
+    "A WebSocket client: sends each stdin line as a message and prints\n"
+	    "each message received, one per line.";
+
 static void __attribute__((noreturn))
 usage(int status)
 {
-	FILE *fp = status == 0 ? stdout : stderr;
-
-	fputs(usage_line, fp);
-	if (status == 0) {
-		fputs("\nA WebSocket client: sends each stdin line as a "
-		    "message and prints\neach message received, one per "
-		    "line.\n\n", fp);
-		opt_help(options, fp);
-	}
+	opt_usage(status == 0 ? stdout : stderr, usage_line, status == 0 ?
+	    about : NULL, options);
 	exit(status);
 }
 
 static void
 add(const char **list, size_t *n, const char *v, const char *opt)
 {
-	if (*n == MAX_LIST)
+	if (opt_list_add(list, n, MAX_LIST, v) == -1)
 		errx(WS_EXIT_USAGE, "%s: at most %d allowed", opt, MAX_LIST);
-	list[(*n)++] = v;
 }
 
 int
@@ -87,10 +83,11 @@ main(int argc, char *argv[])
 	};
 	enum log_level level = LOG_NORMAL;
 	struct option longopts[OPT_MAX];
-	char shortopts[3 * OPT_MAX], err[256];
+	char shortopts[3 * OPT_MAX + 1], err[256];
 	const char *errstr, *url = NULL;
 	int ch;
 
+	opterr = 0;
 	proc_init();
 	opt_build(options, longopts, shortopts);
 	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
@@ -160,6 +157,8 @@ main(int argc, char *argv[])
 				    optarg, errstr);
 			break;
 		default:
+			opt_error(ch, argv, err, sizeof(err));
+			warnx("%s", err);
 			usage(WS_EXIT_USAGE);
 		}
 	}

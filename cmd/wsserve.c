@@ -49,27 +49,23 @@ static const char usage_line[] =
     "               [--handshake-timeout seconds] [--max-message bytes]\n"
     "               [--origin origin] [--subprotocol name]\n";
 
+static const char about[] =
+    "A WebSocket server: prints what clients send, one message per line,\n"
+	    "and sends each stdin line to every client.";
+
 static void __attribute__((noreturn))
 usage(int status)
 {
-	FILE *fp = status == 0 ? stdout : stderr;
-
-	fputs(usage_line, fp);
-	if (status == 0) {
-		fputs("\nA WebSocket server: prints what clients send, one "
-		    "message per line,\nand sends each stdin line to every "
-		    "client.\n\n", fp);
-		opt_help(options, fp);
-	}
+	opt_usage(status == 0 ? stdout : stderr, usage_line, status == 0 ?
+	    about : NULL, options);
 	exit(status);
 }
 
 static void
 add(const char **list, size_t *n, const char *v, const char *opt)
 {
-	if (*n == MAX_LIST)
+	if (opt_list_add(list, n, MAX_LIST, v) == -1)
 		errx(WS_EXIT_USAGE, "%s: at most %d allowed", opt, MAX_LIST);
-	list[(*n)++] = v;
 }
 
 int
@@ -84,11 +80,13 @@ main(int argc, char *argv[])
 	};
 	enum log_level level = LOG_NORMAL;
 	struct option longopts[OPT_MAX];
-	char shortopts[3 * OPT_MAX];
+	char shortopts[3 * OPT_MAX + 1];
 	const char *errstr;
+	char err[128];
 	size_t naddr = 0;
 	int ch;
 
+	opterr = 0;
 	proc_init();
 	opt_build(options, longopts, shortopts);
 	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
@@ -142,6 +140,8 @@ main(int argc, char *argv[])
 			    "--subprotocol");
 			break;
 		default:
+			opt_error(ch, argv, err, sizeof(err));
+			warnx("%s", err);
 			usage(WS_EXIT_USAGE);
 		}
 	}

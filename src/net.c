@@ -46,6 +46,19 @@ net_sockname(int fd, char *out, size_t outlen)
 		net_format((struct sockaddr *)&ss, out, outlen);
 }
 
+/* Describes errno for the address in err, closes fd if open; -1. */
+static int
+sock_fail(const struct addrinfo *ai, int fd, char *err, size_t errlen)
+{
+	char addr[NET_ADDRSTRLEN];
+
+	net_format(ai->ai_addr, addr, sizeof(addr));
+	snprintf(err, errlen, "%s: %s", addr, strerror(errno));
+	if (fd != -1)
+		close(fd);
+	return -1;
+}
+
 static int
 listen_one(const struct addrinfo *ai, char *err, size_t errlen)
 {
@@ -67,15 +80,7 @@ listen_one(const struct addrinfo *ai, char *err, size_t errlen)
 		goto fail;
 	return fd;
 fail:
-	{
-		char addr[NET_ADDRSTRLEN];
-
-		net_format(ai->ai_addr, addr, sizeof(addr));
-		snprintf(err, errlen, "%s: %s", addr, strerror(errno));
-	}
-	if (fd != -1)
-		close(fd);
-	return -1;
+	return sock_fail(ai, fd, err, errlen);
 }
 
 int
@@ -185,15 +190,7 @@ net_connect(const struct addrinfo *ai, char *err, size_t errlen)
 		goto fail;
 	return fd;
 fail:
-	{
-		char addr[NET_ADDRSTRLEN];
-
-		net_format(ai->ai_addr, addr, sizeof(addr));
-		snprintf(err, errlen, "%s: %s", addr, strerror(errno));
-	}
-	if (fd != -1)
-		close(fd);
-	return -1;
+	return sock_fail(ai, fd, err, errlen);
 }
 
 int

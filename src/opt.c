@@ -15,6 +15,7 @@ opt_build(const struct opt_def *defs, struct option *longopts,
 {
 	size_t n = 0;
 
+	*shortopts++ = ':';	/* ':' for a missing argument, errors are ours */
 	for (const struct opt_def *d = defs; d->val && n < OPT_MAX - 1; d++) {
 		if (d->name != NULL) {
 			longopts[n].name = d->name;
@@ -35,10 +36,44 @@ opt_build(const struct opt_def *defs, struct option *longopts,
 }
 
 void
-opt_help(const struct opt_def *defs, FILE *fp)
+opt_error(int ch, char *const argv[], char *msg, size_t msglen)
+{
+	const char *what = argv[optind - 1];
+	char shortopt[3] = { '-', (char)optopt, '\0' };
+
+	/* An unknown long option has optopt 0; a missing argument is always
+	 * the last word; otherwise it is a short option, maybe inside a
+	 * cluster such as -1Z, where argv[optind - 1] would mislead. */
+	if (ch == '?' && optopt != 0 && strncmp(what, "--", 2) == 0 &&
+	    strchr(what, '=') != NULL) {
+		snprintf(msg, msglen, "%s: option takes no argument", what);
+		return;
+	}
+	if (optopt != 0 && !(ch == ':' && strncmp(what, "--", 2) == 0))
+		what = shortopt;
+	snprintf(msg, msglen, "%s %s", ch == ':' ? "missing argument for" :
+	    "unknown option", what);
+}
+
+int
+opt_list_add(const char **list, size_t *n, size_t max, const char *v)
+{
+	if (*n >= max)
+		return -1;
+	list[(*n)++] = v;
+	return 0;
+}
+
+void
+opt_usage(FILE *fp, const char *usage, const char *about,
+    const struct opt_def *defs)
 {
 	char left[64];
 
+	fputs(usage, fp);
+	if (about == NULL)
+		return;
+	fprintf(fp, "\n%s\n\n", about);
 	for (const struct opt_def *d = defs; d->val; d++) {
 		if (d->name == NULL)
 			snprintf(left, sizeof(left), "-%c%s%s", d->val,

@@ -19,12 +19,22 @@ struct opt_def {
 };
 
 /* Fills longopts (size OPT_MAX) and the getopt short string (size
- * 3*OPT_MAX) from the table, which ends with a zeroed row (val 0). */
+ * 3*OPT_MAX + 1, starting with ':' so that errors come back to the caller
+ * as ':' and '?', see opt_error) from the table, which ends with a zeroed row (val 0). */
 void opt_build(const struct opt_def *defs, struct option *longopts,
     char *shortopts);
 
-/* Prints one line per option, aligned, to fp. */
-void opt_help(const struct opt_def *defs, FILE *fp);
+/* For getopt_long's ':' (missing argument) or '?' (unknown option),
+ * describes the problem in msg, naming the option. */
+void opt_error(int ch, char *const argv[], char *msg, size_t msglen);
+
+/* Prints the usage text; with about != NULL also about and one aligned
+ * line per option (the --help output). */
+void opt_usage(FILE *fp, const char *usage, const char *about,
+    const struct opt_def *defs);
+
+/* Appends v to a list of at most max entries.  0, or -1 when full. */
+int opt_list_add(const char **list, size_t *n, size_t max, const char *v);
 
 /* Parses an integer in [min, max].  On error returns 0 and sets *errstr to
  * "invalid", "too small" or "too large"; otherwise *errstr = NULL. */
