@@ -247,3 +247,53 @@ time.sleep(20)' >"$BATS_TEST_TMPDIR/port" 3>&- &
 	exec 5>&-
 	wait_for_text "$SERVER_ERR" "disconnected (1001)"
 }
+
+@test "wscat exits 2 and names the problem on a bad URL or option" {
+	run --separate-stderr -2 "$WSCAT" http://127.0.0.1/
+	[ "${stderr_lines[0]}" = "wscat: http://127.0.0.1/: scheme must be ws:// or wss://" ]
+	run --separate-stderr -2 "$WSCAT" ws://127.0.0.1:0/
+	[ "${stderr_lines[0]}" = "wscat: ws://127.0.0.1:0/: port must be 1-65535" ]
+	run --separate-stderr -2 "$WSCAT" wss://127.0.0.1/
+	[ "${stderr_lines[0]}" = "wscat: wss://127.0.0.1/: wss:// (TLS) is not supported yet" ]
+	run --separate-stderr -2 "$WSCAT"
+	[ "${stderr_lines[0]}" = "wscat: no URL given" ]
+	run --separate-stderr -2 "$WSCAT" ws://a/ ws://b/
+	[ "${stderr_lines[0]}" = "wscat: unexpected argument 'ws://b/'" ]
+	run --separate-stderr -2 "$WSCAT" -w
+	[ "${stderr_lines[0]}" = "wscat: missing argument for -w" ]
+	run --separate-stderr -2 "$WSCAT" --header
+	[ "${stderr_lines[0]}" = "wscat: missing argument for --header" ]
+	run --separate-stderr -2 "$WSCAT" -H 'no colon' ws://a/
+	[ "${stderr_lines[0]}" = "wscat: -H no colon: not a 'Name: value' header" ]
+	run --separate-stderr -2 "$WSCAT" -w -2 ws://a/
+	[ "${stderr_lines[0]}" = "wscat: -w -2: too small" ]
+	run --separate-stderr -2 "$WSCAT" --count 0 ws://a/
+	[ "${stderr_lines[0]}" = "wscat: --count 0: too small" ]
+	run --separate-stderr -2 "$WSCAT" --verbose=1 ws://a/
+	[ "${stderr_lines[0]}" = "wscat: --verbose=1: option takes no argument" ]
+	[ "${stderr_lines[1]}" = "usage: wscat [-1hVv] [-H name:value] [-o origin] [-s protocol]" ]
+	[ -z "$output" ]
+}
+
+@test "wscat takes options after the URL too" {
+	start_wsserve
+	run -0 timeout 10 "$WSCAT" "$URL" -x after </dev/null
+	wait_for_line "$SERVER_OUT" after
+}
+
+@test "wscat does not crash when started with stdin, stdout and stderr closed" {
+	start_wsserve --echo
+	# sh closes them itself: bats' run would hand over its own stdin.
+	run -0 timeout 10 sh -c 'exec "$@" <&- >&- 2>&-' sh "$WSCAT" -x closed-fds "$URL"
+	wait_for_line "$SERVER_OUT" closed-fds
+	# A closed stdin reads as empty: connect, close with 1000, exit 0.
+	run -0 timeout 10 sh -c 'exec "$@" <&-' sh "$WSCAT" "$URL"
+	wait_for_text "$SERVER_ERR" "disconnected (1000)"
+}
+
+@test "wscat takes user:pass from the URL as Basic authorization" {
+	start_wsserve
+	run --separate-stderr -0 timeout 10 "$WSCAT" -v "ws://alice:s3cret@127.0.0.1:$PORT/" </dev/null
+	[[ $stderr == *"Authorization: Basic YWxpY2U6czNjcmV0"* ]]
+	[[ $stderr == *"Host: 127.0.0.1:$PORT"* ]]
+}
