@@ -13,7 +13,7 @@ LDLIBS   = -lwslay -lev -lssl -lcrypto -lhttp_parser
 DEPS      = gcc make libwslay-dev libev-dev libssl-dev libhttp-parser-dev
 TEST_DEPS = bats bats-assert bats-support libcunit1-dev python3 \
 	    python3-websockets valgrind mandoc curl procps \
-	    bash-completion zsh fish
+	    bash-completion zsh fish man-db
 
 SRC  = src/buf.c src/log.c src/utf8.c src/url.c src/handshake.c src/net.c \
        src/proc.c src/opt.c src/lineio.c src/wsconn.c src/server.c \
@@ -86,15 +86,27 @@ asan:
 bench: all
 	./bench/run
 
+BINDIR  = $(DESTDIR)$(PREFIX)/bin
+MANDIR  = $(DESTDIR)$(PREFIX)/share/man/man1
+BASHDIR = $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+ZSHDIR  = $(DESTDIR)$(PREFIX)/share/zsh/site-functions
+FISHDIR = $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
-	install -m 755 wsserve wscat $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 man/wsserve.1 man/wscat.1 $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -d $(BINDIR) $(MANDIR) $(BASHDIR) $(ZSHDIR) $(FISHDIR)
+	install -m 755 wsserve wscat $(BINDIR)/
+	install -m 644 man/wsserve.1 man/wscat.1 $(MANDIR)/
+	install -m 644 completions/wsserve.bash $(BASHDIR)/wsserve
+	install -m 644 completions/wscat.bash $(BASHDIR)/wscat
+	install -m 644 completions/_wsserve completions/_wscat $(ZSHDIR)/
+	install -m 644 completions/wsserve.fish completions/wscat.fish $(FISHDIR)/
 
 uninstall:
-	rm -f $(DESTDIR)$(PREFIX)/bin/wsserve $(DESTDIR)$(PREFIX)/bin/wscat \
-	      $(DESTDIR)$(PREFIX)/share/man/man1/wsserve.1 \
-	      $(DESTDIR)$(PREFIX)/share/man/man1/wscat.1
+	rm -f $(BINDIR)/wsserve $(BINDIR)/wscat \
+	      $(MANDIR)/wsserve.1 $(MANDIR)/wscat.1 \
+	      $(BASHDIR)/wsserve $(BASHDIR)/wscat \
+	      $(ZSHDIR)/_wsserve $(ZSHDIR)/_wscat \
+	      $(FISHDIR)/wsserve.fish $(FISHDIR)/wscat.fish
 
 clean:
 	rm -f $(BINS) cmd/*.o src/*.o libwscore.a tests/unit/run
