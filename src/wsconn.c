@@ -20,7 +20,8 @@
 #include "wsconn.h"
 
 #define WSCONN_IN_MAX (HS_MAX_HEAD + 65536)
-#define PUMP_ROUNDS 16	/* wslay_event_send + write rounds per event */
+#define PUMP_ROUNDS 16
+#define MASKPOOL 4096		/* random bytes for client frame masks */	/* wslay_event_send + write rounds per event */
 
 static void set_timer(struct wsconn *c, double after);
 
@@ -61,7 +62,7 @@ recv_cb(wslay_event_context_ptr ctx, uint8_t *p, size_t len, int flags,
 	struct wsconn *c = user_data;
 	ssize_t n;
 
-	if (c->paused) {
+	if (c->paused || buf_used(&c->out) > WSCONN_HIGH) {
 		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
 		return -1;
 	}
@@ -94,25 +95,43 @@ send_cb(wslay_event_context_ptr ctx, const uint8_t *p, size_t len, int flags,
     void *user_data)
 {
 	struct wsconn *c = user_data;
-	size_t n;
+	size_t n, used = buf_used(&c->out);
 
-	/* wslay's data is only valid now: copy it. */
-	if ((n = buf_append_some(&c->out, p, len)) == 0) {
+	/* Replies made during a receive must be encoded now; see wsconn.h. */
+	if (!c->in_recv && used >= WSCONN_OUT_SOFT)
+		n = 0;
+	else if (!c->in_recv && len > WSCONN_OUT_SOFT - used)
+		n = buf_append_some(&c->out, p, WSCONN_OUT_SOFT - used);
+	else	/* wslay's data is only valid now: copy it */
+		n = buf_append_some(&c->out, p, len);
+	if (n == 0) {
 		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
 		return -1;
 	}
 	return n;
 }
 
+/* Masks come from a pool refilled by RAND_bytes: one call per frame costs
+ * more than the rest of sending a small message. */
 static int
 genmask_cb(wslay_event_context_ptr ctx, uint8_t *p, size_t len,
     void *user_data)
 {
-	if (RAND_bytes(p, len) != 1) {
-		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
-		return -1;
+	struct wsconn *c = user_data;
+
+	if (c->maskpool == NULL && (c->maskpool = malloc(MASKPOOL)) == NULL)
+		goto fail;
+	if (c->maskpos == 0 || c->maskpos + len > MASKPOOL) {
+		if (RAND_bytes(c->maskpool, MASKPOOL) != 1)
+			goto fail;
+		c->maskpos = 0;
 	}
+	memcpy(p, c->maskpool + c->maskpos, len);
+	c->maskpos += len;
 	return 0;
+fail:
+	wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+	return -1;
 }
 
 static void
@@ -306,7 +325,8 @@ progress(struct wsconn *c)
 
 	want_rd = !c->paused && (c->state == WSCONN_HANDSHAKE ||
 	    c->state == WSCONN_LINGER || ((c->state == WSCONN_OPEN ||
-	    c->state == WSCONN_CLOSING) && wslay_event_want_read(c->ctx)));
+	    c->state == WSCONN_CLOSING) && wslay_event_want_read(c->ctx) &&
+	    buf_used(&c->out) <= WSCONN_HIGH));
 	if (want_rd)
 		ev_io_start(c->loop, &c->rio);
 	else
@@ -554,7 +574,8 @@ wsconn_new(struct ev_loop *loop, int fd, const char *peer,
 	c->state = WSCONN_HANDSHAKE;
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	buf_init(&c->in, WSCONN_IN_MAX);
-	buf_init(&c->out, WSCONN_OUT_MAX);
+	/* Room for the replies to what one receive pass may hold. */
+	buf_init(&c->out, WSCONN_HIGH + cfg->max_message + 65536);
 	ev_io_init(&c->rio, read_cb, fd, EV_READ);
 	ev_io_init(&c->wio, write_cb, fd, EV_WRITE);
 	ev_init(&c->timer, timer_cb);
@@ -590,6 +611,7 @@ wsconn_free(struct wsconn *c)
 	ev_clear_pending(c->loop, &c->rio);
 	ev_clear_pending(c->loop, &c->wio);
 	wslay_event_context_free(c->ctx);
+	free(c->maskpool);
 	close(c->fd);
 	buf_deinit(&c->in);
 	buf_deinit(&c->out);

@@ -14,6 +14,12 @@
  * already queued has gone out (a queued close would make wslay drop it), and
  * the close handshake, the server closing TCP first, then reading to EOF all
  * run under bounded timers.
+ *
+ * Replies made while a message is being received (an echo) are encoded at
+ * once, past WSCONN_OUT_SOFT if need be, and reading stops while more than
+ * WSCONN_HIGH encoded bytes wait: so a close frame the peer sends after its
+ * messages is answered only after the replies to them, which wslay would
+ * otherwise drop by sending its close reply first.
  */
 #ifndef WSCONN_H
 #define WSCONN_H
@@ -30,7 +36,7 @@
 #include "handshake.h"
 #include "net.h"
 
-#define WSCONN_OUT_MAX (256 * 1024)	/* encoded frames awaiting write(2) */
+#define WSCONN_OUT_SOFT (256 * 1024)	/* encoded bytes: stop encoding */
 #define WSCONN_HIGH (1024 * 1024)	/* queued bytes: owner stops feeding */
 #define WSCONN_LOW (256 * 1024)		/* ... and resumes below this */
 #define WSCONN_CLOSE_TIMEOUT 5.0	/* close frame sent -> peer's reply */
@@ -96,6 +102,8 @@ struct wsconn {
 	bool close_queued;	/* we queued a close frame */
 	bool in_recv;		/* inside wslay_event_recv: defer progress */
 	char key[HS_KEY_LEN + 1];	/* client: the key we sent */
+	uint8_t *maskpool;	/* client: random bytes for masks; owned */
+	size_t maskpos;		/* next unused byte of maskpool */
 	TAILQ_ENTRY(wsconn) link;	/* free for the owner's list */
 	/* ---- results, read-only for the owner ---- */
 	char peer[NET_ADDRSTRLEN];
