@@ -17,8 +17,8 @@ TEST_DEPS = bats bats-assert bats-support libcunit1-dev python3 \
 
 SRC  = src/buf.c src/log.c src/utf8.c src/url.c src/handshake.c src/net.c \
        src/proc.c src/opt.c src/lineio.c src/wsconn.c src/server.c \
-       src/client.c
-OBJ  = $(SRC:.c=.o)
+       src/client.c src/page.c
+OBJ  = $(SRC:.c=.o) src/page_html.o
 BINS = wsserve wscat
 
 UNIT_SRC = tests/unit/test_main.c tests/unit/test_url.c \
@@ -35,6 +35,9 @@ wscat: cmd/wscat.o libwscore.a
 
 libwscore.a: $(OBJ)
 	$(AR) rcs $@ $(OBJ)
+
+src/page_html.o: src/page_html.S src/page.html
+	$(CC) $(CFLAGS) -c -o $@ src/page_html.S
 
 %.o: %.c src/*.h
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -c -o $@ $<

@@ -18,8 +18,8 @@
 #define MAX_LIST 16	/* repeats of -a, --origin, --subprotocol */
 
 enum {
-	OPT_ECHO = 256, OPT_HANDSHAKE_TIMEOUT, OPT_MAX_MESSAGE, OPT_ORIGIN,
-	OPT_SUBPROTOCOL
+	OPT_ECHO = 256, OPT_HANDSHAKE_TIMEOUT, OPT_MAX_MESSAGE, OPT_NO_PAGE,
+	OPT_ORIGIN, OPT_SUBPROTOCOL
 };
 
 static const struct opt_def options[] = {
@@ -33,6 +33,8 @@ static const struct opt_def options[] = {
 	{ "help", 'h', NULL, "print this help and exit" },
 	{ "max-message", OPT_MAX_MESSAGE, "BYTES",
 	    "largest message accepted (default 16M)" },
+	{ "no-page", OPT_NO_PAGE, NULL, "do not serve the test page at "
+	    "http://ADDRESS:PORT/" },
 	{ "origin", OPT_ORIGIN, "ORIGIN", "accept only this Origin "
 	    "(repeatable)" },
 	{ "port", 'p', "PORT", "listen on PORT (default 15678; 0: any)" },
@@ -47,7 +49,7 @@ static const struct opt_def options[] = {
 static const char usage_line[] =
     "usage: wsserve [-EhqVv] [-a address] [-p port] [--echo]\n"
     "               [--handshake-timeout seconds] [--max-message bytes]\n"
-    "               [--origin origin] [--subprotocol name]\n";
+    "               [--no-page] [--origin origin] [--subprotocol name]\n";
 
 static const char about[] =
     "A WebSocket server: prints what clients send, one message per line,\n"
@@ -131,6 +133,9 @@ main(int argc, char *argv[])
 			if (errstr != NULL)
 				errx(WS_EXIT_USAGE, "--max-message %s: %s",
 				    optarg, errstr);
+			break;
+		case OPT_NO_PAGE:
+			cfg.no_page = true;
 			break;
 		case OPT_ORIGIN:
 			add(origins, &cfg.policy.norigins, optarg, "--origin");

@@ -26,6 +26,7 @@ struct hs_parse {
 	bool folded;		/* obs-fold or a split we cannot join */
 	bool done;		/* headers complete */
 	int nkeys, nhosts;
+	bool ws_headers;	/* any of Upgrade, Sec-WebSocket-Key/Version */
 	bool upgrade_ok, connection_ok;
 	int version;		/* -1 missing, 0 unparsable */
 	struct hs_request *req;
@@ -111,6 +112,9 @@ header_done(struct hs_parse *ps)
 	span_trim(&v);
 	if (!value_clean(v))
 		ps->folded = true;
+	if (span_eq(f, "Upgrade") || span_eq(f, "Sec-WebSocket-Key") ||
+	    span_eq(f, "Sec-WebSocket-Version"))
+		ps->ws_headers = true;
 	if (span_eq(f, "Upgrade"))
 		ps->upgrade_ok |= list_has(v, "websocket");
 	else if (span_eq(f, "Connection"))
@@ -257,6 +261,7 @@ handshake_parse_request(const char *head, size_t len, struct hs_request *req,
 		return 400;
 	}
 	if (!ps.upgrade_ok || !ps.connection_ok) {
+		req->plain = !ps.ws_headers;
 		snprintf(err, errlen, "not a WebSocket upgrade request");
 		return 426;
 	}
@@ -377,6 +382,7 @@ static const char *
 status_text(int status)
 {
 	switch (status) {
+	case 200: return "OK";
 	case 400: return "Bad Request";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
@@ -405,6 +411,32 @@ handshake_build_error(struct buf *out, int status, const char *detail)
 	    status == 426 ? "Upgrade: websocket\r\n"
 	    "Sec-WebSocket-Version: 13\r\n" : "",
 	    status == 405 ? "Allow: GET\r\n" : "", n, n, body);
+}
+
+int
+handshake_plain(struct buf *out, const struct hs_request *req,
+    const struct hs_policy *pol)
+{
+	const char *q = memchr(req->path.p, '?', req->path.n);
+	size_t n = q ? (size_t)(q - req->path.p) : req->path.n;
+
+	if (pol->page == NULL || n != 1 || req->path.p[0] != '/') {
+		if (handshake_build_error(out, 404, "no such page; WebSocket "
+		    "clients connect with an Upgrade request") == -1)
+			return -1;
+		return 404;
+	}
+	if (buf_printf(out, "HTTP/1.1 200 OK\r\n"
+	    "Content-Type: text/html; charset=utf-8\r\n"
+	    "Content-Length: %zu\r\nCache-Control: no-store\r\n"
+	    "Content-Security-Policy: %s\r\n"
+	    "X-Content-Type-Options: nosniff\r\n"
+	    "Referrer-Policy: no-referrer\r\n"
+	    "Connection: close\r\n\r\n", pol->page->len,
+	    pol->page->csp) == -1 ||
+	    buf_append(out, pol->page->body, pol->page->len) == -1)
+		return -1;
+	return 200;
 }
 
 int

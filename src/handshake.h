@@ -29,6 +29,7 @@ struct hs_span {
 };
 
 struct hs_request {
+	bool plain;		/* a plain HTTP GET: no WebSocket headers at all */
 	struct hs_span path;
 	struct hs_span host;
 	struct hs_span key;
@@ -37,12 +38,20 @@ struct hs_request {
 	size_t nprotocols;
 };
 
+/* A page served to a plain GET of "/" (see page.h). */
+struct hs_page {
+	const char *body;
+	size_t len;
+	char csp[512];		/* Content-Security-Policy value */
+};
+
 /* Server policy: NULL-free arrays; empty lists mean "none" / "any". */
 struct hs_policy {
 	const char *const *protocols;
 	size_t nprotocols;
 	const char *const *origins;
 	size_t norigins;
+	const struct hs_page *page;	/* NULL: plain GETs get 404 */
 };
 
 struct hs_client {
@@ -61,7 +70,8 @@ struct hs_client {
 ssize_t handshake_head_len(const char *data, size_t len, size_t max);
 
 /* Parses and validates a client's upgrade request.  Returns 0 when it is a
- * valid WebSocket request, else the status to answer: 400, 405 or 426. */
+ * valid WebSocket request, else the status to answer: 400, 405 or 426.
+ * A plain HTTP GET (req->plain) returns 426 too; see handshake_plain(). */
 int handshake_parse_request(const char *head, size_t len,
     struct hs_request *req, char *err, size_t errlen);
 
@@ -70,6 +80,11 @@ int handshake_parse_request(const char *head, size_t len,
 int handshake_check_policy(const struct hs_request *req,
     const struct hs_policy *pol, const char **protocol, char *err,
     size_t errlen);
+
+/* Answers a plain GET: the page for "/" (any query) when the policy has
+ * one, else 404.  Returns the status, or -1 when out has no room. */
+int handshake_plain(struct buf *out, const struct hs_request *req,
+    const struct hs_policy *pol);
 
 /* Sec-WebSocket-Accept for a key as sent. */
 void handshake_accept_key(const char *key, size_t keylen,

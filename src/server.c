@@ -20,6 +20,7 @@
 #include "lineio.h"
 #include "log.h"
 #include "net.h"
+#include "page.h"
 #include "server.h"
 #include "wsconn.h"
 
@@ -31,6 +32,8 @@ struct server {
 	struct ev_loop *loop;
 	const struct server_config *cfg;
 	struct wsconn_config wcfg;
+	struct hs_policy policy;	/* cfg's, plus the page */
+	struct hs_page page;
 	ev_io listeners[SERVER_MAX_LISTENERS];
 	int nlisteners;
 	struct wsconn_list clients;	/* owns every wsconn */
@@ -338,7 +341,8 @@ server_run(const struct server_config *cfg)
 	s.wcfg.role = WSCONN_SERVER;
 	s.wcfg.handshake_timeout = cfg->handshake_timeout;
 	s.wcfg.max_message = cfg->max_message;
-	s.wcfg.policy = &cfg->policy;
+	s.policy = cfg->policy;
+	s.wcfg.policy = &s.policy;
 	TAILQ_INIT(&s.clients);
 	/* A line is one message, so it is bounded like one. */
 	linereader_init(&s.in, s.loop, STDIN_FILENO, cfg->max_message,
@@ -354,10 +358,21 @@ server_run(const struct server_config *cfg)
 	ev_init(&s.grace, grace_cb);
 	s.grace.data = &s;
 
+	if (!cfg->no_page) {
+		char err[128];
+
+		if (page_init(&s.page, err, sizeof(err)) == -1) {
+			log_msg("%s", err);
+			s.status = WS_EXIT_FAIL;
+			goto out;
+		}
+		s.policy.page = &s.page;
+	}
 	if (start_listeners(&s) == -1)
 		s.status = WS_EXIT_CONNECT;
 	else
 		ev_run(s.loop, 0);
+out:
 	server_deinit(&s);
 	return s.status;
 }

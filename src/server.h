@@ -23,7 +23,8 @@ struct server_config {
 	size_t max_message;
 	bool echo;			/* --echo */
 	bool exit_on_eof;		/* -E */
-	struct hs_policy policy;	/* --subprotocol, --origin */
+	bool no_page;			/* --no-page: 404 for plain GET / */
+	struct hs_policy policy;	/* --subprotocol, --origin; no page */
 };
 
 /* Runs until a signal, or stdin EOF with exit_on_eof.  Returns an exit

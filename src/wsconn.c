@@ -406,6 +406,21 @@ open_session(struct wsconn *c)
 		session_recv(c);
 }
 
+/* A browser or curl asking for a page, not for a WebSocket. */
+static void
+answer_plain(struct wsconn *c, const struct hs_request *req)
+{
+	c->http_status = handshake_plain(&c->out, req, c->cfg->policy);
+	snprintf(c->err, sizeof(c->err), "GET %.*s",
+	    (int)(req->path.n > 100 ? 100 : req->path.n), req->path.p);
+	buf_deinit(&c->in);	/* req pointed into it */
+	if (c->http_status == -1) {
+		finish(c, WSCONN_END_LOST);
+		return;
+	}
+	c->state = WSCONN_REFUSING;
+}
+
 static void
 server_handshake(struct wsconn *c, size_t headlen)
 {
@@ -416,6 +431,10 @@ server_handshake(struct wsconn *c, size_t headlen)
 
 	status = handshake_parse_request(buf_head(&c->in), headlen, &req, why,
 	    sizeof(why));
+	if (status == 426 && req.plain) {
+		answer_plain(c, &req);
+		return;
+	}
 	if (status == 0)
 		status = handshake_check_policy(&req, c->cfg->policy,
 		    &protocol, why, sizeof(why));
@@ -711,8 +730,8 @@ wsconn_describe_end(const struct wsconn *c, char *out, size_t outlen)
 		snprintf(out, outlen, "%u sent: %s", c->code_sent, c->err);
 		break;
 	case WSCONN_END_REFUSED:
-		snprintf(out, outlen, "refused %d: %s", c->http_status,
-		    c->err);
+		snprintf(out, outlen, "%s %d: %s", c->http_status == 200 ?
+		    "answered" : "refused", c->http_status, c->err);
 		break;
 	default:
 		snprintf(out, outlen, "%s", c->err);
