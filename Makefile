@@ -17,7 +17,7 @@ TEST_DEPS = bats bats-assert bats-support libcunit1-dev python3 \
 
 SRC  = src/buf.c src/log.c src/utf8.c src/url.c src/handshake.c src/net.c \
        src/proc.c src/opt.c src/lineio.c src/wsconn.c src/server.c \
-       src/client.c src/page.c
+       src/client.c src/page.c src/tls.c
 OBJ  = $(SRC:.c=.o) src/page_html.o
 BINS = wsserve wscat
 

@@ -21,12 +21,16 @@
 #define MAX_LIST 64	/* repeats of -H, -s, -x */
 
 enum {
-	OPT_AUTH = 256, OPT_CONNECT_TIMEOUT, OPT_COUNT, OPT_MAX_MESSAGE
+	OPT_AUTH = 256, OPT_CA, OPT_CERT, OPT_CONNECT_TIMEOUT, OPT_COUNT,
+	OPT_KEY, OPT_MAX_MESSAGE, OPT_PASSPHRASE
 };
 
 static const struct opt_def options[] = {
 	{ NULL, '1', NULL, "exit after one received message (--count 1)" },
 	{ "auth", OPT_AUTH, "USER:PASS", "send HTTP Basic authorization" },
+	{ "ca", OPT_CA, "FILE", "trust the CAs in this PEM file, not the "
+	    "system's" },
+	{ "cert", OPT_CERT, "FILE", "client certificate (PEM) for wss://" },
 	{ "connect", 'c', "URL", "the server to connect to" },
 	{ "connect-timeout", OPT_CONNECT_TIMEOUT, "SECONDS",
 	    "bound DNS, TCP and handshake (default 10)" },
@@ -35,9 +39,14 @@ static const struct opt_def options[] = {
 	    "(repeatable)" },
 	{ "header", 'H', "NAME:VALUE", "add a request header (repeatable)" },
 	{ "help", 'h', NULL, "print this help and exit" },
+	{ "insecure", 'k', NULL, "do not verify the server's certificate" },
+	{ "key", OPT_KEY, "FILE", "private key (PEM) for --cert" },
 	{ "max-message", OPT_MAX_MESSAGE, "BYTES",
 	    "largest message accepted (default 16M)" },
+	{ "no-check", 'n', NULL, "the same as --insecure" },
 	{ "origin", 'o', "ORIGIN", "send an Origin header" },
+	{ "passphrase", OPT_PASSPHRASE, "PASS", "passphrase of an encrypted "
+	    "--key" },
 	{ "subprotocol", 's', "PROTOCOL", "offer PROTOCOL (repeatable)" },
 	{ "verbose", 'v', NULL, "show connection details on stderr" },
 	{ "version", 'V', NULL, "print the version and exit" },
@@ -47,10 +56,11 @@ static const struct opt_def options[] = {
 };
 
 static const char usage_line[] =
-    "usage: wscat [-1hVv] [-H name:value] [-o origin] [-s protocol]\n"
-    "             [-w seconds] [-x message] [--auth user:pass]\n"
-    "             [--connect-timeout seconds] [--count n]\n"
-    "             [--max-message bytes] -c url | url\n";
+    "usage: wscat [-1hknVv] [-H name:value] [-o origin] [-s protocol]\n"
+    "             [-w seconds] [-x message] [--auth user:pass] [--ca file]\n"
+    "             [--cert file] [--connect-timeout seconds] [--count n]\n"
+    "             [--key file] [--max-message bytes] [--passphrase pass]\n"
+    "             -c url | url\n";
 
 static const char about[] =
     "A WebSocket client: sends each stdin line as a message and prints\n"
@@ -106,6 +116,10 @@ main(int argc, char *argv[])
 				    "value' header", optarg);
 			add(headers, &cfg.hs.nheaders, optarg, "-H");
 			break;
+		case 'k':
+		case 'n':
+			cfg.tls.insecure = true;
+			break;
 		case 'o':
 			cfg.hs.origin = optarg;
 			break;
@@ -136,6 +150,12 @@ main(int argc, char *argv[])
 				    "user:pass", optarg);
 			cfg.hs.auth = optarg;
 			break;
+		case OPT_CA:
+			cfg.tls.ca = optarg;
+			break;
+		case OPT_CERT:
+			cfg.tls.cert = optarg;
+			break;
 		case OPT_CONNECT_TIMEOUT:
 			cfg.connect_timeout = opt_seconds(optarg, 0.001, 86400,
 			    &errstr);
@@ -149,12 +169,18 @@ main(int argc, char *argv[])
 				errx(WS_EXIT_USAGE, "--count %s: %s", optarg,
 				    errstr);
 			break;
+		case OPT_KEY:
+			cfg.tls.key = optarg;
+			break;
 		case OPT_MAX_MESSAGE:
 			cfg.max_message = opt_bytes(optarg, 1, 1LL << 30,
 			    &errstr);
 			if (errstr != NULL)
 				errx(WS_EXIT_USAGE, "--max-message %s: %s",
 				    optarg, errstr);
+			break;
+		case OPT_PASSPHRASE:
+			cfg.tls.passphrase = optarg;
 			break;
 		default:
 			opt_error(ch, argv, err, sizeof(err));
@@ -178,9 +204,10 @@ main(int argc, char *argv[])
 	}
 	if (url_parse(url, &cfg.url, err, sizeof(err)) == -1)
 		errx(WS_EXIT_USAGE, "%s: %s", url, err);
-	if (cfg.url.tls)
-		errx(WS_EXIT_USAGE, "%s: wss:// (TLS) is not supported yet",
-		    url);
+	if (cfg.tls.key != NULL && cfg.tls.cert == NULL)
+		errx(WS_EXIT_USAGE, "--key needs --cert");
+	if (cfg.tls.cert != NULL && cfg.tls.key == NULL)
+		cfg.tls.key = cfg.tls.cert;	/* both in one PEM file */
 	if (cfg.hs.auth == NULL && cfg.url.userinfo[0] != '\0')
 		cfg.hs.auth = cfg.url.userinfo;
 	cfg.url_text = url;

@@ -18,19 +18,24 @@
 #define MAX_LIST 16	/* repeats of -a, --origin, --subprotocol */
 
 enum {
-	OPT_ECHO = 256, OPT_HANDSHAKE_TIMEOUT, OPT_MAX_MESSAGE, OPT_NO_PAGE,
+	OPT_CERT = 256, OPT_CLIENT_CA, OPT_ECHO, OPT_HANDSHAKE_TIMEOUT, OPT_KEY, OPT_MAX_MESSAGE, OPT_NO_PAGE,
 	OPT_ORIGIN, OPT_SUBPROTOCOL
 };
 
 static const struct opt_def options[] = {
 	{ "address", 'a', "ADDRESS", "listen on ADDRESS (repeatable; "
 	    "default 127.0.0.1)" },
+	{ "cert", OPT_CERT, "FILE", "serve wss:// with this PEM certificate "
+	    "chain" },
+	{ "client-ca", OPT_CLIENT_CA, "FILE", "require client certificates "
+	    "signed by this CA" },
 	{ "exit-on-eof", 'E', NULL, "at stdin EOF close all clients (1000) "
 	    "and exit" },
 	{ "echo", OPT_ECHO, NULL, "send each message back to its sender" },
 	{ "handshake-timeout", OPT_HANDSHAKE_TIMEOUT, "SECONDS",
 	    "drop handshakes not done in SECONDS (default 10)" },
 	{ "help", 'h', NULL, "print this help and exit" },
+	{ "key", OPT_KEY, "FILE", "the PEM private key for --cert" },
 	{ "max-message", OPT_MAX_MESSAGE, "BYTES",
 	    "largest message accepted (default 16M)" },
 	{ "no-page", OPT_NO_PAGE, NULL, "do not serve the test page at "
@@ -47,9 +52,10 @@ static const struct opt_def options[] = {
 };
 
 static const char usage_line[] =
-    "usage: wsserve [-EhqVv] [-a address] [-p port] [--echo]\n"
-    "               [--handshake-timeout seconds] [--max-message bytes]\n"
-    "               [--no-page] [--origin origin] [--subprotocol name]\n";
+    "usage: wsserve [-EhqVv] [-a address] [-p port] [--cert file]\n"
+    "               [--client-ca file] [--echo] [--handshake-timeout seconds]\n"
+    "               [--key file] [--max-message bytes] [--no-page]\n"
+    "               [--origin origin] [--subprotocol name]\n";
 
 static const char about[] =
     "A WebSocket server: prints what clients send, one message per line,\n"
@@ -117,6 +123,12 @@ main(int argc, char *argv[])
 		case 'V':
 			printf("wsserve %s\n", WS_VERSION);
 			return 0;
+		case OPT_CERT:
+			cfg.tls.cert = optarg;
+			break;
+		case OPT_CLIENT_CA:
+			cfg.tls.client_ca = optarg;
+			break;
 		case OPT_ECHO:
 			cfg.echo = true;
 			break;
@@ -126,6 +138,9 @@ main(int argc, char *argv[])
 			if (errstr != NULL)
 				errx(WS_EXIT_USAGE, "--handshake-timeout %s: "
 				    "%s", optarg, errstr);
+			break;
+		case OPT_KEY:
+			cfg.tls.key = optarg;
 			break;
 		case OPT_MAX_MESSAGE:
 			cfg.max_message = opt_bytes(optarg, 1, 1LL << 30,
@@ -154,6 +169,11 @@ main(int argc, char *argv[])
 		warnx("unexpected argument '%s'", argv[optind]);
 		usage(WS_EXIT_USAGE);
 	}
+	if ((cfg.tls.cert == NULL) != (cfg.tls.key == NULL))
+		errx(WS_EXIT_USAGE, "--cert and --key go together");
+	if (cfg.tls.client_ca != NULL && cfg.tls.cert == NULL)
+		errx(WS_EXIT_USAGE, "--client-ca needs --cert and --key");
+	cfg.use_tls = cfg.tls.cert != NULL;
 	if (naddr == 0)
 		addresses[naddr++] = "127.0.0.1";
 	cfg.naddresses = naddr;

@@ -300,6 +300,9 @@ exit_status(struct client *cl)
 		log_msg("handshake with %s failed: %s", cl->cfg->url_text,
 		    c->err);
 		return WS_EXIT_HANDSHAKE;
+	case WSCONN_END_TLS:
+		log_msg("%s", c->err);
+		return WS_EXIT_TLS;
 	case WSCONN_END_FAILED:
 		log_msg("closed the connection: %s", how);
 		return WS_EXIT_FAIL;
@@ -356,7 +359,18 @@ client_run(const struct client_config *cfg)
 	ev_signal_start(cl.loop, &cl.sigint);
 	ev_signal_start(cl.loop, &cl.sigterm);
 
-	if ((status = client_start(&cl)) != -1)
+	if (cfg->url.tls) {
+		if ((cl.wcfg.tls = tls_client_ctx(&cfg->tls, cl.err,
+		    sizeof(cl.err))) == NULL)
+			cl.status = WS_EXIT_USAGE;
+		cl.wcfg.tls_host = cfg->url.host;
+		if (cfg->tls.insecure)
+			log_msg("warning: TLS certificates are not verified "
+			    "(--insecure)");
+	}
+	if (cl.status != -1)
+		;	/* reported by exit_status() */
+	else if ((status = client_start(&cl)) != -1)
 		cl.status = status;
 	else
 		ev_run(cl.loop, 0);
@@ -383,5 +397,6 @@ client_run(const struct client_config *cfg)
 	outwriter_deinit(&cl.out);
 	if (cl.addrs != NULL)
 		freeaddrinfo(cl.addrs);
+	SSL_CTX_free(cl.wcfg.tls);
 	return status;
 }

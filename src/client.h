@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "handshake.h"
+#include "tls.h"
 #include "url.h"
 
 #define CLIENT_GRACE_TIMEOUT 5.0	/* signal -> close reply */
@@ -26,6 +27,7 @@ struct client_config {
 	double connect_timeout;
 	size_t max_message;
 	bool interactive;		/* stdin and stderr are terminals */
+	struct tls_client_opts tls;	/* for wss:// */
 };
 
 int client_run(const struct client_config *cfg);

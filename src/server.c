@@ -203,9 +203,7 @@ on_end(struct wsconn *c, void *arg)
 	size_t lost = wsconn_undelivered(c);
 
 	wsconn_describe_end(c, how, sizeof(how));
-	if (c->end == WSCONN_END_REFUSED || c->end == WSCONN_END_DROPPED ||
-	    (c->end == WSCONN_END_TIMEOUT && c->ctx == NULL) ||
-	    (c->end == WSCONN_END_LOST && c->ctx == NULL))
+	if (c->ctx == NULL)	/* it never opened */
 		log_info("%s not upgraded: %s", c->peer, how);
 	else {
 		s->nopen--;
@@ -293,7 +291,8 @@ start_listeners(struct server *s)
 			w->data = s;
 			ev_io_start(s->loop, w);
 			net_sockname(fds[j], name, sizeof(name));
-			log_msg("listening on ws://%s/", name);
+			log_msg("listening on %s://%s/", cfg->use_tls ? "wss" :
+			    "ws", name);
 		}
 	}
 	return 0;
@@ -327,6 +326,7 @@ server_deinit(struct server *s)
 		s->status = WS_EXIT_FAIL;
 	}
 	outwriter_deinit(&s->out);
+	SSL_CTX_free(s->wcfg.tls);
 }
 
 int
@@ -358,6 +358,16 @@ server_run(const struct server_config *cfg)
 	ev_init(&s.grace, grace_cb);
 	s.grace.data = &s;
 
+	if (cfg->use_tls) {
+		char err[512];
+
+		if ((s.wcfg.tls = tls_server_ctx(&cfg->tls, err,
+		    sizeof(err))) == NULL) {
+			log_msg("%s", err);
+			s.status = WS_EXIT_USAGE;
+			goto out;
+		}
+	}
 	if (!cfg->no_page) {
 		char err[128];
 

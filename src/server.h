@@ -10,6 +10,7 @@
 #include <stddef.h>
 
 #include "handshake.h"
+#include "tls.h"
 
 #define SERVER_MAX_LISTENERS 16
 #define SERVER_GRACE_TIMEOUT 5.0	/* signal -> clients' close replies */
@@ -25,6 +26,8 @@ struct server_config {
 	bool exit_on_eof;		/* -E */
 	bool no_page;			/* --no-page: 404 for plain GET / */
 	struct hs_policy policy;	/* --subprotocol, --origin; no page */
+	struct tls_server_opts tls;	/* --cert, --key, --client-ca */
+	bool use_tls;
 };
 
 /* Runs until a signal, or stdin EOF with exit_on_eof.  Returns an exit

@@ -55,6 +55,64 @@ finish_later(struct wsconn *c)
 		ev_feed_event(c->loop, &c->timer, EV_CUSTOM);
 }
 
+/* read(2) or SSL_read: bytes, 0 at EOF, or -1 with errno EAGAIN when
+ * nothing is ready; other failures are -1 with the reason in c->err. */
+static ssize_t
+conn_read(struct wsconn *c, void *p, size_t len)
+{
+	ssize_t n;
+
+	if (c->ssl == NULL) {
+		while ((n = read(c->fd, p, len)) == -1 && errno == EINTR)
+			;
+		if (n == -1 && errno != EAGAIN)
+			snprintf(c->err, sizeof(c->err), "read: %s",
+			    strerror(errno));
+		return n;
+	}
+	c->tls_rd_wants_write = false;
+	if ((n = tls_read(c->ssl, p, len)) >= 0)
+		return n;
+	if (n == TLS_ERR) {
+		tls_error(c->ssl, c->err, sizeof(c->err));
+		c->tls_failed = true;
+		errno = EIO;
+		return -1;
+	}
+	c->tls_rd_wants_write = n == TLS_WANT_WRITE;
+	errno = EAGAIN;
+	return -1;
+}
+
+/* send(2) or SSL_write, with the same conventions as conn_read. */
+static ssize_t
+conn_write(struct wsconn *c, const void *p, size_t len)
+{
+	ssize_t n;
+
+	if (c->ssl == NULL) {
+		while ((n = send(c->fd, p, len, MSG_NOSIGNAL)) == -1 &&
+		    errno == EINTR)
+			;
+		if (n == -1 && errno != EAGAIN)
+			snprintf(c->err, sizeof(c->err), "write: %s",
+			    strerror(errno));
+		return n;
+	}
+	c->tls_wr_wants_read = false;
+	if ((n = tls_write(c->ssl, p, len)) > 0)
+		return n;
+	if (n == TLS_ERR || n == TLS_EOF) {
+		tls_error(c->ssl, c->err, sizeof(c->err));
+		c->tls_failed = true;
+		errno = EIO;
+		return -1;
+	}
+	c->tls_wr_wants_read = n == TLS_WANT_READ;
+	errno = EAGAIN;
+	return -1;
+}
+
 static ssize_t
 recv_cb(wslay_event_context_ptr ctx, uint8_t *p, size_t len, int flags,
     void *user_data)
@@ -74,19 +132,15 @@ recv_cb(wslay_event_context_ptr ctx, uint8_t *p, size_t len, int flags,
 		buf_consume(&c->in, n);
 		return n;
 	}
-	while ((n = read(c->fd, p, len)) == -1 && errno == EINTR)
-		;
-	if (n > 0)
+	if ((n = conn_read(c, p, len)) > 0)
 		return n;
 	if (n == 0) {
 		c->eof = true;	/* EOF returned as 0 would spin forever */
 		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
 	} else if (errno == EAGAIN)
 		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
-	else {
-		snprintf(c->err, sizeof(c->err), "read: %s", strerror(errno));
+	else
 		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
-	}
 	return -1;
 }
 
@@ -189,18 +243,11 @@ write_out(struct wsconn *c)
 	ssize_t n;
 
 	while (buf_used(&c->out) > 0) {
-		n = send(c->fd, buf_head(&c->out), buf_used(&c->out),
-		    MSG_NOSIGNAL);
-		if (n > 0) {
+		n = conn_write(c, buf_head(&c->out), buf_used(&c->out));
+		if (n > 0)
 			buf_consume(&c->out, n);
-			continue;
-		}
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1 && errno == EAGAIN)
-			return 0;
-		snprintf(c->err, sizeof(c->err), "write: %s", strerror(errno));
-		return -1;
+		else
+			return errno == EAGAIN ? 0 : -1;
 	}
 	return 0;
 }
@@ -233,6 +280,8 @@ start_linger(struct wsconn *c, enum wsconn_end end)
 	/* The server closes TCP first (RFC 6455 7.1.1); reading on to EOF
 	 * keeps a close() with unread input from sending RST over the data
 	 * we just sent. */
+	if (c->ssl != NULL && !c->tls_failed)
+		tls_shutdown(c->ssl);
 	if (c->cfg->role == WSCONN_SERVER)
 		shutdown(c->fd, SHUT_WR);
 	buf_deinit(&c->in);
@@ -283,6 +332,19 @@ queued_bytes(const struct wsconn *c)
 	    buf_used(&c->out);
 }
 
+static void
+arm(struct wsconn *c, bool rd, bool wr)
+{
+	if (rd)
+		ev_io_start(c->loop, &c->rio);
+	else
+		ev_io_stop(c->loop, &c->rio);
+	if (wr)
+		ev_io_start(c->loop, &c->wio);
+	else
+		ev_io_stop(c->loop, &c->wio);
+}
+
 /* Queues the close the owner asked for once nothing else is queued (a
  * close queued earlier would make wslay drop the rest).  True if queued. */
 static bool
@@ -323,19 +385,20 @@ progress(struct wsconn *c)
 	if (c->state == WSCONN_OPEN || c->state == WSCONN_CLOSING)
 		check_session_done(c);
 
+	if (c->state == WSCONN_TLS) {
+		arm(c, c->tls_wait == EV_READ, c->tls_wait == EV_WRITE);
+		return;
+	}
 	want_rd = !c->paused && (c->state == WSCONN_HANDSHAKE ||
 	    c->state == WSCONN_LINGER || ((c->state == WSCONN_OPEN ||
 	    c->state == WSCONN_CLOSING) && wslay_event_want_read(c->ctx) &&
 	    buf_used(&c->out) <= WSCONN_HIGH));
-	if (want_rd)
-		ev_io_start(c->loop, &c->rio);
-	else
-		ev_io_stop(c->loop, &c->rio);
-	if (buf_used(&c->out) > 0 || (c->ctx && c->state != WSCONN_LINGER &&
-	    wslay_event_want_write(c->ctx)))
-		ev_io_start(c->loop, &c->wio);
-	else
-		ev_io_stop(c->loop, &c->wio);
+	arm(c, want_rd || c->tls_wr_wants_read, buf_used(&c->out) > 0 ||
+	    c->tls_rd_wants_write || (c->ctx && c->state != WSCONN_LINGER &&
+	    wslay_event_want_write(c->ctx)));
+	/* Bytes OpenSSL holds already decrypted raise no readiness. */
+	if (want_rd && c->ssl != NULL && SSL_has_pending(c->ssl))
+		ev_feed_event(c->loop, &c->rio, EV_READ);
 }
 
 static void
@@ -372,7 +435,7 @@ session_recv(struct wsconn *c)
 		if (c->err[0] == '\0')
 			snprintf(c->err, sizeof(c->err), "connection lost "
 			    "without a close frame");
-		finish(c, WSCONN_END_LOST);
+		finish(c, c->tls_failed ? WSCONN_END_TLS : WSCONN_END_LOST);
 		return;
 	}
 	/* A frame-level error: send the close wslay queued, then go. */
@@ -479,13 +542,14 @@ handshake_read(struct wsconn *c)
 		refuse(c, 431, "HTTP head too large");
 		return;
 	}
-	n = read(c->fd, dst, 4096);
+	n = conn_read(c, dst, 4096);
 	if (n <= 0) {
-		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		if (n == -1 && errno == EAGAIN)
 			return;
-		snprintf(c->err, sizeof(c->err), "%s during the handshake",
-		    n == 0 ? "connection closed" : strerror(errno));
-		finish(c, WSCONN_END_LOST);
+		if (n == 0)
+			snprintf(c->err, sizeof(c->err), "connection closed "
+			    "during the handshake");
+		finish(c, c->tls_failed ? WSCONN_END_TLS : WSCONN_END_LOST);
 		return;
 	}
 	buf_commit(&c->in, n);
@@ -510,12 +574,50 @@ linger_read(struct wsconn *c)
 		finish(c, c->end);
 }
 
+/* The HTTP upgrade begins: the client sends its request, the server
+ * waits for one. */
 static void
-read_cb(struct ev_loop *loop, ev_io *w, int revents)
+start_http(struct wsconn *c)
 {
-	struct wsconn *c = w->data;
+	c->state = WSCONN_HANDSHAKE;
+	if (c->cfg->role == WSCONN_SERVER)
+		return;
+	if (handshake_new_key(c->key) == -1 ||
+	    handshake_build_request(&c->out, c->cfg->client, c->key) == -1) {
+		snprintf(c->err, sizeof(c->err), "cannot build the request");
+		finish(c, WSCONN_END_REFUSED);
+		return;
+	}
+	log_debug("request %.*s", (int)buf_used(&c->out) - 4,
+	    buf_head(&c->out));
+}
 
+static void
+tls_step(struct wsconn *c)
+{
+	int r = tls_handshake(c->ssl);
+
+	c->tls_wait = r == TLS_WANT_READ ? EV_READ : r == TLS_WANT_WRITE ?
+	    EV_WRITE : 0;
+	if (r == 1) {
+		log_debug("%s: %s, %s", c->peer, SSL_get_version(c->ssl),
+		    SSL_get_cipher_name(c->ssl));
+		start_http(c);
+	} else if (r == TLS_ERR) {
+		tls_error(c->ssl, c->err, sizeof(c->err));
+		c->tls_failed = true;
+		finish(c, WSCONN_END_TLS);
+	}
+}
+
+/* Whatever reading means in the current state. */
+static void
+do_read(struct wsconn *c)
+{
 	switch (c->state) {
+	case WSCONN_TLS:
+		tls_step(c);
+		break;
 	case WSCONN_HANDSHAKE:
 		handshake_read(c);
 		break;
@@ -529,6 +631,14 @@ read_cb(struct ev_loop *loop, ev_io *w, int revents)
 	default:
 		break;
 	}
+}
+
+static void
+read_cb(struct ev_loop *loop, ev_io *w, int revents)
+{
+	struct wsconn *c = w->data;
+
+	do_read(c);
 	progress(c);
 	finish_cb(c);
 }
@@ -538,6 +648,9 @@ write_cb(struct ev_loop *loop, ev_io *w, int revents)
 {
 	struct wsconn *c = w->data;
 
+	/* The TLS handshake, or an SSL_read that needed to write. */
+	if (c->state == WSCONN_TLS || c->tls_rd_wants_write)
+		do_read(c);
 	progress(c);
 	if (c->above && queued_bytes(c) < WSCONN_LOW &&
 	    c->state != WSCONN_DONE) {
@@ -554,6 +667,7 @@ timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 
 	if (revents & EV_TIMER) {
 		switch (c->state) {
+		case WSCONN_TLS:
 		case WSCONN_HANDSHAKE:
 		case WSCONN_REFUSING:
 			snprintf(c->err, sizeof(c->err), "handshake timed out");
@@ -600,18 +714,17 @@ wsconn_new(struct ev_loop *loop, int fd, const char *peer,
 	ev_init(&c->timer, timer_cb);
 	c->rio.data = c->wio.data = c->timer.data = c;
 	set_timer(c, cfg->handshake_timeout);
-	if (cfg->role == WSCONN_CLIENT) {
-		if (handshake_new_key(c->key) == -1 ||
-		    handshake_build_request(&c->out, cfg->client, c->key) == -1) {
-			snprintf(c->err, sizeof(c->err), "cannot build the "
-			    "request");
-			finish(c, WSCONN_END_REFUSED);
-			finish_later(c);
-			return c;
-		}
-		log_debug("request %.*s", (int)buf_used(&c->out) - 4,
-		    buf_head(&c->out));
-	}
+	if (cfg->tls != NULL) {
+		c->state = WSCONN_TLS;
+		c->ssl = tls_new(cfg->tls, fd, cfg->tls_host,
+		    cfg->role == WSCONN_CLIENT);
+		if (c->ssl == NULL) {
+			snprintf(c->err, sizeof(c->err), "TLS: out of memory");
+			finish(c, WSCONN_END_TLS);
+		} else
+			tls_step(c);
+	} else
+		start_http(c);
 	progress(c);
 	finish_later(c);
 	return c;
@@ -630,6 +743,7 @@ wsconn_free(struct wsconn *c)
 	ev_clear_pending(c->loop, &c->rio);
 	ev_clear_pending(c->loop, &c->wio);
 	wslay_event_context_free(c->ctx);
+	SSL_free(c->ssl);
 	free(c->maskpool);
 	close(c->fd);
 	buf_deinit(&c->in);
@@ -662,6 +776,7 @@ void
 wsconn_close(struct wsconn *c, uint16_t code)
 {
 	switch (c->state) {
+	case WSCONN_TLS:
 	case WSCONN_HANDSHAKE:
 	case WSCONN_REFUSING:
 		snprintf(c->err, sizeof(c->err), "dropped before it opened");

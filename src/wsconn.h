@@ -35,6 +35,7 @@
 #include "buf.h"
 #include "handshake.h"
 #include "net.h"
+#include "tls.h"
 
 #define WSCONN_OUT_SOFT (256 * 1024)	/* encoded bytes: stop encoding */
 #define WSCONN_HIGH (1024 * 1024)	/* queued bytes: owner stops feeding */
@@ -45,6 +46,7 @@
 enum wsconn_role { WSCONN_SERVER, WSCONN_CLIENT };
 
 enum wsconn_state {
+	WSCONN_TLS,		/* TLS handshake in progress */
 	WSCONN_HANDSHAKE,	/* HTTP upgrade in progress */
 	WSCONN_REFUSING,	/* writing an HTTP error answer */
 	WSCONN_OPEN,
@@ -59,7 +61,8 @@ enum wsconn_end {
 	WSCONN_END_FAILED,	/* we failed it: code_sent says why */
 	WSCONN_END_LOST,	/* EOF or I/O error without a close frame */
 	WSCONN_END_TIMEOUT,	/* opening or closing handshake timed out */
-	WSCONN_END_DROPPED	/* the owner closed it before it opened */
+	WSCONN_END_DROPPED,	/* the owner closed it before it opened */
+	WSCONN_END_TLS		/* TLS failed: handshake, verification, I/O */
 };
 
 struct wsconn;
@@ -80,6 +83,8 @@ struct wsconn_config {
 	size_t max_message;
 	const struct hs_policy *policy;	/* server role */
 	const struct hs_client *client;	/* client role */
+	SSL_CTX *tls;			/* NULL for plain TCP */
+	const char *tls_host;		/* client: SNI and name to verify */
 };
 
 struct wsconn {
@@ -89,6 +94,11 @@ struct wsconn {
 	int fd;
 	enum wsconn_state state;
 	wslay_event_context_ptr ctx;	/* owned; NULL until open */
+	SSL *ssl;			/* owned; NULL for plain TCP */
+	int tls_wait;			/* TLS handshake waits: EV_READ/WRITE */
+	bool tls_rd_wants_write;	/* SSL_read needs the socket writable */
+	bool tls_wr_wants_read;		/* SSL_write needs it readable */
+	bool tls_failed;		/* no close_notify after an error */
 	struct buf in;		/* handshake bytes, then frames behind them */
 	struct buf out;		/* encoded bytes awaiting write(2) */
 	const struct wsconn_config *cfg;
