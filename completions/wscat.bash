@@ -11,24 +11,29 @@ _wscat()
             _wscat_url
             return
             ;;
+        --ca | --cert | --key)
+            _filedir
+            return
+            ;;
         -H | --header | -o | --origin | -s | --subprotocol | -x | --execute | \
-            --auth | --connect-timeout | --count | --max-message | -w | --wait)
+            --auth | --connect-timeout | --count | --max-message | -w | --wait | \
+            --passphrase)
             # Free text or a number: nothing to offer.
             return
             ;;
     esac
 
     if [[ $cur == -* ]]; then
-        local opts="-1 --auth --connect --connect-timeout --count --execute
-            --header --help --max-message --origin --subprotocol --verbose
-            --version --wait"
+        local opts="-1 --auth --ca --cert --connect --connect-timeout --count
+            --execute --header --help --insecure --key --max-message --no-check
+            --origin --passphrase --subprotocol --verbose --version --wait"
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))
         return
     fi
 
     # The URL operand, unless -c or a URL came already.
     local args i
-    _count_args : '@(-c|--connect|-H|--header|-o|--origin|-s|--subprotocol|-x|--execute|--auth|--connect-timeout|--count|--max-message|-w|--wait)'
+    _count_args : '@(-c|--connect|-H|--header|-o|--origin|-s|--subprotocol|-x|--execute|--auth|--ca|--cert|--key|--passphrase|--connect-timeout|--count|--max-message|-w|--wait)'
     ((args == 1)) || return
     for ((i = 1; i < cword; i++)); do
         [[ ${words[i]} == @(-c|--connect|--connect=*) ]] && return
@@ -39,7 +44,7 @@ _wscat()
 # The URL: the scheme, or the address wsserve listens on by default.
 _wscat_url()
 {
-    COMPREPLY=($(compgen -W "ws:// ws://127.0.0.1:15678/" -- "$cur"))
+    COMPREPLY=($(compgen -W "ws:// wss:// ws://127.0.0.1:15678/" -- "$cur"))
     __ltrim_colon_completions "$cur"
 }
 

@@ -2,7 +2,7 @@
 
 # The URL: the scheme, or the address wsserve listens on by default.
 function __wscat_urls
-    printf '%s\t%s\n' 'ws://' 'WebSocket URL' \
+    printf '%s\t%s\n' 'ws://' 'WebSocket URL' 'wss://' 'WebSocket over TLS' \
         'ws://127.0.0.1:15678/' 'wsserve default address'
 end
 
@@ -10,9 +10,10 @@ end
 function __wscat_needs_url
     set -l tokens (commandline -opc)
     set -e tokens[1]
-    argparse 1 auth= c/connect= connect-timeout= count= x/execute= \
-        H/header= h/help max-message= o/origin= s/subprotocol= v/verbose \
-        V/version w/wait= -- $tokens 2>/dev/null
+    argparse 1 auth= ca= cert= c/connect= connect-timeout= count= \
+        x/execute= H/header= h/help k/insecure key= max-message= n/no-check \
+        o/origin= passphrase= s/subprotocol= v/verbose V/version w/wait= \
+        -- $tokens 2>/dev/null
     or return 1
     not set -q _flag_connect
     and test (count $argv) -eq 0
@@ -22,14 +23,20 @@ complete -c wscat -f
 complete -c wscat -n __wscat_needs_url -a '(__wscat_urls)'
 complete -c wscat -s 1 -d 'Exit after one received message'
 complete -c wscat -l auth -x -d 'Send HTTP Basic authorization (user:pass)'
+complete -c wscat -l ca -r -F -d 'Trust the CAs in this PEM file'
+complete -c wscat -l cert -r -F -d 'Client certificate (PEM)'
 complete -c wscat -s c -l connect -x -a '(__wscat_urls)' -d 'Server to connect to'
 complete -c wscat -l connect-timeout -x -d 'Bound DNS, TCP and handshake (seconds)'
 complete -c wscat -l count -x -d 'Exit after N received messages'
 complete -c wscat -s x -l execute -x -d 'Send MESSAGE instead of reading stdin'
 complete -c wscat -s H -l header -x -d 'Add a request header (Name: value)'
 complete -c wscat -s h -l help -d 'Print help and exit'
+complete -c wscat -s k -l insecure -d 'Do not verify the server certificate'
+complete -c wscat -l key -r -F -d 'Private key (PEM) for --cert'
 complete -c wscat -l max-message -x -d 'Largest message accepted (bytes)'
+complete -c wscat -s n -l no-check -d 'The same as --insecure'
 complete -c wscat -s o -l origin -x -d 'Send an Origin header'
+complete -c wscat -l passphrase -x -d 'Passphrase of an encrypted key'
 complete -c wscat -s s -l subprotocol -x -d 'Offer a subprotocol'
 complete -c wscat -s v -l verbose -d 'Show connection details on stderr'
 complete -c wscat -s V -l version -d 'Print the version and exit'

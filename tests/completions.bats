@@ -101,11 +101,11 @@ bash_complete() {
 @test "bash: the wscat URL offers ws:// and the default wsserve address" {
 	need "$BASH_COMPLETION" bash-completion
 	run -0 bash_complete wscat.bash wscat ''
-	assert_output $'ws://\nws://127.0.0.1:15678/'
+	assert_output $'ws://\nwss://\nws://127.0.0.1:15678/'
 	run -0 bash_complete wscat.bash wscat -c w
-	assert_output $'ws://\nws://127.0.0.1:15678/'
+	assert_output $'ws://\nwss://\nws://127.0.0.1:15678/'
 	run -0 bash_complete wscat.bash wscat -w -1 -H 'X: y' ''
-	assert_output $'ws://\nws://127.0.0.1:15678/'
+	assert_output $'ws://\nwss://\nws://127.0.0.1:15678/'
 	# bash splits "ws://12" at the colon; the reply must replace only
 	# the part after it.
 	run -0 bash_complete wscat.bash wscat ws : //12
@@ -213,9 +213,9 @@ zsh_complete() {
 @test "zsh: the wscat URL offers ws:// and the default wsserve address" {
 	need zsh zsh
 	run -0 zsh_complete 'wscat '
-	assert_output $'ws://\nws://127.0.0.1:15678/'
+	assert_output $'ws://\nwss://\nws://127.0.0.1:15678/'
 	run -0 zsh_complete 'wscat -c '
-	assert_output $'ws://\nws://127.0.0.1:15678/'
+	assert_output $'ws://\nwss://\nws://127.0.0.1:15678/'
 }
 
 @test "zsh: options whose value is free text or a number offer nothing" {
@@ -266,11 +266,11 @@ fish_complete() {
 @test "fish: the wscat URL offers ws:// and the default wsserve address" {
 	need fish fish
 	run -0 fish_complete wscat.fish 'wscat '
-	assert_output $'ws://\nws://127.0.0.1:15678/'
+	assert_output $'ws://\nwss://\nws://127.0.0.1:15678/'
 	run -0 fish_complete wscat.fish 'wscat -w -1 -H X:y '
-	assert_output $'ws://\nws://127.0.0.1:15678/'
+	assert_output $'ws://\nwss://\nws://127.0.0.1:15678/'
 	run -0 fish_complete wscat.fish 'wscat -c '
-	assert_output $'ws://\nws://127.0.0.1:15678/'
+	assert_output $'ws://\nwss://\nws://127.0.0.1:15678/'
 	run -0 fish_complete wscat.fish 'wscat ws://127.0.0.1/ '
 	assert_output ''
 	run -0 fish_complete wscat.fish 'wscat -c ws://127.0.0.1/ '

@@ -255,8 +255,8 @@ time.sleep(20)' >"$BATS_TEST_TMPDIR/port" 3>&- &
 	[ "${stderr_lines[0]}" = "wscat: http://127.0.0.1/: scheme must be ws:// or wss://" ]
 	run --separate-stderr -2 "$WSCAT" ws://127.0.0.1:0/
 	[ "${stderr_lines[0]}" = "wscat: ws://127.0.0.1:0/: port must be 1-65535" ]
-	run --separate-stderr -2 "$WSCAT" wss://127.0.0.1/
-	[ "${stderr_lines[0]}" = "wscat: wss://127.0.0.1/: wss:// (TLS) is not supported yet" ]
+	run --separate-stderr -2 "$WSCAT" --key k.pem wss://127.0.0.1/
+	[ "${stderr_lines[0]}" = "wscat: --key needs --cert" ]
 	run --separate-stderr -2 "$WSCAT"
 	[ "${stderr_lines[0]}" = "wscat: no URL given" ]
 	run --separate-stderr -2 "$WSCAT" ws://a/ ws://b/
