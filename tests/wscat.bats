@@ -273,7 +273,7 @@ time.sleep(20)' >"$BATS_TEST_TMPDIR/port" 3>&- &
 	[ "${stderr_lines[0]}" = "wscat: --count 0: too small" ]
 	run --separate-stderr -2 "$WSCAT" --verbose=1 ws://a/
 	[ "${stderr_lines[0]}" = "wscat: --verbose=1: option takes no argument" ]
-	[ "${stderr_lines[1]}" = "usage: wscat [-1hVv] [-H name:value] [-o origin] [-s protocol]" ]
+	[ "${stderr_lines[1]}" = "usage: wscat [-1hknVv] [-H name:value] [-o origin] [-s protocol]" ]
 	[ -z "$output" ]
 }
 
