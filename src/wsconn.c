@@ -375,7 +375,8 @@ progress(struct wsconn *c)
 	/* The pump may drain the queue: then the close can follow at once. */
 	if (c->state != WSCONN_LINGER && (pump(c) == -1 ||
 	    (queue_pending_close(c) && pump(c) == -1))) {
-		finish(c, (c->state == WSCONN_CLOSING &&
+		finish(c, c->tls_failed ? WSCONN_END_TLS :
+		    (c->state == WSCONN_CLOSING &&
 		    wslay_event_get_close_received(c->ctx)) ?
 		    WSCONN_END_CLOSED : WSCONN_END_LOST);
 		return;
@@ -396,8 +397,10 @@ progress(struct wsconn *c)
 	arm(c, want_rd || c->tls_wr_wants_read, buf_used(&c->out) > 0 ||
 	    c->tls_rd_wants_write || (c->ctx && c->state != WSCONN_LINGER &&
 	    wslay_event_want_write(c->ctx)));
-	/* Bytes OpenSSL holds already decrypted raise no readiness. */
-	if (want_rd && c->ssl != NULL && SSL_has_pending(c->ssl))
+	/* Bytes OpenSSL holds already decrypted raise no readiness.  (Not
+	 * SSL_has_pending: without read-ahead its unprocessed bytes are a
+	 * partial record, and the rest of it will make the fd readable.) */
+	if (want_rd && c->ssl != NULL && SSL_pending(c->ssl) > 0)
 		ev_feed_event(c->loop, &c->rio, EV_READ);
 }
 
