@@ -37,6 +37,7 @@ struct client {
 	struct outwriter out;
 	ev_signal sigint, sigterm;
 	unsigned long received;
+	size_t unsent;			/* lines read after it stopped being open */
 	int signo;			/* the signal that stopped us */
 	int status;			/* decided early, or -1 */
 	char err[320];			/* why, when decided early */
@@ -74,13 +75,13 @@ input_done(struct client *cl)
 		wsconn_close(cl->c, 1000);
 }
 
+/* Counted, not reported one by one: the end reports the total once. */
 static void
 send_text_or_binary(struct client *cl, const char *p, size_t n, bool text)
 {
 	if (wsconn_send(cl->c, text ? WSLAY_TEXT_FRAME : WSLAY_BINARY_FRAME,
 	    p, n) == -1)
-		log_msg("message of %zu bytes not sent: connection not open",
-		    n);
+		cl->unsent++;
 }
 
 static void
@@ -95,7 +96,8 @@ on_batch(void *arg)
 	struct client *cl = arg;
 
 	wsconn_flush(cl->c);
-	if (wsconn_above(cl->c))
+	/* Closing (the server closed, or stdout went away): read no more. */
+	if (wsconn_above(cl->c) || !wsconn_is_open(cl->c))
 		linereader_stop(&cl->in);
 }
 
@@ -375,7 +377,8 @@ client_run(const struct client_config *cfg)
 	else
 		ev_run(cl.loop, 0);
 
-	if (cl.c != NULL && (lost = wsconn_undelivered(cl.c)) > 0)
+	lost = cl.unsent + (cl.c != NULL ? wsconn_undelivered(cl.c) : 0);
+	if (lost > 0)
 		log_msg("%zu message%s not delivered", lost,
 		    lost == 1 ? "" : "s");
 	if (outwriter_flush(&cl.out) == -1 && cl.out.error != EPIPE &&

@@ -180,3 +180,20 @@ print(" ".join("%s=%d" % kv for kv in sorted(c.items())))' "$SERVER_OUT"
 	assert_output short
 	assert grep -qxF 'wsserve: line 1: longer than 10 bytes, not sent' "$SERVER_ERR"
 }
+
+@test "wsserve | head -1: the reader going away closes clients with 1001, exit 0" {
+	SERVER_ERR=$BATS_TEST_TMPDIR/server.err
+	( rc=0; "$WSSERVE" -p 0 </dev/null 2>"$SERVER_ERR" | head -1 >"$BATS_TEST_TMPDIR/head.out" || true
+	  echo "${PIPESTATUS[0]}" >"$BATS_TEST_TMPDIR/server.rc" ) 3>&- &
+	wait_for_text "$SERVER_ERR" "listening on ws://"
+	PORT=$(sed -n 's|.*listening on ws://.*:\([0-9]*\)/$|\1|p' "$SERVER_ERR")
+	seq 1 200000 >"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr -0 timeout 10 "$WSCAT" "ws://127.0.0.1:$PORT/" <"$BATS_TEST_TMPDIR/in"
+	# What the server could not take is counted once, not line by line.
+	[ "${#stderr_lines[@]}" -le 1 ]
+	[[ -z $stderr || $stderr =~ ^wscat:\ [0-9]+\ messages?\ not\ delivered$ ]]
+	wait_for_line "$BATS_TEST_TMPDIR/server.rc" 0
+	run cat "$BATS_TEST_TMPDIR/head.out"
+	assert_output 1
+	assert grep -qE 'disconnected \(1001\)$' "$SERVER_ERR"
+}
