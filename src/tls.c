@@ -16,13 +16,14 @@
 static void
 queue_error(char *err, size_t errlen, const char *what, const char *fallback)
 {
-	unsigned long first = ERR_peek_error(), e = ERR_peek_last_error();
+	/* The first error is the cause ("no start line", "bad decrypt");
+	 * later ones wrap it ("PEM lib").  A failed fopen() is queued as a
+	 * system error: say which. */
+	unsigned long e = ERR_peek_error();
 	const char *reason = e ? ERR_reason_error_string(e) : NULL;
 
-	/* A failed fopen() is queued first as a system error, then wrapped
-	 * as "system lib": say which. */
-	if (first != 0 && ERR_GET_LIB(first) == ERR_LIB_SYS)
-		reason = strerror(ERR_GET_REASON(first));
+	if (e != 0 && ERR_GET_LIB(e) == ERR_LIB_SYS)
+		reason = strerror(ERR_GET_REASON(e));
 	snprintf(err, errlen, "%s: %s", what, reason ? reason : fallback);
 	ERR_clear_error();
 }
@@ -39,15 +40,48 @@ common_setup(SSL_CTX *ctx)
 	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
 }
 
+struct passphrase {
+	const char *given;	/* or NULL */
+	bool asked;		/* OpenSSL wanted one */
+};
+
+/* Never prompt: OpenSSL's default would read the terminal or, worse, our
+ * standard input, swallowing the lines that follow. */
 static int
-load_pair(SSL_CTX *ctx, const char *cert, const char *key, char *err,
-    size_t errlen)
+passphrase_cb(char *buf, int size, int rwflag, void *userdata)
 {
+	struct passphrase *pp = userdata;
+	size_t n;
+
+	pp->asked = true;
+	if (pp->given == NULL || (n = strlen(pp->given)) >= (size_t)size)
+		return -1;
+	memcpy(buf, pp->given, n);
+	return (int)n;
+}
+
+static int
+load_pair(SSL_CTX *ctx, const char *cert, const char *key,
+    const char *passphrase, char *err, size_t errlen)
+{
+	struct passphrase pp = { passphrase, false };
+	int r;
+
 	if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1) {
 		queue_error(err, errlen, cert, "cannot load certificate");
 		return -1;
 	}
-	if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1) {
+	SSL_CTX_set_default_passwd_cb(ctx, passphrase_cb);
+	SSL_CTX_set_default_passwd_cb_userdata(ctx, &pp);
+	r = SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM);
+	SSL_CTX_set_default_passwd_cb_userdata(ctx, NULL);	/* pp dies */
+	if (r != 1 && pp.asked && passphrase == NULL) {
+		snprintf(err, errlen, "%s: the key is encrypted and no "
+		    "passphrase was given", key);
+		ERR_clear_error();
+		return -1;
+	}
+	if (r != 1) {
 		queue_error(err, errlen, key, "cannot load private key");
 		return -1;
 	}
@@ -80,12 +114,8 @@ tls_client_ctx(const struct tls_client_opts *o, char *err, size_t errlen)
 			goto fail;
 		}
 	}
-	if (o->passphrase != NULL)
-		/* OpenSSL's default callback takes userdata as the phrase. */
-		SSL_CTX_set_default_passwd_cb_userdata(ctx,
-		    (void *)o->passphrase);
-	if (o->cert != NULL && load_pair(ctx, o->cert, o->key, err,
-	    errlen) == -1)
+	if (o->cert != NULL && load_pair(ctx, o->cert, o->key, o->passphrase,
+	    err, errlen) == -1)
 		goto fail;
 	return ctx;
 fail:
@@ -105,7 +135,7 @@ tls_server_ctx(const struct tls_server_opts *o, char *err, size_t errlen)
 		return NULL;
 	}
 	common_setup(ctx);
-	if (load_pair(ctx, o->cert, o->key, err, errlen) == -1)
+	if (load_pair(ctx, o->cert, o->key, NULL, err, errlen) == -1)
 		goto fail;
 	if (o->client_ca != NULL) {
 		if (SSL_CTX_load_verify_locations(ctx, o->client_ca,

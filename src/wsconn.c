@@ -535,6 +535,13 @@ client_handshake(struct wsconn *c, size_t headlen)
 	open_session(c);
 }
 
+/* HTTP methods are upper-case tokens. */
+static bool
+is_method_char(char ch)
+{
+	return ch >= 'A' && ch <= 'Z';
+}
+
 static void
 handshake_read(struct wsconn *c)
 {
@@ -556,6 +563,13 @@ handshake_read(struct wsconn *c)
 		return;
 	}
 	buf_commit(&c->in, n);
+	/* Fail at once what can never become a request: a TLS hello (0x16)
+	 * waits in vain for CRLFCRLF until the timeout otherwise. */
+	if (c->cfg->role == WSCONN_SERVER && !is_method_char(buf_head(&c->in)[0])) {
+		refuse(c, 400, buf_head(&c->in)[0] == 0x16 ? "a TLS handshake "
+		    "on a plain ws:// port" : "not an HTTP request");
+		return;
+	}
 	headlen = handshake_head_len(buf_head(&c->in), buf_used(&c->in),
 	    HS_MAX_HEAD);
 	if (headlen == -1)

@@ -44,23 +44,26 @@ wait_for_lines() {
 
 # start_wsserve [ARGS...]: runs wsserve -p 0 ARGS in the background with
 # stdin on a FIFO held open on fd 4 (server_send writes a line, server_eof
-# closes it).  Sets SERVER_PID, PORT, URL, SERVER_OUT, SERVER_ERR.
+# closes it).  Sets SERVER_PID, PORT, SCHEME (ws or wss), URL, SERVER_OUT,
+# SERVER_ERR.
 start_wsserve() {
 	SERVER_OUT=$BATS_TEST_TMPDIR/server.out
 	SERVER_ERR=$BATS_TEST_TMPDIR/server.err
 	SERVER_IN=$BATS_TEST_TMPDIR/server.in
-	rm -f "$SERVER_IN"
+	rm -f "$SERVER_IN" "$SERVER_OUT" "$SERVER_ERR"
 	mkfifo "$SERVER_IN"
 	"$WSSERVE" -p 0 "$@" <"$SERVER_IN" >"$SERVER_OUT" 2>"$SERVER_ERR" 3>&- 4>&- &
 	SERVER_PID=$!
 	exec 4>"$SERVER_IN"
-	wait_for_text "$SERVER_ERR" "listening on ws://" || {
+	wait_for_text "$SERVER_ERR" "listening on ws" || {
 		cat "$SERVER_ERR" >&2
 		return 1
 	}
-	PORT=$(sed -n 's|.*listening on ws://.*:\([0-9]*\)/$|\1|p' \
+	PORT=$(sed -n 's|.*listening on wss\{0,1\}://.*:\([0-9]*\)/$|\1|p' \
 		"$SERVER_ERR" | head -1)
-	URL=ws://127.0.0.1:$PORT/
+	SCHEME=$(sed -n 's|.*listening on \(wss\{0,1\}\)://.*|\1|p' \
+		"$SERVER_ERR" | head -1)
+	URL=$SCHEME://127.0.0.1:$PORT/
 }
 
 server_send() { printf '%s\n' "$@" >&4; }

@@ -7,10 +7,15 @@ Connects to URL, prints "open" and "subprotocol NAME|None", sends the
 1000).  With --expect-close CODE it instead waits for the server to
 close and exits 1 unless the code matches.  The close is printed as
 "close CODE REASON".
+
+A wss:// URL is verified against the system trust store, or only
+against --ca FILE; --cert FILE (with --key FILE, default the same file)
+presents a client certificate.
 """
 
 import argparse
 import asyncio
+import ssl
 import sys
 
 import websockets
@@ -23,10 +28,24 @@ def show(msg):
         print("text", repr(msg), flush=True)
 
 
+def tls_context(a):
+    """The SSLContext for a wss:// URL, or None for the default."""
+    if a.ca is None and a.cert is None:
+        return None
+    ctx = ssl.create_default_context(cafile=a.ca)
+    if a.cert is not None:
+        ctx.load_cert_chain(a.cert, a.key)
+    return ctx
+
+
 async def main(a):
+    kw = {}
+    ctx = tls_context(a)
+    if ctx is not None:
+        kw["ssl"] = ctx
     async with websockets.connect(a.url, subprotocols=a.subprotocol or None,
                                   origin=a.origin, max_size=None,
-                                  close_timeout=2) as ws:
+                                  close_timeout=2, **kw) as ws:
         print("open", flush=True)
         print("subprotocol", ws.subprotocol, flush=True)
         for m in a.send or []:
@@ -65,4 +84,15 @@ if __name__ == "__main__":
     p.add_argument("--reason", default="", help="close reason to send")
     p.add_argument("--expect-close", type=int,
                    help="wait for the server's close; it must have CODE")
-    sys.exit(asyncio.run(main(p.parse_args())))
+    p.add_argument("--ca", metavar="FILE",
+                   help="wss://: trust only the CAs in this PEM file")
+    p.add_argument("--cert", metavar="FILE",
+                   help="wss://: client certificate chain (PEM)")
+    p.add_argument("--key", metavar="FILE",
+                   help="wss://: private key for --cert (default: --cert)")
+    a = p.parse_args()
+    if a.key is not None and a.cert is None:
+        p.error("--key needs --cert")
+    if (a.ca or a.cert) and not a.url.startswith("wss://"):
+        p.error("--ca and --cert need a wss:// URL")
+    sys.exit(asyncio.run(main(a)))
