@@ -50,8 +50,11 @@ tests/unit/run: $(UNIT_SRC) libwscore.a
 deps:
 	@./.ci/deps $(DEPS)
 
+# Debian packages, then the pinned npm packages of the node peer (tests/)
+# and the browser test (tests/browser/).
 test-deps:
 	@./.ci/deps $(DEPS) $(TEST_DEPS)
+	@./.ci/npm tests
 
 run: deps all
 	./wsserve
