@@ -36,7 +36,7 @@ py_client() {
 start_py_client() {
 	local out=$1
 	shift
-	py_client "$@" >"$out" 2>&1 3>&- &
+	py_client "$@" >"$out" 2>&1 3>&- 4>&- &
 	PEER_PID=$!
 }
 wait_py_client() {
