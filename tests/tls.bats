@@ -515,3 +515,22 @@ print("EOF after %.1f" % (time.monotonic() - t) if not d else "DATA")
 		--key "$PKI/server.enc.key" < <(printf 'secret\nfirst\n')
 	[ "$stderr" = "wsserve: $PKI/server.enc.key: the key is encrypted and no passphrase was given" ]
 }
+
+@test "over TLS, fragmented and 16 MiB messages from python echo back whole" {
+	start_wss --echo
+	# 16 MiB of multi-byte text, sent as 4097-character frames so that
+	# frames split UTF-8 sequences and TLS records alike.
+	"$PY" -c 'import sys; sys.stdout.write("ü€𝄞" * (16 * 1024 * 1024 // 9))' \
+		>"$BATS_TEST_TMPDIR/big.txt"
+	run -0 timeout 60 "$PY" "$PEERS/py_client.py" --ca "$PKI/ca.pem" \
+		--fragment 4097 --text-file "$BATS_TEST_TMPDIR/big.txt" \
+		-t 'small after big' --fragment 4097 -n 2 "$HOST_URL" 4>&-
+	assert_line --index 0 open
+	assert_line --index 3 "text 'small after big'"
+	# The echo of the big message is line 2; compare its length and digest
+	# through wsserve's stdout instead of the repr.
+	wait_for_lines "$SERVER_OUT" 2 20
+	head -n 1 "$SERVER_OUT" | tr -d '\n' | cmp - "$BATS_TEST_TMPDIR/big.txt"
+	[[ ${lines[2]} == "text '"* ]]
+	[ "${#lines[2]}" -gt $((16 * 1024 * 1024 / 9 * 3)) ]
+}

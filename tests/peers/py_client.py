@@ -49,7 +49,12 @@ async def main(a):
         print("open", flush=True)
         print("subprotocol", ws.subprotocol, flush=True)
         for m in a.send or []:
-            await ws.send(m)
+            if a.fragment > 0 and len(m) > a.fragment:
+                # One message, sent as frames of a.fragment units each.
+                await ws.send(m[i:i + a.fragment]
+                              for i in range(0, len(m), a.fragment))
+            else:
+                await ws.send(m)
         for _ in range(a.n):
             show(await ws.recv())
         if a.expect_close is None:
@@ -79,6 +84,11 @@ if __name__ == "__main__":
     p.add_argument("-s", dest="subprotocol", action="append",
                    help="offer a subprotocol (repeatable)")
     p.add_argument("-o", dest="origin", help="send an Origin header")
+    p.add_argument("--fragment", type=int, default=0, metavar="N",
+                   help="send each message as frames of N characters/bytes")
+    p.add_argument("--text-file", dest="send", action="append",
+                   type=lambda f: open(f, encoding="utf-8").read(),
+                   metavar="FILE", help="send the contents of FILE as text")
     p.add_argument("--close", type=int, default=1000,
                    help="close code to send (default 1000)")
     p.add_argument("--reason", default="", help="close reason to send")
