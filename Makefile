@@ -13,7 +13,8 @@ LDLIBS   = -lwslay -lev -lssl -lcrypto -lhttp_parser
 DEPS      = gcc make libwslay-dev libev-dev libssl-dev libhttp-parser-dev
 TEST_DEPS = bats bats-assert bats-support libcunit1-dev python3 \
 	    python3-websockets valgrind mandoc curl procps \
-	    bash-completion zsh fish man-db
+	    bash-completion zsh fish man-db \
+	    chromium openssl
 
 SRC  = src/buf.c src/log.c src/utf8.c src/url.c src/handshake.c src/net.c \
        src/proc.c src/opt.c src/lineio.c src/wsconn.c src/server.c \
@@ -54,7 +55,7 @@ deps:
 # and the browser test (tests/browser/).
 test-deps:
 	@./.ci/deps $(DEPS) $(TEST_DEPS)
-	@./.ci/npm tests
+	@./.ci/npm tests tests/browser
 
 run: deps all
 	./wsserve

@@ -6,6 +6,10 @@ _wsserve()
     _init_completion || return
 
     case $prev in
+        --cert | --client-ca | --key)
+            _filedir
+            return
+            ;;
         -a | --address | -p | --port | --handshake-timeout | --max-message | \
             --origin | --subprotocol)
             # Free text or a number: nothing to offer.
@@ -14,9 +18,9 @@ _wsserve()
     esac
 
     # wsserve takes no operands, so every word is an option.
-    local opts="--address --echo --exit-on-eof --handshake-timeout --help
-        --max-message --origin --port --quiet --subprotocol --verbose
-        --version"
+    local opts="--address --cert --client-ca --echo --exit-on-eof
+        --handshake-timeout --help --key --max-message --no-page --origin
+        --port --quiet --subprotocol --verbose --version"
     COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 }
 

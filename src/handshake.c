@@ -250,7 +250,11 @@ handshake_parse_request(const char *head, size_t len, struct hs_request *req,
 		snprintf(err, errlen, "malformed HTTP request");
 		return 400;
 	}
-	if (p.method != HTTP_GET) {
+	/* A GET or HEAD with no WebSocket header at all asks for a page. */
+	req->plain = !ps.ws_headers && (p.method == HTTP_GET ||
+	    p.method == HTTP_HEAD);
+	req->head = req->plain && p.method == HTTP_HEAD;
+	if (p.method != HTTP_GET && !req->plain) {
 		snprintf(err, errlen, "method %s is not GET",
 		    http_method_str(p.method));
 		return 405;
@@ -260,14 +264,13 @@ handshake_parse_request(const char *head, size_t len, struct hs_request *req,
 		    p.http_major, p.http_minor);
 		return 400;
 	}
-	if (!ps.upgrade_ok || !ps.connection_ok) {
-		req->plain = !ps.ws_headers;
-		snprintf(err, errlen, "not a WebSocket upgrade request");
-		return 426;
-	}
 	if (ps.nhosts != 1 || req->host.n == 0) {
 		snprintf(err, errlen, "missing or repeated Host header");
 		return 400;
+	}
+	if (!ps.upgrade_ok || !ps.connection_ok) {
+		snprintf(err, errlen, "not a WebSocket upgrade request");
+		return 426;
 	}
 	if (ps.nkeys != 1 || !key_valid(req->key)) {
 		snprintf(err, errlen, "missing or invalid Sec-WebSocket-Key");
@@ -378,6 +381,9 @@ handshake_build_response(struct buf *out, const struct hs_request *req,
 	return buf_append(out, "\r\n", 2);
 }
 
+static int build_error(struct buf *out, int status, const char *detail,
+    bool head);
+
 static const char *
 status_text(int status)
 {
@@ -397,6 +403,13 @@ status_text(int status)
 int
 handshake_build_error(struct buf *out, int status, const char *detail)
 {
+	return build_error(out, status, detail, false);
+}
+
+/* An error answer; a HEAD request gets its headers only. */
+static int
+build_error(struct buf *out, int status, const char *detail, bool head)
+{
 	char body[256];
 	int n;
 
@@ -410,7 +423,7 @@ handshake_build_error(struct buf *out, int status, const char *detail)
 	    status, status_text(status),
 	    status == 426 ? "Upgrade: websocket\r\n"
 	    "Sec-WebSocket-Version: 13\r\n" : "",
-	    status == 405 ? "Allow: GET\r\n" : "", n, n, body);
+	    status == 405 ? "Allow: GET\r\n" : "", n, head ? 0 : n, body);
 }
 
 int
@@ -421,8 +434,8 @@ handshake_plain(struct buf *out, const struct hs_request *req,
 	size_t n = q ? (size_t)(q - req->path.p) : req->path.n;
 
 	if (pol->page == NULL || n != 1 || req->path.p[0] != '/') {
-		if (handshake_build_error(out, 404, "no such page; WebSocket "
-		    "clients connect with an Upgrade request") == -1)
+		if (build_error(out, 404, "no such page; WebSocket clients "
+		    "connect with an Upgrade request", req->head) == -1)
 			return -1;
 		return 404;
 	}
@@ -433,8 +446,8 @@ handshake_plain(struct buf *out, const struct hs_request *req,
 	    "X-Content-Type-Options: nosniff\r\n"
 	    "Referrer-Policy: no-referrer\r\n"
 	    "Connection: close\r\n\r\n", pol->page->len,
-	    pol->page->csp) == -1 ||
-	    buf_append(out, pol->page->body, pol->page->len) == -1)
+	    pol->page->csp) == -1 || (!req->head &&
+	    buf_append(out, pol->page->body, pol->page->len) == -1))
 		return -1;
 	return 200;
 }

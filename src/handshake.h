@@ -29,7 +29,8 @@ struct hs_span {
 };
 
 struct hs_request {
-	bool plain;		/* a plain HTTP GET: no WebSocket headers at all */
+	bool plain;		/* GET or HEAD without any WebSocket header */
+	bool head;		/* ... and it was HEAD: no body in the answer */
 	struct hs_span path;
 	struct hs_span host;
 	struct hs_span key;
@@ -71,7 +72,7 @@ ssize_t handshake_head_len(const char *data, size_t len, size_t max);
 
 /* Parses and validates a client's upgrade request.  Returns 0 when it is a
  * valid WebSocket request, else the status to answer: 400, 405 or 426.
- * A plain HTTP GET (req->plain) returns 426 too; see handshake_plain(). */
+ * A plain GET or HEAD (req->plain) returns 426 too; see handshake_plain(). */
 int handshake_parse_request(const char *head, size_t len,
     struct hs_request *req, char *err, size_t errlen);
 
@@ -81,8 +82,8 @@ int handshake_check_policy(const struct hs_request *req,
     const struct hs_policy *pol, const char **protocol, char *err,
     size_t errlen);
 
-/* Answers a plain GET: the page for "/" (any query) when the policy has
- * one, else 404.  Returns the status, or -1 when out has no room. */
+/* Answers a plain GET or HEAD: the page for "/" (any query) when the
+ * policy has one, else 404; HEAD gets the same headers and no body.  Returns the status, or -1 when out has no room. */
 int handshake_plain(struct buf *out, const struct hs_request *req,
     const struct hs_policy *pol);
 

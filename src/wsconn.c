@@ -477,7 +477,7 @@ static void
 answer_plain(struct wsconn *c, const struct hs_request *req)
 {
 	c->http_status = handshake_plain(&c->out, req, c->cfg->policy);
-	snprintf(c->err, sizeof(c->err), "GET %.*s",
+	snprintf(c->err, sizeof(c->err), "%s %.*s", req->head ? "HEAD" : "GET",
 	    (int)(req->path.n > 100 ? 100 : req->path.n), req->path.p);
 	buf_deinit(&c->in);	/* req pointed into it */
 	if (c->http_status == -1) {

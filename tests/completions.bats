@@ -98,7 +98,7 @@ bash_complete() {
 	assert_line --echo
 }
 
-@test "bash: the wscat URL offers ws:// and the default wsserve address" {
+@test "bash: the wscat URL offers ws://, wss:// and the default wsserve address" {
 	need "$BASH_COMPLETION" bash-completion
 	run -0 bash_complete wscat.bash wscat ''
 	assert_output $'ws://\nwss://\nws://127.0.0.1:15678/'
@@ -201,21 +201,25 @@ zsh_complete() {
 @test "zsh: exclusion groups hide options that cannot be combined" {
 	need zsh zsh
 	run -0 zsh_complete 'wscat --c'
-	assert_output $'--connect\n--connect-timeout\n--count'
+	assert_output $'--ca\n--cert\n--connect\n--connect-timeout\n--count'
 	run -0 zsh_complete 'wscat -1 --c'
-	assert_output $'--connect\n--connect-timeout'
+	assert_output $'--ca\n--cert\n--connect\n--connect-timeout'
 	run -0 zsh_complete 'wscat -c ws://127.0.0.1/ --c'
-	assert_output $'--connect-timeout\n--count'
+	assert_output $'--ca\n--cert\n--connect-timeout\n--count'
+	run -0 zsh_complete 'wscat -k --'
+	refute_line -- --insecure
+	refute_line -- --no-check
 	run -0 zsh_complete 'wsserve --help --'
 	assert_output ''
 }
 
-@test "zsh: the wscat URL offers ws:// and the default wsserve address" {
+@test "zsh: the wscat URL offers ws://, wss:// and the default wsserve address" {
 	need zsh zsh
+	# zsh_complete sorts its matches.
 	run -0 zsh_complete 'wscat '
-	assert_output $'ws://\nwss://\nws://127.0.0.1:15678/'
+	assert_output $'ws://\nws://127.0.0.1:15678/\nwss://'
 	run -0 zsh_complete 'wscat -c '
-	assert_output $'ws://\nwss://\nws://127.0.0.1:15678/'
+	assert_output $'ws://\nws://127.0.0.1:15678/\nwss://'
 }
 
 @test "zsh: options whose value is free text or a number offer nothing" {
@@ -263,14 +267,15 @@ fish_complete() {
 	done
 }
 
-@test "fish: the wscat URL offers ws:// and the default wsserve address" {
+@test "fish: the wscat URL offers ws://, wss:// and the default wsserve address" {
+	# fish sorts the candidates.
 	need fish fish
 	run -0 fish_complete wscat.fish 'wscat '
-	assert_output $'ws://\nwss://\nws://127.0.0.1:15678/'
+	assert_output $'ws://\nws://127.0.0.1:15678/\nwss://'
 	run -0 fish_complete wscat.fish 'wscat -w -1 -H X:y '
-	assert_output $'ws://\nwss://\nws://127.0.0.1:15678/'
+	assert_output $'ws://\nws://127.0.0.1:15678/\nwss://'
 	run -0 fish_complete wscat.fish 'wscat -c '
-	assert_output $'ws://\nwss://\nws://127.0.0.1:15678/'
+	assert_output $'ws://\nws://127.0.0.1:15678/\nwss://'
 	run -0 fish_complete wscat.fish 'wscat ws://127.0.0.1/ '
 	assert_output ''
 	run -0 fish_complete wscat.fish 'wscat -c ws://127.0.0.1/ '
@@ -286,5 +291,24 @@ fish_complete() {
 	run -0 fish_complete wscat.fish 'wscat -H '
 	assert_output ''
 	run -0 fish_complete wscat.fish 'wscat --count '
+	assert_output ''
+}
+
+@test "options that take a file complete file names in bash and fish" {
+	need "$BASH_COMPLETION" bash-completion
+	need fish fish
+	mkdir -p "$BATS_TEST_TMPDIR/cwd"
+	touch "$BATS_TEST_TMPDIR/cwd/server.pem"
+	cd "$BATS_TEST_TMPDIR/cwd"
+	run -0 bash_complete wsserve.bash wsserve --cert ''
+	assert_output server.pem
+	run -0 bash_complete wscat.bash wscat --ca s
+	assert_output server.pem
+	run -0 fish_complete wsserve.fish 'wsserve --key '
+	assert_line a-file
+	run -0 fish_complete wscat.fish 'wscat --cert '
+	assert_line a-file
+	# ... and options taking free text still offer none.
+	run -0 fish_complete wscat.fish 'wscat --passphrase '
 	assert_output ''
 }
