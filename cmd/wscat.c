@@ -64,7 +64,7 @@ static const char usage_line[] =
 
 static const char about[] =
     "A WebSocket client: sends each stdin line as a message and prints\n"
-	    "each message received, one per line.";
+    "each message received, one per line.";
 
 static void __attribute__((noreturn))
 usage(int status)
