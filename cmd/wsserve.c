@@ -59,7 +59,8 @@ static const char usage_line[] =
 
 static const char about[] =
     "A WebSocket server: prints what clients send, one message per line,\n"
-    "and sends each stdin line to every client.";
+    "and sends each stdin line to every client.  A browser opening\n"
+    "http://ADDRESS:PORT/ gets a test page that connects back.";
 
 static void __attribute__((noreturn))
 usage(int status)
