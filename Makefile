@@ -66,10 +66,10 @@ unit: tests/unit/run
 BATS_FILES = $(filter-out tests/valgrind.bats,$(wildcard tests/*.bats))
 
 bats: all
-	bats --timing $(BATS_FILES)
+	./tests/run-bats $(BATS_FILES)
 
 valgrind: all
-	WS_VALGRIND=1 bats tests/valgrind.bats
+	./tests/run-bats tests/valgrind.bats
 
 lint-man:
 	mandoc -Tlint -Wwarning man/wsserve.1 man/wscat.1
@@ -78,8 +78,7 @@ check: test-deps
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) lint-man
-	$(MAKE) bats
-	$(MAKE) valgrind
+	./tests/run-bats $(wildcard tests/*.bats)
 
 # AddressSanitizer + UBSan build of everything, then the same tests.  UBSan
 # only reports by default: make it fail the run.
