@@ -188,7 +188,8 @@ print(" ".join("%s=%d" % kv for kv in sorted(c.items())))' "$SERVER_OUT"
 	wait_for_text "$SERVER_ERR" "listening on ws://"
 	PORT=$(sed -n 's|.*listening on ws://.*:\([0-9]*\)/$|\1|p' "$SERVER_ERR")
 	seq 1 200000 >"$BATS_TEST_TMPDIR/in"
-	run --separate-stderr -0 timeout 10 "$WSCAT" "ws://127.0.0.1:$PORT/" <"$BATS_TEST_TMPDIR/in"
+	# -w -1: wscat never closes first, so the close must come from wsserve.
+	run --separate-stderr -0 timeout 10 "$WSCAT" -w -1 "ws://127.0.0.1:$PORT/" <"$BATS_TEST_TMPDIR/in"
 	# What the server could not take is counted once, not line by line.
 	[ "${#stderr_lines[@]}" -le 1 ]
 	[[ -z $stderr || $stderr =~ ^wscat:\ [0-9]+\ messages?\ not\ delivered$ ]]
