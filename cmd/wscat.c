@@ -21,7 +21,7 @@
 #define MAX_LIST 64	/* repeats of -H, -s, -x */
 
 enum {
-	OPT_AUTH = 256, OPT_CA, OPT_CERT, OPT_CONNECT_TIMEOUT, OPT_COUNT,
+	OPT_AUTH = 256, OPT_CA, OPT_CERT, OPT_CONNECT_TIMEOUT, OPT_COUNT, OPT_ECHO,
 	OPT_KEY, OPT_MAX_MESSAGE, OPT_PASSPHRASE
 };
 
@@ -35,6 +35,8 @@ static const struct opt_def options[] = {
 	{ "connect-timeout", OPT_CONNECT_TIMEOUT, "SECONDS",
 	    "bound DNS, TCP and handshake (default 10)" },
 	{ "count", OPT_COUNT, "N", "exit after N received messages" },
+	{ "echo", OPT_ECHO, NULL, "send each message back; do not read "
+	    "stdin" },
 	{ "execute", 'x', "MESSAGE", "send MESSAGE instead of reading stdin "
 	    "(repeatable)" },
 	{ "header", 'H', "NAME:VALUE", "add a request header (repeatable)" },
@@ -58,7 +60,7 @@ static const struct opt_def options[] = {
 static const char usage_line[] =
     "usage: wscat [-1hknVv] [-H name:value] [-o origin] [-s protocol]\n"
     "             [-w seconds] [-x message] [--auth user:pass] [--ca file]\n"
-    "             [--cert file] [--connect-timeout seconds] [--count n]\n"
+    "             [--cert file] [--connect-timeout seconds] [--count n] [--echo]\n"
     "             [--key file] [--max-message bytes] [--passphrase pass]\n"
     "             -c url | url\n";
 
@@ -169,6 +171,9 @@ main(int argc, char *argv[])
 				errx(WS_EXIT_USAGE, "--count %s: %s", optarg,
 				    errstr);
 			break;
+		case OPT_ECHO:
+			cfg.echo = true;
+			break;
 		case OPT_KEY:
 			cfg.tls.key = optarg;
 			break;
@@ -204,6 +209,8 @@ main(int argc, char *argv[])
 	}
 	if (url_parse(url, &cfg.url, err, sizeof(err)) == -1)
 		errx(WS_EXIT_USAGE, "%s: %s", url, err);
+	if (cfg.echo && cfg.nexecute > 0)
+		errx(WS_EXIT_USAGE, "--echo and -x do not go together");
 	if (cfg.tls.key != NULL && cfg.tls.cert == NULL)
 		errx(WS_EXIT_USAGE, "--key needs --cert");
 	if (cfg.tls.cert != NULL && cfg.tls.key == NULL)
@@ -214,7 +221,7 @@ main(int argc, char *argv[])
 	cfg.hs.resource = cfg.url.resource;
 	cfg.hs.hostport = cfg.url.hostport;
 	cfg.interactive = isatty(STDIN_FILENO) && isatty(STDERR_FILENO) &&
-	    cfg.nexecute == 0;
+	    cfg.nexecute == 0 && !cfg.echo;
 
 	log_init("wscat", level);
 	return client_run(&cfg);

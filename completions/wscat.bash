@@ -25,7 +25,7 @@ _wscat()
 
     if [[ $cur == -* ]]; then
         local opts="-1 --auth --ca --cert --connect --connect-timeout --count
-            --execute --header --help --insecure --key --max-message --no-check
+            --echo --execute --header --help --insecure --key --max-message --no-check
             --origin --passphrase --subprotocol --verbose --version --wait"
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))
         return

@@ -11,7 +11,7 @@ function __wscat_needs_url
     set -l tokens (commandline -opc)
     set -e tokens[1]
     argparse 1 auth= ca= cert= c/connect= connect-timeout= count= \
-        x/execute= H/header= h/help k/insecure key= max-message= n/no-check \
+        echo x/execute= H/header= h/help k/insecure key= max-message= n/no-check \
         o/origin= passphrase= s/subprotocol= v/verbose V/version w/wait= \
         -- $tokens 2>/dev/null
     or return 1
@@ -28,6 +28,7 @@ complete -c wscat -l cert -r -F -d 'Client certificate (PEM)'
 complete -c wscat -s c -l connect -x -a '(__wscat_urls)' -d 'Server to connect to'
 complete -c wscat -l connect-timeout -x -d 'Bound DNS, TCP and handshake (seconds)'
 complete -c wscat -l count -x -d 'Exit after N received messages'
+complete -c wscat -l echo -d 'Send each message back; do not read stdin'
 complete -c wscat -s x -l execute -x -d 'Send MESSAGE instead of reading stdin'
 complete -c wscat -s H -l header -x -d 'Add a request header (Name: value)'
 complete -c wscat -s h -l help -d 'Print help and exit'

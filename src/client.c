@@ -142,6 +142,8 @@ on_open(struct wsconn *c, void *arg)
 		    cfg->url_text);
 	else
 		log_debug("connected to %s (%s)", cfg->url_text, c->peer);
+	if (cfg->echo)
+		return;		/* replies only; stdin is not read */
 	if (cfg->nexecute == 0) {
 		linereader_start(&cl->in);
 		return;
@@ -166,6 +168,8 @@ on_message(struct wsconn *c, int opcode, const uint8_t *p, size_t n,
 	if (outwriter_message(&cl->out, p, n) == -1 && cl->out.error == 0)
 		log_msg("message of %zu bytes lost: stdout buffer full", n);
 	cl->received++;
+	if (cl->cfg->echo)
+		wsconn_send(c, opcode, p, n);
 	if (count > 0 && cl->received == count) {
 		linereader_stop(&cl->in);
 		wsconn_close(c, 1000);
@@ -179,7 +183,8 @@ on_writable(struct wsconn *c, void *arg)
 {
 	struct client *cl = arg;
 
-	if (cl->cfg->nexecute == 0 && !cl->in.eof && wsconn_is_open(c))
+	if (cl->cfg->nexecute == 0 && !cl->cfg->echo && !cl->in.eof &&
+	    wsconn_is_open(c))
 		linereader_start(&cl->in);
 }
 

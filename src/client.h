@@ -27,6 +27,7 @@ struct client_config {
 	double connect_timeout;
 	size_t max_message;
 	bool interactive;		/* stdin and stderr are terminals */
+	bool echo;			/* --echo: send each message back */
 	struct tls_client_opts tls;	/* for wss:// */
 };
 
