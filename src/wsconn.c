@@ -206,7 +206,10 @@ msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg
 			wslay_event_send(ctx);
 		break;
 	case WSLAY_CONNECTION_CLOSE:
-		c->code_received = arg->status_code ? arg->status_code : 1005;
+		/* frame_chunk_cb may have kept a 1012-1014. */
+		if (c->code_received == 0)
+			c->code_received = arg->status_code ?
+			    arg->status_code : 1005;
 		n = arg->msg_length > 2 ? arg->msg_length - 2 : 0;
 		if (n >= sizeof(c->reason))
 			n = sizeof(c->reason) - 1;
@@ -221,8 +224,42 @@ msg_cb(wslay_event_context_ptr ctx, const struct wslay_event_on_msg_recv_arg
 	}
 }
 
+static void
+frame_start_cb(wslay_event_context_ptr ctx,
+    const struct wslay_event_on_frame_recv_start_arg *arg, void *user_data)
+{
+	struct wsconn *c = user_data;
+
+	c->close_off = arg->opcode == WSLAY_CONNECTION_CLOSE ? 0 : -1;
+}
+
+/*
+ * wslay 1.1.1 answers the IANA close codes 1012-1014 with 1002.  The close
+ * payload passes through here, already unmasked in wslay's own buffer,
+ * before wslay checks the code: turn 1012-1014 into 1000 (same high byte)
+ * so that wslay accepts and echoes it, and keep the real code.
+ */
+static void
+frame_chunk_cb(wslay_event_context_ptr ctx,
+    const struct wslay_event_on_frame_recv_chunk_arg *arg, void *user_data)
+{
+	struct wsconn *c = user_data;
+	uint8_t *p = (uint8_t *)arg->data;	/* wslay's writable ibuf */
+
+	for (size_t i = 0; i < arg->data_length && c->close_off >= 0 &&
+	    c->close_off < 2; i++, c->close_off++) {
+		if (c->close_off == 0)
+			c->close_hi = p[i];
+		else if (c->close_hi == 0x03 && p[i] >= 0xf4 && p[i] <= 0xf6) {
+			c->code_received = 0x0300 | p[i];
+			p[i] = 0xe8;
+		}
+	}
+}
+
 static const struct wslay_event_callbacks wslay_cbs = {
-	recv_cb, send_cb, genmask_cb, NULL, NULL, NULL, msg_cb
+	recv_cb, send_cb, genmask_cb, frame_start_cb, frame_chunk_cb, NULL,
+	msg_cb
 };
 
 static void
@@ -722,6 +759,7 @@ wsconn_new(struct ev_loop *loop, int fd, const char *peer,
 	c->cb = cb;
 	c->arg = arg;
 	c->state = WSCONN_HANDSHAKE;
+	c->close_off = -1;
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
 	buf_init(&c->in, WSCONN_IN_MAX);
 	/* Room for the replies to what one receive pass may hold. */

@@ -110,6 +110,8 @@ struct wsconn {
 	bool above;		/* queue passed WSCONN_HIGH */
 	bool ended;		/* on_end delivered */
 	bool close_queued;	/* we queued a close frame */
+	int close_off;		/* offset in a close frame's payload, or -1 */
+	uint8_t close_hi;	/* its first byte */
 	bool in_recv;		/* inside wslay_event_recv: defer progress */
 	char key[HS_KEY_LEN + 1];	/* client: the key we sent */
 	uint8_t *maskpool;	/* client: random bytes for masks; owned */
