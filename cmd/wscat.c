@@ -22,7 +22,8 @@
 
 enum {
 	OPT_AUTH = 256, OPT_CA, OPT_CERT, OPT_CONNECT_TIMEOUT, OPT_COUNT, OPT_ECHO,
-	OPT_KEY, OPT_MAX_MESSAGE, OPT_PASSPHRASE
+	OPT_KEY, OPT_MAX_MESSAGE, OPT_PASSPHRASE, OPT_PING_INTERVAL,
+	OPT_PING_TIMEOUT
 };
 
 static const struct opt_def options[] = {
@@ -47,6 +48,10 @@ static const struct opt_def options[] = {
 	    "largest message accepted (default 16M)" },
 	{ "no-check", 'n', NULL, "the same as --insecure" },
 	{ "origin", 'o', "ORIGIN", "send an Origin header" },
+	{ "ping-interval", OPT_PING_INTERVAL, "SECONDS", "ping a server "
+	    "silent that long (default 0: never)" },
+	{ "ping-timeout", OPT_PING_TIMEOUT, "SECONDS", "give up on a server "
+	    "that does not answer a ping (default 10)" },
 	{ "passphrase", OPT_PASSPHRASE, "PASS", "passphrase of an encrypted "
 	    "--key" },
 	{ "subprotocol", 's', "PROTOCOL", "offer PROTOCOL (repeatable)" },
@@ -62,6 +67,7 @@ static const char usage_line[] =
     "             [-w seconds] [-x message] [--auth user:pass] [--ca file]\n"
     "             [--cert file] [--connect-timeout seconds] [--count n] [--echo]\n"
     "             [--key file] [--max-message bytes] [--passphrase pass]\n"
+    "             [--ping-interval seconds] [--ping-timeout seconds]\n"
     "             -c url | url\n";
 
 static const char about[] =
@@ -90,6 +96,7 @@ main(int argc, char *argv[])
 	    *execute[MAX_LIST];
 	static struct client_config cfg = {
 		.connect_timeout = 10.0, .max_message = 16 << 20,
+		.ping_timeout = 10.0,
 		.execute = execute,
 		.hs = { .protocols = protocols, .headers = headers },
 	};
@@ -186,6 +193,20 @@ main(int argc, char *argv[])
 			break;
 		case OPT_PASSPHRASE:
 			cfg.tls.passphrase = optarg;
+			break;
+		case OPT_PING_INTERVAL:
+			cfg.ping_interval = opt_seconds(optarg, 0, 86400,
+			    &errstr);
+			if (errstr != NULL)
+				errx(WS_EXIT_USAGE, "--ping-interval %s: %s",
+				    optarg, errstr);
+			break;
+		case OPT_PING_TIMEOUT:
+			cfg.ping_timeout = opt_seconds(optarg, 0.001, 86400,
+			    &errstr);
+			if (errstr != NULL)
+				errx(WS_EXIT_USAGE, "--ping-timeout %s: %s",
+				    optarg, errstr);
 			break;
 		default:
 			opt_error(ch, argv, err, sizeof(err));

@@ -18,8 +18,10 @@
 #define MAX_LIST 16	/* repeats of -a, --origin, --subprotocol */
 
 enum {
-	OPT_CERT = 256, OPT_CLIENT_CA, OPT_ECHO, OPT_HANDSHAKE_TIMEOUT, OPT_KEY, OPT_MAX_MESSAGE, OPT_NO_PAGE,
-	OPT_ORIGIN, OPT_SUBPROTOCOL
+	OPT_CERT = 256, OPT_CLIENT_CA, OPT_ECHO, OPT_HANDSHAKE_TIMEOUT, OPT_KEY,
+	OPT_MAX_CLIENTS, OPT_MAX_MESSAGE, OPT_NO_PAGE, OPT_ORIGIN,
+	OPT_PING_INTERVAL, OPT_PING_TIMEOUT, OPT_SLOW_CLIENT_TIMEOUT,
+	OPT_SUBPROTOCOL
 };
 
 static const struct opt_def options[] = {
@@ -36,14 +38,22 @@ static const struct opt_def options[] = {
 	    "drop handshakes not done in SECONDS (default 10)" },
 	{ "help", 'h', NULL, "print this help and exit" },
 	{ "key", OPT_KEY, "FILE", "the PEM private key for --cert" },
+	{ "max-clients", OPT_MAX_CLIENTS, "N", "answer 503 beyond N clients "
+	    "(default 1024)" },
 	{ "max-message", OPT_MAX_MESSAGE, "BYTES",
 	    "largest message accepted (default 16M)" },
 	{ "no-page", OPT_NO_PAGE, NULL, "do not serve the test page at "
 	    "http://ADDRESS:PORT/" },
 	{ "origin", OPT_ORIGIN, "ORIGIN", "accept only this Origin "
 	    "(repeatable)" },
+	{ "ping-interval", OPT_PING_INTERVAL, "SECONDS", "ping a client "
+	    "silent that long (default 0: never)" },
+	{ "ping-timeout", OPT_PING_TIMEOUT, "SECONDS", "drop a client that "
+	    "does not answer a ping (default 10)" },
 	{ "port", 'p', "PORT", "listen on PORT (default 15678; 0: any)" },
 	{ "quiet", 'q', NULL, "do not log connects and disconnects" },
+	{ "slow-client-timeout", OPT_SLOW_CLIENT_TIMEOUT, "SECONDS",
+	    "close (1008) a client that lags that long" },
 	{ "subprotocol", OPT_SUBPROTOCOL, "NAME", "accept subprotocol NAME "
 	    "(repeatable)" },
 	{ "verbose", 'v', NULL, "log handshake details" },
@@ -54,8 +64,10 @@ static const struct opt_def options[] = {
 static const char usage_line[] =
     "usage: wsserve [-EhqVv] [-a address] [-p port] [--cert file]\n"
     "               [--client-ca file] [--echo] [--handshake-timeout seconds]\n"
-    "               [--key file] [--max-message bytes] [--no-page]\n"
-    "               [--origin origin] [--subprotocol name]\n";
+    "               [--key file] [--max-clients n] [--max-message bytes]\n"
+    "               [--no-page] [--origin origin] [--ping-interval seconds]\n"
+    "               [--ping-timeout seconds] [--slow-client-timeout seconds]\n"
+    "               [--subprotocol name]\n";
 
 static const char about[] =
     "A WebSocket server: prints what clients send, one message per line,\n"
@@ -85,6 +97,7 @@ main(int argc, char *argv[])
 	struct server_config cfg = {
 		.addresses = addresses, .port = "15678",
 		.handshake_timeout = 10.0, .max_message = 16 << 20,
+		.max_clients = 1024, .ping_timeout = 10.0,
 		.policy = { .protocols = protocols, .origins = origins },
 	};
 	enum log_level level = LOG_NORMAL;
@@ -143,6 +156,12 @@ main(int argc, char *argv[])
 		case OPT_KEY:
 			cfg.tls.key = optarg;
 			break;
+		case OPT_MAX_CLIENTS:
+			cfg.max_clients = opt_num(optarg, 1, 1000000, &errstr);
+			if (errstr != NULL)
+				errx(WS_EXIT_USAGE, "--max-clients %s: %s",
+				    optarg, errstr);
+			break;
 		case OPT_MAX_MESSAGE:
 			cfg.max_message = opt_bytes(optarg, 1, 1LL << 30,
 			    &errstr);
@@ -152,6 +171,27 @@ main(int argc, char *argv[])
 			break;
 		case OPT_NO_PAGE:
 			cfg.no_page = true;
+			break;
+		case OPT_PING_INTERVAL:
+			cfg.ping_interval = opt_seconds(optarg, 0, 86400,
+			    &errstr);
+			if (errstr != NULL)
+				errx(WS_EXIT_USAGE, "--ping-interval %s: %s",
+				    optarg, errstr);
+			break;
+		case OPT_PING_TIMEOUT:
+			cfg.ping_timeout = opt_seconds(optarg, 0.001, 86400,
+			    &errstr);
+			if (errstr != NULL)
+				errx(WS_EXIT_USAGE, "--ping-timeout %s: %s",
+				    optarg, errstr);
+			break;
+		case OPT_SLOW_CLIENT_TIMEOUT:
+			cfg.slow_client_timeout = opt_seconds(optarg, 0.001,
+			    86400, &errstr);
+			if (errstr != NULL)
+				errx(WS_EXIT_USAGE, "--slow-client-timeout %s: "
+				    "%s", optarg, errstr);
 			break;
 		case OPT_ORIGIN:
 			add(origins, &cfg.policy.norigins, optarg, "--origin");

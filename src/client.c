@@ -352,6 +352,8 @@ client_run(const struct client_config *cfg)
 	cl.status = -1;
 	cl.wcfg.role = WSCONN_CLIENT;
 	cl.wcfg.max_message = cfg->max_message;
+	cl.wcfg.ping_interval = cfg->ping_interval;
+	cl.wcfg.ping_timeout = cfg->ping_timeout;
 	cl.wcfg.client = &cfg->hs;
 	linereader_init(&cl.in, cl.loop, STDIN_FILENO, cfg->max_message,
 	    on_line, on_batch, on_stdin_eof, &cl);

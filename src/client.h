@@ -26,6 +26,8 @@ struct client_config {
 	unsigned long count;		/* -1/--count: 0 for no limit */
 	double connect_timeout;
 	size_t max_message;
+	double ping_interval;		/* 0: no pings */
+	double ping_timeout;
 	bool interactive;		/* stdin and stderr are terminals */
 	bool echo;			/* --echo: send each message back */
 	struct tls_client_opts tls;	/* for wss:// */

@@ -8,6 +8,7 @@
  * each is appended to stdout in one piece and never interleaves.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,13 @@ struct server {
 	ev_io listeners[SERVER_MAX_LISTENERS];
 	int nlisteners;
 	struct wsconn_list clients;	/* owns every wsconn */
+	size_t nclients;		/* in the list */
+	size_t nrejected;		/* ... being turned away with 503 */
 	size_t nopen;			/* clients past the handshake */
+	int spare_fd;			/* given up when fds run out */
+	unsigned long nshed;		/* connections closed unserved */
+	ev_tstamp shed_logged;
+	ev_timer slow_check;
 	struct linereader in;
 	struct outwriter out;
 	ev_signal sigint, sigterm;
@@ -213,6 +220,9 @@ on_end(struct wsconn *c, void *arg)
 		log_msg("%s: %zu queued message%s not delivered", c->peer,
 		    lost, lost == 1 ? "" : "s");
 	TAILQ_REMOVE(&s->clients, c, link);
+	s->nclients--;
+	if (c->rejected)
+		s->nrejected--;
 	wsconn_free(c);
 	update_stdin(s);
 	if (s->stopping && TAILQ_EMPTY(&s->clients))
@@ -222,6 +232,32 @@ on_end(struct wsconn *c, void *arg)
 static const struct wsconn_callbacks server_cbs = {
 	on_open, on_message, on_writable, on_end
 };
+
+/*
+ * Out of file descriptors, the pending connection would keep the listener
+ * readable forever (ev(3), "The special problem of accept()ing when you
+ * can't"): give up the spare fd, accept and close at once, and take the
+ * spare back.  The peer sees its connection closed.
+ */
+static void
+shed_connection(struct server *s, int lfd)
+{
+	ev_tstamp now = ev_now(s->loop);
+	int fd;
+
+	if (s->spare_fd != -1)
+		close(s->spare_fd);
+	if ((fd = accept(lfd, NULL, NULL)) != -1)
+		close(fd);
+	s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	s->nshed++;
+	if (now - s->shed_logged >= 1.0) {	/* one line a second at most */
+		log_msg("out of file descriptors: %lu connection%s closed "
+		    "unserved", s->nshed, s->nshed == 1 ? "" : "s");
+		s->shed_logged = now;
+		s->nshed = 0;
+	}
+}
 
 static void
 accept_cb(struct ev_loop *loop, ev_io *w, int revents)
@@ -233,10 +269,14 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 
 	for (int i = 0; i < ACCEPT_BURST; i++) {
 		if ((fd = net_accept(w->fd, peer, sizeof(peer))) == -1) {
-			if (errno != EAGAIN && errno != EINTR &&
+			if (errno == EMFILE || errno == ENFILE)
+				shed_connection(s, w->fd);
+			else if (errno != EAGAIN && errno != EINTR &&
 			    errno != ECONNABORTED)
 				log_msg("accept: %s", strerror(errno));
-			return;
+			if (errno != ECONNABORTED)
+				return;
+			continue;
 		}
 		if ((c = wsconn_new(loop, fd, peer, &s->wcfg, &server_cbs,
 		    s)) == NULL) {
@@ -244,9 +284,35 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			continue;
 		}
 		TAILQ_INSERT_TAIL(&s->clients, c, link);
+		if (s->nclients - s->nrejected >= s->cfg->max_clients) {
+			/* Answered with 503 once its request is read. */
+			wsconn_reject(c, 503, "too many clients");
+			s->nrejected++;
+			c->rejected = true;
+		}
+		s->nclients++;
 		if (outwriter_full(&s->out))
 			wsconn_pause(c, true);
 	}
+}
+
+/* --slow-client-timeout: a client over the high mark that long is closed
+ * with 1008, and what it was sent is counted as undelivered. */
+static void
+slow_check_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct server *s = w->data;
+	ev_tstamp now = ev_now(loop);
+	struct wsconn *c;
+
+	TAILQ_FOREACH(c, &s->clients, link)
+		if (wsconn_is_open(c) && wsconn_above(c) &&
+		    now - c->above_since >= s->cfg->slow_client_timeout) {
+			log_msg("%s: slow client: over %d KiB queued for %g s, "
+			    "closing (1008)", c->peer, WSCONN_HIGH / 1024,
+			    s->cfg->slow_client_timeout);
+			wsconn_abort(c, 1008, "slow client");
+		}
 }
 
 static void
@@ -319,6 +385,9 @@ server_deinit(struct server *s)
 	ev_signal_stop(s->loop, &s->sigint);
 	ev_signal_stop(s->loop, &s->sigterm);
 	ev_timer_stop(s->loop, &s->grace);
+	ev_timer_stop(s->loop, &s->slow_check);
+	if (s->spare_fd != -1)
+		close(s->spare_fd);
 	linereader_deinit(&s->in);
 	if (outwriter_flush(&s->out) == -1 && s->out.error != EPIPE &&
 	    s->status == WS_EXIT_OK) {
@@ -341,6 +410,13 @@ server_run(const struct server_config *cfg)
 	s.wcfg.role = WSCONN_SERVER;
 	s.wcfg.handshake_timeout = cfg->handshake_timeout;
 	s.wcfg.max_message = cfg->max_message;
+	s.wcfg.ping_interval = cfg->ping_interval;
+	s.wcfg.ping_timeout = cfg->ping_timeout;
+	s.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	ev_timer_init(&s.slow_check, slow_check_cb, 1., 1.);
+	s.slow_check.data = &s;
+	if (cfg->slow_client_timeout > 0)
+		ev_timer_start(s.loop, &s.slow_check);
 	s.policy = cfg->policy;
 	s.wcfg.policy = &s.policy;
 	TAILQ_INIT(&s.clients);

@@ -132,8 +132,10 @@ recv_cb(wslay_event_context_ptr ctx, uint8_t *p, size_t len, int flags,
 		buf_consume(&c->in, n);
 		return n;
 	}
-	if ((n = conn_read(c, p, len)) > 0)
+	if ((n = conn_read(c, p, len)) > 0) {
+		c->last_rx = ev_now(c->loop);
 		return n;
+	}
 	if (n == 0) {
 		c->eof = true;	/* EOF returned as 0 would spin forever */
 		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
@@ -441,6 +443,22 @@ progress(struct wsconn *c)
 		ev_feed_event(c->loop, &c->rio, EV_READ);
 }
 
+/* Closes with code at once, ahead of anything queued (that is reported
+ * as undelivered), and gives the peer WSCONN_CLOSE_TIMEOUT to answer. */
+static void
+abort_session(struct wsconn *c, uint16_t code)
+{
+	c->close_code = 0;
+	if (!c->close_queued && !wslay_event_get_close_sent(c->ctx)) {
+		c->close_queued = true;
+		c->code_sent = code;
+		wslay_event_queue_close(c->ctx, code, NULL, 0);
+	}
+	c->state = WSCONN_CLOSING;
+	c->aborted = true;
+	set_timer(c, WSCONN_CLOSE_TIMEOUT);
+}
+
 static void
 refuse(struct wsconn *c, int status, const char *why)
 {
@@ -502,7 +520,8 @@ open_session(struct wsconn *c)
 	wslay_event_config_set_max_recv_msg_length(c->ctx,
 	    c->cfg->max_message);
 	c->state = WSCONN_OPEN;
-	set_timer(c, 0);
+	c->last_rx = ev_now(c->loop);
+	set_timer(c, c->cfg->ping_interval);
 	c->cb->on_open(c, c->arg);
 	/* Frames that arrived with the head raise no new readiness. */
 	if (c->state == WSCONN_OPEN && buf_used(&c->in) > 0)
@@ -714,6 +733,38 @@ write_cb(struct ev_loop *loop, ev_io *w, int revents)
 	finish_cb(c);
 }
 
+/*
+ * The open connection's timer: after ping_interval without hearing from
+ * the peer, send a ping; if ping_timeout then passes still without a word
+ * (pong or anything else), the peer is gone.  Reads only stamp last_rx, so
+ * no timer is touched per message (ev(3), "Be smart about timeouts").
+ */
+static void
+keepalive(struct wsconn *c)
+{
+	ev_tstamp now = ev_now(c->loop), idle = now - c->last_rx;
+	struct wslay_event_msg ping = { WSLAY_PING, NULL, 0 };
+
+	if (c->ping_sent > 0 && c->last_rx < c->ping_sent) {
+		snprintf(c->err, sizeof(c->err), "no answer to a ping within "
+		    "%g s", c->cfg->ping_timeout);
+		/* Say goodbye if the socket takes it; don't wait for a reply
+		 * from a peer that has stopped answering. */
+		abort_session(c, 1001);
+		pump(c);
+		finish(c, WSCONN_END_TIMEOUT);
+		return;
+	}
+	c->ping_sent = 0;
+	if (idle < c->cfg->ping_interval) {
+		set_timer(c, c->cfg->ping_interval - idle);
+		return;
+	}
+	wslay_event_queue_msg(c->ctx, &ping);
+	c->ping_sent = now;
+	set_timer(c, c->cfg->ping_timeout);
+}
+
 static void
 timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 {
@@ -728,12 +779,17 @@ timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 			finish(c, WSCONN_END_TIMEOUT);
 			break;
 		case WSCONN_CLOSING:
-			snprintf(c->err, sizeof(c->err), "no close reply "
-			    "within %g s", WSCONN_CLOSE_TIMEOUT);
+			if (!c->aborted)	/* else keep the reason */
+				snprintf(c->err, sizeof(c->err), "no close "
+				    "reply within %g s", WSCONN_CLOSE_TIMEOUT);
 			finish(c, WSCONN_END_TIMEOUT);
 			break;
 		case WSCONN_LINGER:
 			finish(c, c->end);
+			break;
+		case WSCONN_OPEN:
+			keepalive(c);
+			progress(c);
 			break;
 		default:
 			break;
@@ -815,8 +871,10 @@ wsconn_send(struct wsconn *c, int opcode, const void *p, size_t n)
 		return -1;
 	if (wslay_event_queue_msg(c->ctx, &msg) != 0)
 		return -1;
-	if (queued_bytes(c) > WSCONN_HIGH)
+	if (!c->above && queued_bytes(c) > WSCONN_HIGH) {
 		c->above = true;
+		c->above_since = ev_now(c->loop);
+	}
 	return 0;
 }
 
@@ -843,6 +901,28 @@ wsconn_close(struct wsconn *c, uint16_t code)
 		break;
 	default:
 		break;
+	}
+	finish_later(c);
+}
+
+void
+wsconn_abort(struct wsconn *c, uint16_t code, const char *why)
+{
+	if (c->state == WSCONN_OPEN || c->state == WSCONN_CLOSING) {
+		snprintf(c->err, sizeof(c->err), "%s", why);
+		abort_session(c, code);
+		progress(c);
+	} else
+		wsconn_close(c, code);
+	finish_later(c);
+}
+
+void
+wsconn_reject(struct wsconn *c, int status, const char *why)
+{
+	if (c->state == WSCONN_HANDSHAKE && c->cfg->role == WSCONN_SERVER) {
+		refuse(c, status, why);
+		progress(c);
 	}
 	finish_later(c);
 }

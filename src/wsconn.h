@@ -81,6 +81,8 @@ struct wsconn_config {
 	enum wsconn_role role;
 	double handshake_timeout;	/* 0: the owner bounds it */
 	size_t max_message;
+	double ping_interval;		/* 0: no pings */
+	double ping_timeout;		/* answer time for a ping */
 	const struct hs_policy *policy;	/* server role */
 	const struct hs_client *client;	/* client role */
 	SSL_CTX *tls;			/* NULL for plain TCP */
@@ -110,6 +112,10 @@ struct wsconn {
 	bool above;		/* queue passed WSCONN_HIGH */
 	bool ended;		/* on_end delivered */
 	bool close_queued;	/* we queued a close frame */
+	bool aborted;		/* closed at once by wsconn_abort or keepalive */
+	ev_tstamp last_rx;	/* last bytes from the peer */
+	ev_tstamp ping_sent;	/* unanswered ping, or 0 */
+	ev_tstamp above_since;	/* when the queue passed WSCONN_HIGH */
 	int close_off;		/* offset in a close frame's payload, or -1 */
 	uint8_t close_hi;	/* its first byte */
 	bool in_recv;		/* inside wslay_event_recv: defer progress */
@@ -117,6 +123,7 @@ struct wsconn {
 	uint8_t *maskpool;	/* client: random bytes for masks; owned */
 	size_t maskpos;		/* next unused byte of maskpool */
 	TAILQ_ENTRY(wsconn) link;	/* free for the owner's list */
+	bool rejected;			/* free for the owner's use */
 	/* ---- results, read-only for the owner ---- */
 	char peer[NET_ADDRSTRLEN];
 	enum wsconn_end end;
@@ -147,6 +154,15 @@ void wsconn_flush(struct wsconn *c);
 /* Starts a graceful close with code (after the queue drains).  Before the
  * connection is open it is dropped instead. */
 void wsconn_close(struct wsconn *c, uint16_t code);
+
+/* Closes with code at once: what is still queued is dropped (and counted
+ * by wsconn_undelivered), why is kept as the reason.  Before the
+ * connection is open it is dropped. */
+void wsconn_abort(struct wsconn *c, uint16_t code, const char *why);
+
+/* Server role, before the request is read: answers status (e.g. 503)
+ * and closes. */
+void wsconn_reject(struct wsconn *c, int status, const char *why);
 
 /* Stops or resumes reading from the peer (receive backpressure). */
 void wsconn_pause(struct wsconn *c, bool pause);
