@@ -127,6 +127,7 @@ on_stdout_error(void *arg)
 		cl->status = WS_EXIT_FAIL;
 	}
 	linereader_stop(&cl->in);
+	wsconn_pause(cl->c, false);	/* or the close reply is never read */
 	wsconn_close(cl->c, 1001);
 }
 

@@ -216,6 +216,7 @@ outwriter_write_cb(struct ev_loop *loop, ev_io *io, int revents)
 	if (out_write_some(w) == -1) {
 		ev_io_stop(loop, io);
 		buf_deinit(&w->buf);
+		w->above = false;	/* nothing will be waiting any more */
 		w->on_error(w->arg);
 		return;
 	}

@@ -168,6 +168,8 @@ on_stdout_error(void *arg)
 		log_msg("stdout: %s", strerror(s->out.error));
 		s->status = WS_EXIT_FAIL;
 	}
+	/* Read on, or the close replies would never be seen. */
+	pause_clients(s, false);
 	shut_down(s, 1001, true);
 }
 

@@ -6,8 +6,9 @@ bats_load_library bats-support
 bats_load_library bats-assert
 
 ROOT=$(cd "$BATS_TEST_DIRNAME/.." && pwd)
-WSSERVE=$ROOT/wsserve
-WSCAT=$ROOT/wscat
+# make asan points WS_BIN_DIR at sanitizer builds.
+WSSERVE=$ROOT/${WS_BIN_DIR:-.}/wsserve
+WSCAT=$ROOT/${WS_BIN_DIR:-.}/wscat
 # Debian's python3 has python3-websockets; a pyenv one on PATH may not.
 PY=/usr/bin/python3
 PEERS=$ROOT/tests/peers

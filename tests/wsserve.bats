@@ -197,4 +197,6 @@ print(" ".join("%s=%d" % kv for kv in sorted(c.items())))' "$SERVER_OUT"
 	run cat "$BATS_TEST_TMPDIR/head.out"
 	assert_output 1
 	assert grep -qE 'disconnected \(1001\)$' "$SERVER_ERR"
+	# The close reply was read although stdout was gone.
+	refute grep -q 'did not finish closing' "$SERVER_ERR"
 }
