@@ -1,9 +1,13 @@
 #!/usr/bin/env bats
-# One full client-server session with both binaries under valgrind
-# memcheck: no errors, no leaks.  `make valgrind` runs this file.
+# A representative subset under valgrind memcheck, both binaries: a full
+# session, refused and failed connects, and TLS with keepalive pings.  No
+# errors, no leaks.  `make valgrind` runs only this file.
 
 load helpers
+load tls_helpers
 
+# An address literal, not a name, in URLs here: glibc's resolver thread
+# (getaddrinfo_a) leaves "possibly lost" blocks of its own at exit.
 VG="valgrind --quiet --error-exitcode=99 --leak-check=full \
 --errors-for-leak-kinds=definite,indirect,possible --track-fds=no"
 
@@ -45,4 +49,27 @@ VG="valgrind --quiet --error-exitcode=99 --leak-check=full \
 	start_wsserve --origin http://ok.example
 	run -5 timeout 60 $VG "$WSCAT" -o http://bad.example "$URL" </dev/null
 	run -3 timeout 60 $VG "$WSCAT" "ws://127.0.0.1:$(free_port)/" </dev/null
+}
+
+@test "a TLS session with keepalive pings is clean under valgrind" {
+	PKI=$BATS_TEST_TMPDIR/pki
+	make_pki "$PKI"
+	SERVER_OUT=$BATS_TEST_TMPDIR/server.out
+	SERVER_ERR=$BATS_TEST_TMPDIR/server.err
+	$VG "$WSSERVE" -p 0 --echo --ping-interval 0.3 --cert "$PKI/server.pem" \
+		--key "$PKI/server.key" </dev/null >"$SERVER_OUT" 2>"$SERVER_ERR" 3>&- &
+	SERVER_PID=$!
+	wait_for_text "$SERVER_ERR" "listening on wss://" 30
+	PORT=$(sed -n 's|.*listening on wss://.*:\([0-9]*\)/$|\1|p' "$SERVER_ERR")
+	# -w 1.5 keeps it open across several pings both ways.
+	run --separate-stderr -0 timeout 60 $VG "$WSCAT" --ca "$PKI/ca.pem" \
+		--ping-interval 0.3 -w 1.5 "wss://127.0.0.1:$PORT/" < <(seq 1 1000)
+	cmp <(printf '%s\n' "$output") <(seq 1 1000)
+	[ -z "$stderr" ] || { echo "$stderr" >&2; false; }
+	kill -TERM "$SERVER_PID"
+	SERVER_STATUS=0
+	wait "$SERVER_PID" || SERVER_STATUS=$?
+	SERVER_PID=
+	[ "$SERVER_STATUS" -eq 0 ] || { cat "$SERVER_ERR" >&2; false; }
+	! grep -q '^==' "$SERVER_ERR"
 }
