@@ -18,13 +18,14 @@ TEST_DEPS = bats bats-assert bats-support libcunit1-dev python3 \
 
 SRC  = src/buf.c src/log.c src/utf8.c src/url.c src/handshake.c src/net.c \
        src/proc.c src/opt.c src/lineio.c src/wsconn.c src/server.c \
-       src/client.c src/page.c src/tls.c
+       src/client.c src/page.c src/tls.c src/framescan.c
 OBJ  = $(SRC:.c=.o) src/page_html.o
 BINS = wsserve wscat
 
 UNIT_SRC = tests/unit/test_main.c tests/unit/test_url.c \
 	   tests/unit/test_handshake.c tests/unit/test_utf8.c \
-	   tests/unit/test_buf.c tests/unit/test_lineio.c
+	   tests/unit/test_buf.c tests/unit/test_lineio.c \
+	   tests/unit/test_framescan.c
 
 all: $(BINS)
 

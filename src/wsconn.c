@@ -16,6 +16,7 @@
 
 #include <openssl/rand.h>
 
+#include "framescan.h"
 #include "log.h"
 #include "wsconn.h"
 
@@ -113,6 +114,86 @@ conn_write(struct wsconn *c, const void *p, size_t len)
 	return -1;
 }
 
+/* Reads more of the stream into c->in.  1, 0 at EOF, -1 (errno). */
+static int
+read_more(struct wsconn *c)
+{
+	char *dst = buf_reserve(&c->in, 4096);
+	ssize_t n;
+
+	if (dst == NULL) {
+		errno = ENOBUFS;
+		return -1;
+	}
+	if ((n = conn_read(c, dst, 4096)) > 0) {
+		buf_commit(&c->in, n);
+		c->last_rx = ev_now(c->loop);
+		return 1;
+	}
+	return (int)n;
+}
+
+/*
+ * c->in starts with a close frame: hand it over whole, reading on until it
+ * is (it is at most 139 bytes; wslay fails longer ones from the header).
+ * wslay asks with an empty buffer here, as we stopped right before it.
+ */
+static ssize_t
+give_close(struct wsconn *c, uint8_t *p, size_t len)
+{
+	uint64_t total;
+	size_t n;
+	int r;
+
+	while ((total = framescan_frame_len((uint8_t *)buf_head(&c->in),
+	    buf_used(&c->in))) == 0 || (total <= 139 &&
+	    buf_used(&c->in) < total))
+		if ((r = read_more(c)) <= 0) {
+			/* Only the socket can complete it: no feeding. */
+			c->in_short = r == -1 && errno == EAGAIN;
+			return r;
+		}
+	n = total < buf_used(&c->in) ? total : buf_used(&c->in);
+	if (n > len)
+		n = len;
+	memcpy(p, buf_head(&c->in), n);
+	framescan_advance(&c->scan, p, n, false);
+	buf_consume(&c->in, n);
+	return n;
+}
+
+static ssize_t
+recv_some(struct wsconn *c, uint8_t *p, size_t len)
+{
+	ssize_t n;
+	size_t k;
+
+	c->in_short = false;
+	/* Bytes read ahead (behind the HTTP head, or held back before a
+	 * close frame) come first. */
+	if (buf_used(&c->in) == 0) {
+		if ((n = conn_read(c, p, len)) <= 0)
+			return n;
+		c->last_rx = ev_now(c->loop);
+		k = framescan_advance(&c->scan, p, n, true);
+		if (k == (size_t)n)
+			return n;
+		/* A close frame begins at p + k: keep it for a call of its
+		 * own. */
+		buf_append(&c->in, p + k, n - k);
+		if (k > 0)
+			return k;
+		return give_close(c, p, len);
+	}
+	n = buf_used(&c->in) < len ? buf_used(&c->in) : len;
+	k = framescan_advance(&c->scan, (uint8_t *)buf_head(&c->in), n, true);
+	if (k == 0)
+		return give_close(c, p, len);
+	memcpy(p, buf_head(&c->in), k);
+	buf_consume(&c->in, k);
+	return k;
+}
+
 static ssize_t
 recv_cb(wslay_event_context_ptr ctx, uint8_t *p, size_t len, int flags,
     void *user_data)
@@ -124,25 +205,19 @@ recv_cb(wslay_event_context_ptr ctx, uint8_t *p, size_t len, int flags,
 		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
 		return -1;
 	}
-	/* Bytes that came in behind the HTTP head are frames: serve them
-	 * before the socket. */
-	if (buf_used(&c->in) > 0) {
-		n = buf_used(&c->in) < len ? buf_used(&c->in) : len;
-		memcpy(p, buf_head(&c->in), n);
-		buf_consume(&c->in, n);
+	if ((n = recv_some(c, p, len)) > 0)
 		return n;
-	}
-	if ((n = conn_read(c, p, len)) > 0) {
-		c->last_rx = ev_now(c->loop);
-		return n;
-	}
 	if (n == 0) {
 		c->eof = true;	/* EOF returned as 0 would spin forever */
 		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
 	} else if (errno == EAGAIN)
 		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
-	else
+	else {
+		if (c->err[0] == '\0')
+			snprintf(c->err, sizeof(c->err), "read: %s",
+			    strerror(errno));
 		wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+	}
 	return -1;
 }
 
@@ -440,6 +515,10 @@ progress(struct wsconn *c)
 	 * SSL_has_pending: without read-ahead its unprocessed bytes are a
 	 * partial record, and the rest of it will make the fd readable.) */
 	if (want_rd && c->ssl != NULL && SSL_pending(c->ssl) > 0)
+		ev_feed_event(c->loop, &c->rio, EV_READ);
+	/* Nor do frames we read ahead (a held-back close frame). */
+	else if (want_rd && c->ctx != NULL && c->state != WSCONN_LINGER &&
+	    buf_used(&c->in) > 0 && !c->in_short)
 		ev_feed_event(c->loop, &c->rio, EV_READ);
 }
 

@@ -33,6 +33,7 @@
 #include <wslay/wslay.h>
 
 #include "buf.h"
+#include "framescan.h"
 #include "handshake.h"
 #include "net.h"
 #include "tls.h"
@@ -101,7 +102,9 @@ struct wsconn {
 	bool tls_rd_wants_write;	/* SSL_read needs the socket writable */
 	bool tls_wr_wants_read;		/* SSL_write needs it readable */
 	bool tls_failed;		/* no close_notify after an error */
-	struct buf in;		/* handshake bytes, then frames behind them */
+	struct buf in;		/* handshake bytes, then frames read ahead */
+	struct framescan scan;	/* where frames start in what wslay gets */
+	bool in_short;		/* in holds part of a close frame, no more */
 	struct buf out;		/* encoded bytes awaiting write(2) */
 	const struct wsconn_config *cfg;
 	const struct wsconn_callbacks *cb;

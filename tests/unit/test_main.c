@@ -31,6 +31,7 @@ main(void)
 		test_utf8_add,
 		test_buf_add,
 		test_lineio_add,
+		test_framescan_add,
 	};
 	unsigned int failures;
 

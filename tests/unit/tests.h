@@ -25,5 +25,6 @@ int test_handshake_add(void);
 int test_utf8_add(void);
 int test_buf_add(void);
 int test_lineio_add(void);
+int test_framescan_add(void);
 
 #endif
