@@ -419,9 +419,14 @@ static void
 fail_session(struct wsconn *c)
 {
 	c->code_sent = wslay_event_get_status_code_sent(c->ctx);
-	if (c->code_sent == WSLAY_CODE_NO_STATUS_RCVD || c->code_sent == 0)
-		c->code_sent = 1002;
-	snprintf(c->err, sizeof(c->err), "%s", code_text(c->code_sent));
+	if (c->code_sent == WSLAY_CODE_NO_STATUS_RCVD)
+		c->code_sent = 0;	/* a frame-level error: empty close */
+	if (c->code_sent == 1007 && c->close_off >= 0)
+		snprintf(c->err, sizeof(c->err), "invalid UTF-8 in a close "
+		    "reason");
+	else
+		snprintf(c->err, sizeof(c->err), "%s", c->code_sent ?
+		    code_text(c->code_sent) : "protocol error");
 	start_linger(c, WSCONN_END_FAILED);
 }
 
@@ -1056,7 +1061,12 @@ wsconn_describe_end(const struct wsconn *c, char *out, size_t outlen)
 			snprintf(out, outlen, "%u", c->code_received);
 		break;
 	case WSCONN_END_FAILED:
-		snprintf(out, outlen, "%u sent: %s", c->code_sent, c->err);
+		if (c->code_sent != 0)
+			snprintf(out, outlen, "%u sent: %s", c->code_sent,
+			    c->err);
+		else
+			snprintf(out, outlen, "close without a code sent: %s",
+			    c->err);
 		break;
 	case WSCONN_END_REFUSED:
 		snprintf(out, outlen, "%s %d: %s", c->http_status == 200 ?
