@@ -14,7 +14,7 @@ DEPS      = gcc make libwslay-dev libev-dev libssl-dev libhttp-parser-dev
 TEST_DEPS = bats bats-assert bats-support libcunit1-dev python3 \
 	    python3-websockets valgrind mandoc curl procps \
 	    bash-completion zsh fish man-db \
-	    chromium openssl
+	    chromium openssl clang libclang-rt-14-dev llvm
 
 SRC  = src/buf.c src/log.c src/utf8.c src/url.c src/handshake.c src/net.c \
        src/proc.c src/opt.c src/lineio.c src/wsconn.c src/server.c \
@@ -78,6 +78,7 @@ lint-man:
 check: test-deps
 	$(MAKE) all
 	$(MAKE) unit
+	$(MAKE) fuzz-smoke
 	$(MAKE) lint-man
 	./tests/run-bats $(wildcard tests/*.bats)
 	$(MAKE) asan
@@ -101,6 +102,16 @@ build-asan/%: cmd/%.c $(SRC) src/page_html.S src/page.html src/*.h
 
 asan: build-asan/wsserve build-asan/wscat
 	$(ASAN_ENV) ./tests/run-bats $(ASAN_BATS)
+
+# libFuzzer targets (tests/fuzz/): `make fuzz` runs each FUZZ_SECONDS,
+# `make fuzz-smoke` a few seconds each from the committed seeds.
+FUZZ_SECONDS ?= 60
+
+fuzz:
+	./tests/fuzz/run $(FUZZ_SECONDS)
+
+fuzz-smoke:
+	./tests/fuzz/run --smoke
 
 bench: all
 	./bench/run
@@ -132,4 +143,5 @@ clean:
 	rm -rf build-asan
 
 .PHONY: all deps test-deps run unit bats valgrind lint-man check asan bench \
+	fuzz fuzz-smoke \
 	install uninstall clean

@@ -17,7 +17,7 @@ _wscat()
             ;;
         -H | --header | -o | --origin | -s | --subprotocol | -x | --execute | \
             --auth | --connect-timeout | --count | --max-message | -w | --wait | \
-            --passphrase)
+            --passphrase | --ping-interval | --ping-timeout)
             # Free text or a number: nothing to offer.
             return
             ;;
@@ -26,14 +26,15 @@ _wscat()
     if [[ $cur == -* ]]; then
         local opts="-1 --auth --ca --cert --connect --connect-timeout --count
             --echo --execute --header --help --insecure --key --max-message --no-check
-            --origin --passphrase --subprotocol --verbose --version --wait"
+            --origin --passphrase --ping-interval --ping-timeout --subprotocol
+            --verbose --version --wait"
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))
         return
     fi
 
     # The URL operand, unless -c or a URL came already.
     local args i
-    _count_args : '@(-c|--connect|-H|--header|-o|--origin|-s|--subprotocol|-x|--execute|--auth|--ca|--cert|--key|--passphrase|--connect-timeout|--count|--max-message|-w|--wait)'
+    _count_args : '@(-c|--connect|-H|--header|-o|--origin|-s|--subprotocol|-x|--execute|--auth|--ca|--cert|--key|--passphrase|--connect-timeout|--count|--max-message|--ping-interval|--ping-timeout|-w|--wait)'
     ((args == 1)) || return
     for ((i = 1; i < cword; i++)); do
         [[ ${words[i]} == @(-c|--connect|--connect=*) ]] && return

@@ -12,7 +12,8 @@ function __wscat_needs_url
     set -e tokens[1]
     argparse 1 auth= ca= cert= c/connect= connect-timeout= count= \
         echo x/execute= H/header= h/help k/insecure key= max-message= n/no-check \
-        o/origin= passphrase= s/subprotocol= v/verbose V/version w/wait= \
+        o/origin= passphrase= ping-interval= ping-timeout= s/subprotocol= \
+        v/verbose V/version w/wait= \
         -- $tokens 2>/dev/null
     or return 1
     not set -q _flag_connect
@@ -38,6 +39,8 @@ complete -c wscat -l max-message -x -d 'Largest message accepted (bytes)'
 complete -c wscat -s n -l no-check -d 'The same as --insecure'
 complete -c wscat -s o -l origin -x -d 'Send an Origin header'
 complete -c wscat -l passphrase -x -d 'Passphrase of an encrypted key'
+complete -c wscat -l ping-interval -x -d 'Ping a server silent that long (seconds)'
+complete -c wscat -l ping-timeout -x -d 'Give up on a server that does not answer a ping (seconds)'
 complete -c wscat -s s -l subprotocol -x -d 'Offer a subprotocol'
 complete -c wscat -s v -l verbose -d 'Show connection details on stderr'
 complete -c wscat -s V -l version -d 'Print the version and exit'

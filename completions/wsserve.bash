@@ -10,8 +10,9 @@ _wsserve()
             _filedir
             return
             ;;
-        -a | --address | -p | --port | --handshake-timeout | --max-message | \
-            --origin | --subprotocol)
+        -a | --address | -p | --port | --handshake-timeout | --max-clients | \
+            --max-message | --origin | --ping-interval | --ping-timeout | \
+            --slow-client-timeout | --subprotocol)
             # Free text or a number: nothing to offer.
             return
             ;;
@@ -19,8 +20,9 @@ _wsserve()
 
     # wsserve takes no operands, so every word is an option.
     local opts="--address --cert --client-ca --echo --exit-on-eof
-        --handshake-timeout --help --key --max-message --no-page --origin
-        --port --quiet --subprotocol --verbose --version"
+        --handshake-timeout --help --key --max-clients --max-message --no-page
+        --origin --ping-interval --ping-timeout --port --quiet
+        --slow-client-timeout --subprotocol --verbose --version"
     COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 }
 

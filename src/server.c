@@ -43,7 +43,7 @@ struct server {
 	size_t nopen;			/* clients past the handshake */
 	int spare_fd;			/* given up when fds run out */
 	unsigned long nshed;		/* connections closed unserved */
-	ev_tstamp shed_logged;
+	ev_timer shed_log;		/* reports nshed once a second */
 	ev_timer slow_check;
 	struct linereader in;
 	struct outwriter out;
@@ -71,7 +71,7 @@ update_stdin(struct server *s)
 	if (s->stopping || s->stdin_eof || s->nopen == 0)
 		goto stop;
 	TAILQ_FOREACH(c, &s->clients, link)
-		if (wsconn_above(c))
+		if (wsconn_is_open(c) && wsconn_above(c))
 			goto stop;
 	linereader_start(&s->in);
 	return;
@@ -244,7 +244,6 @@ static const struct wsconn_callbacks server_cbs = {
 static void
 shed_connection(struct server *s, int lfd)
 {
-	ev_tstamp now = ev_now(s->loop);
 	int fd;
 
 	if (s->spare_fd != -1)
@@ -252,13 +251,19 @@ shed_connection(struct server *s, int lfd)
 	if ((fd = accept(lfd, NULL, NULL)) != -1)
 		close(fd);
 	s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	s->nshed++;
-	if (now - s->shed_logged >= 1.0) {	/* one line a second at most */
-		log_msg("out of file descriptors: %lu connection%s closed "
-		    "unserved", s->nshed, s->nshed == 1 ? "" : "s");
-		s->shed_logged = now;
-		s->nshed = 0;
-	}
+	/* Counted, and reported by shed_log_cb a second later. */
+	if (s->nshed++ == 0)
+		ev_timer_start(s->loop, &s->shed_log);
+}
+
+static void
+shed_log_cb(struct ev_loop *loop, ev_timer *w, int revents)
+{
+	struct server *s = w->data;
+
+	log_msg("out of file descriptors: %lu connection%s closed unserved",
+	    s->nshed, s->nshed == 1 ? "" : "s");
+	s->nshed = 0;
 }
 
 static void
@@ -287,7 +292,7 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 		}
 		TAILQ_INSERT_TAIL(&s->clients, c, link);
 		if (s->nclients - s->nrejected >= s->cfg->max_clients) {
-			/* Answered with 503 once its request is read. */
+			/* Answered with 503 at once, then closed. */
 			wsconn_reject(c, 503, "too many clients");
 			s->nrejected++;
 			c->rejected = true;
@@ -315,6 +320,7 @@ slow_check_cb(struct ev_loop *loop, ev_timer *w, int revents)
 			    s->cfg->slow_client_timeout);
 			wsconn_abort(c, 1008, "slow client");
 		}
+	update_stdin(s);
 }
 
 static void
@@ -388,6 +394,9 @@ server_deinit(struct server *s)
 	ev_signal_stop(s->loop, &s->sigterm);
 	ev_timer_stop(s->loop, &s->grace);
 	ev_timer_stop(s->loop, &s->slow_check);
+	if (ev_is_active(&s->shed_log))
+		shed_log_cb(s->loop, &s->shed_log, 0);
+	ev_timer_stop(s->loop, &s->shed_log);
 	if (s->spare_fd != -1)
 		close(s->spare_fd);
 	linereader_deinit(&s->in);
@@ -415,6 +424,8 @@ server_run(const struct server_config *cfg)
 	s.wcfg.ping_interval = cfg->ping_interval;
 	s.wcfg.ping_timeout = cfg->ping_timeout;
 	s.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	ev_timer_init(&s.shed_log, shed_log_cb, 1., 0.);
+	s.shed_log.data = &s;
 	ev_timer_init(&s.slow_check, slow_check_cb, 1., 1.);
 	s.slow_check.data = &s;
 	if (cfg->slow_client_timeout > 0)

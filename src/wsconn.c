@@ -521,6 +521,10 @@ progress(struct wsconn *c)
 	 * partial record, and the rest of it will make the fd readable.) */
 	if (want_rd && c->ssl != NULL && SSL_pending(c->ssl) > 0)
 		ev_feed_event(c->loop, &c->rio, EV_READ);
+	/* The queue drained without a write event (the kernel took it all
+	 * at once): on_writable must still come, from the loop. */
+	if (c->above && queued_bytes(c) < WSCONN_LOW)
+		ev_feed_event(c->loop, &c->wio, EV_WRITE);
 	/* Nor do frames we read ahead (a held-back close frame). */
 	else if (want_rd && c->ctx != NULL && c->state != WSCONN_LINGER &&
 	    buf_used(&c->in) > 0 && !c->in_short)
@@ -540,6 +544,7 @@ abort_session(struct wsconn *c, uint16_t code)
 	}
 	c->state = WSCONN_CLOSING;
 	c->aborted = true;
+	c->above = false;	/* nothing more will be sent to it */
 	set_timer(c, WSCONN_CLOSE_TIMEOUT);
 }
 

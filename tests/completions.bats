@@ -83,14 +83,16 @@ bash_complete() {
 	need "$BASH_COMPLETION" bash-completion
 	local opt
 	for opt in -H --header -o --origin -s --subprotocol -x --execute \
-		--auth --connect-timeout --count --max-message -w --wait; do
+		--auth --connect-timeout --count --max-message -w --wait \
+		--ping-interval --ping-timeout; do
 		run -0 bash_complete wscat.bash wscat "$opt" ''
 		assert_output ''
 	done
 	# wsserve has no operands and offers options for a bare word, so a
 	# missing case here would show up as a list of options.
 	for opt in -a --address -p --port --handshake-timeout --max-message \
-		--origin --subprotocol; do
+		--origin --subprotocol --max-clients --ping-interval \
+		--ping-timeout --slow-client-timeout; do
 		run -0 bash_complete wsserve.bash wsserve "$opt" ''
 		assert_output ''
 	done
@@ -105,6 +107,8 @@ bash_complete() {
 	run -0 bash_complete wscat.bash wscat -c w
 	assert_output $'ws://\nwss://\nws://127.0.0.1:15678/'
 	run -0 bash_complete wscat.bash wscat -w -1 -H 'X: y' ''
+	assert_output $'ws://\nwss://\nws://127.0.0.1:15678/'
+	run -0 bash_complete wscat.bash wscat --ping-interval 1 ''
 	assert_output $'ws://\nwss://\nws://127.0.0.1:15678/'
 	# bash splits "ws://12" at the colon; the reply must replace only
 	# the part after it.
@@ -230,6 +234,10 @@ zsh_complete() {
 	assert_output ''
 	run -0 zsh_complete 'wsserve -p '
 	assert_output ''
+	run -0 zsh_complete 'wsserve --slow-client-timeout '
+	assert_output ''
+	run -0 zsh_complete 'wscat --ping-interval '
+	assert_output ''
 }
 
 # ---- fish ----------------------------------------------------------------
@@ -291,6 +299,13 @@ fish_complete() {
 	run -0 fish_complete wscat.fish 'wscat -H '
 	assert_output ''
 	run -0 fish_complete wscat.fish 'wscat --count '
+	assert_output ''
+	run -0 fish_complete wsserve.fish 'wsserve --max-clients '
+	assert_output ''
+	run -0 fish_complete wscat.fish 'wscat --ping-timeout '
+	assert_output ''
+	# A value after --ping-interval is not taken for the URL.
+	run -0 fish_complete wscat.fish 'wscat --ping-interval 1 ws://127.0.0.1/ '
 	assert_output ''
 }
 

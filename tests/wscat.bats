@@ -299,3 +299,14 @@ time.sleep(20)' >"$BATS_TEST_TMPDIR/port" 3>&- &
 	[[ $stderr == *"Authorization: Basic YWxpY2U6czNjcmV0"* ]]
 	[[ $stderr == *"Host: 127.0.0.1:$PORT"* ]]
 }
+
+@test "a line over the 1 MiB queue mark is sent and stdin goes on to EOF" {
+	start_wsserve
+	# The kernel may take the whole line at once; wscat must still notice
+	# the queue drained and read on.
+	{ "$PY" -c 'import sys; sys.stdout.write("y" * 1500000 + "\n")'
+	  echo after; } >"$BATS_TEST_TMPDIR/in"
+	run -0 timeout 10 "$WSCAT" "$URL" <"$BATS_TEST_TMPDIR/in"
+	wait_for_lines "$SERVER_OUT" 2
+	cmp "$SERVER_OUT" "$BATS_TEST_TMPDIR/in"
+}

@@ -1,0 +1,79 @@
+/*
+ * libFuzzer target: the client side of the opening handshake.  The input
+ * is the server's answer: handshake_parse_response gets the head found in
+ * it (as wsconn passes it) and also the whole input, both in exact-size
+ * copies, for a client that offered 2 subprotocols and one that offered
+ * none, with the fixed key of RFC 6455 section 1.3.
+ *
+ * Invariants checked (abort() when broken): on success the status is 101
+ * and the chosen subprotocol is "" or one that was offered; on failure the
+ * reason is a NUL-terminated string.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "handshake.h"
+
+#define KEY "dGhlIHNhbXBsZSBub25jZQ=="
+
+static const char *const protocols[] = { "chat", "superchat" };
+static const struct hs_client with_protocols = {
+	"/chat", "server.example.com", NULL, NULL, protocols, 2, NULL, 0
+};
+static const struct hs_client without_protocols = {
+	"/", "h", NULL, NULL, NULL, 0, NULL, 0
+};
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void
+check(const char *head, size_t len, const struct hs_client *cl)
+{
+	char protocol[HS_MAX_PROTOCOL], err[256];
+	char *copy = malloc(len ? len : 1);
+	int status = -2, r;
+
+	memcpy(copy, head, len);
+	memset(protocol, 'x', sizeof(protocol));
+	memset(err, 'x', sizeof(err));
+	r = handshake_parse_response(copy, len, cl, KEY, &status, protocol,
+	    err, sizeof(err));
+	if (r == 0) {
+		bool offered = protocol[0] == '\0' && cl->nprotocols == 0;
+
+		for (size_t i = 0; i < cl->nprotocols; i++)
+			offered |= strcmp(protocol, cl->protocols[i]) == 0;
+		if (status != 101 || !offered) {
+			fprintf(stderr, "accepted %d with '%.*s'\n", status,
+			    HS_MAX_PROTOCOL, protocol);
+			abort();
+		}
+	} else if (r != -1 || memchr(err, '\0', sizeof(err)) == NULL ||
+	    protocol[0] != '\0' || status < 0) {
+		fprintf(stderr, "bad failure result %d\n", r);
+		abort();
+	}
+	free(copy);
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *p = (const char *)data;
+	ssize_t len = handshake_head_len(p, size, HS_MAX_HEAD);
+
+	if (len < -1 || (len > 0 && ((size_t)len > size || len < 4 ||
+	    memcmp(p + len - 4, "\r\n\r\n", 4) != 0)))
+		abort();
+	if (len > 0) {
+		check(p, len, &with_protocols);
+		check(p, len, &without_protocols);
+	}
+	if (size <= HS_MAX_HEAD) {
+		check(p, size, &with_protocols);
+		check(p, size, &without_protocols);
+	}
+	return 0;
+}
