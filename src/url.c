@@ -23,6 +23,34 @@ copy_field(char *dst, size_t dstlen, const char *s,
 	return 0;
 }
 
+/* Sets the request target: prefix, then p[0..n) with the bytes a request
+ * line cannot carry raw (controls, space, non-ASCII) percent-encoded;
+ * http-parser lets them through.  0, or -1 when it does not fit. */
+static int
+set_resource(struct url *u, const char *prefix, const char *p, size_t n)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	size_t len = strlen(prefix);
+
+	if (len >= sizeof(u->resource))
+		return -1;
+	memcpy(u->resource, prefix, len);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = p[i];
+
+		if (len + 4 > sizeof(u->resource))
+			return -1;
+		if (c <= 0x20 || c >= 0x7f) {
+			u->resource[len++] = '%';
+			u->resource[len++] = hex[c >> 4];
+			u->resource[len++] = hex[c & 0xf];
+		} else
+			u->resource[len++] = c;
+	}
+	u->resource[len] = '\0';
+	return 0;
+}
+
 /* True when s starts with letters and "://". */
 static bool
 has_scheme(const char *s)
@@ -92,23 +120,16 @@ url_parse(const char *s, struct url *u, char *err, size_t errlen)
 		if (pu.field_set & (1 << UF_QUERY))
 			end = pu.field_data[UF_QUERY].off +
 			    pu.field_data[UF_QUERY].len;
-		if (end - off >= sizeof(u->resource)) {
-			snprintf(err, errlen, "path too long");
-			return -1;
-		}
-		memcpy(u->resource, full + off, end - off);
-		u->resource[end - off] = '\0';
-	} else if (pu.field_set & (1 << UF_QUERY)) {
-		if ((size_t)pu.field_data[UF_QUERY].len + 2 >=
-		    sizeof(u->resource)) {
-			snprintf(err, errlen, "query too long");
-			return -1;
-		}
-		snprintf(u->resource, sizeof(u->resource), "/?%.*s",
-		    (int)pu.field_data[UF_QUERY].len,
-		    full + pu.field_data[UF_QUERY].off);
-	} else
-		strcpy(u->resource, "/");
+		r = set_resource(u, "", full + off, end - off);
+	} else if (pu.field_set & (1 << UF_QUERY))
+		r = set_resource(u, "/?", full + pu.field_data[UF_QUERY].off,
+		    pu.field_data[UF_QUERY].len);
+	else
+		r = set_resource(u, "/", "", 0);
+	if (r == -1) {
+		snprintf(err, errlen, "path too long");
+		return -1;
+	}
 
 	/* The Host header: brackets for IPv6, port only when not default. */
 	snprintf(u->hostport, sizeof(u->hostport),

@@ -152,6 +152,19 @@ test_query_without_path(void)
 	CU_ASSERT_STRING_EQUAL(u.resource, "/?x=1");
 }
 
+/* Bytes a request line cannot carry raw are percent-encoded; what is
+ * already encoded stays as it is. */
+static void
+test_resource_encoded(void)
+{
+	if (parse_ok("ws://h/caf\xc3\xa9?q=a\fb&x=%20") != 0)
+		return;
+	CU_ASSERT_STRING_EQUAL(u.resource, "/caf%C3%A9?q=a%0Cb&x=%20");
+	if (parse_ok("ws://h?\tx") != 0)
+		return;
+	CU_ASSERT_STRING_EQUAL(u.resource, "/?%09x");
+}
+
 /* A reused struct must not keep fields from the previous parse. */
 static void
 test_fields_reset(void)
@@ -231,6 +244,7 @@ static const struct unit_test tests[] = {
 	{ "default port omitted from hostport", test_default_port_omitted },
 	{ "userinfo", test_userinfo },
 	{ "query without path", test_query_without_path },
+	{ "control and non-ASCII bytes percent-encoded", test_resource_encoded },
 	{ "fields reset between parses", test_fields_reset },
 	{ "rejects other schemes", test_bad_scheme },
 	{ "rejects bad ports", test_bad_port },
