@@ -186,7 +186,7 @@ sys.stdout.write((s * 106)[:1 << 20] + "\n")' >"$in"
 @test "wscat closes with 1001 on SIGTERM, and a node server sees it" {
 	start_node_server echo
 	local d=$BATS_TEST_TMPDIR pid status=0
-	timeout 5 "$WSCAT" -w -1 -x ready "$NODE_URL" </dev/null \
+	timeout 20 "$WSCAT" -w -1 -x ready "$NODE_URL" </dev/null \
 		>"$d/wscat.out" 2>"$d/wscat.err" 3>&- &
 	pid=$!
 	# The echo shows the connection is open.

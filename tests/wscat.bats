@@ -245,7 +245,7 @@ time.sleep(20)' >"$BATS_TEST_TMPDIR/port" 3>&- &
 	run_bg c "$WSCAT" "$URL" <"$fifo"
 	wait_for_clients 1
 	pkill -TERM -f "^$WSCAT $URL\$"
-	wait_for_status c 143
+	wait_for_status c 143 15
 	exec 5>&-
 	wait_for_text "$SERVER_ERR" "disconnected (1001)"
 }
