@@ -204,12 +204,27 @@ on_writable(struct wsconn *c, void *arg)
 	update_stdin(arg);
 }
 
+/* Reports what c leaves undelivered, takes it off the list, frees it. */
+static void
+remove_client(struct server *s, struct wsconn *c)
+{
+	size_t lost = wsconn_undelivered(c);
+
+	if (lost > 0)
+		log_msg("%s: %zu queued message%s not delivered", c->peer,
+		    lost, lost == 1 ? "" : "s");
+	TAILQ_REMOVE(&s->clients, c, link);
+	s->nclients--;
+	if (c->http_status == 503)	/* turned away by --max-clients */
+		s->nrejected--;
+	wsconn_free(c);
+}
+
 static void
 on_end(struct wsconn *c, void *arg)
 {
 	struct server *s = arg;
 	char how[256];
-	size_t lost = wsconn_undelivered(c);
 
 	wsconn_describe_end(c, how, sizeof(how));
 	if (c->ctx == NULL)	/* it never opened */
@@ -218,14 +233,7 @@ on_end(struct wsconn *c, void *arg)
 		s->nopen--;
 		log_info("%s disconnected (%s)", c->peer, how);
 	}
-	if (lost > 0)
-		log_msg("%s: %zu queued message%s not delivered", c->peer,
-		    lost, lost == 1 ? "" : "s");
-	TAILQ_REMOVE(&s->clients, c, link);
-	s->nclients--;
-	if (c->rejected)
-		s->nrejected--;
-	wsconn_free(c);
+	remove_client(s, c);
 	update_stdin(s);
 	if (s->stopping && TAILQ_EMPTY(&s->clients))
 		ev_break(s->loop, EVBREAK_ALL);
@@ -251,6 +259,8 @@ shed_connection(struct server *s, int lfd)
 	if ((fd = accept(lfd, NULL, NULL)) != -1)
 		close(fd);
 	s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (fd == -1)		/* nothing was waiting after all */
+		return;
 	/* Counted, and reported by shed_log_cb a second later. */
 	if (s->nshed++ == 0)
 		ev_timer_start(s->loop, &s->shed_log);
@@ -295,7 +305,6 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 			/* Answered with 503 at once, then closed. */
 			wsconn_reject(c, 503, "too many clients");
 			s->nrejected++;
-			c->rejected = true;
 		}
 		s->nclients++;
 		if (outwriter_full(&s->out))
@@ -377,15 +386,8 @@ server_deinit(struct server *s)
 {
 	struct wsconn *c;
 
-	while ((c = TAILQ_FIRST(&s->clients)) != NULL) {
-		size_t lost = wsconn_undelivered(c);
-
-		if (lost > 0)
-			log_msg("%s: %zu queued message%s not delivered",
-			    c->peer, lost, lost == 1 ? "" : "s");
-		TAILQ_REMOVE(&s->clients, c, link);
-		wsconn_free(c);
-	}
+	while ((c = TAILQ_FIRST(&s->clients)) != NULL)
+		remove_client(s, c);
 	for (int i = 0; i < s->nlisteners; i++) {
 		ev_io_stop(s->loop, &s->listeners[i]);
 		close(s->listeners[i].fd);

@@ -742,8 +742,15 @@ static void
 start_http(struct wsconn *c)
 {
 	c->state = WSCONN_HANDSHAKE;
-	if (c->cfg->role == WSCONN_SERVER)
+	if (c->cfg->role == WSCONN_SERVER) {
+		if (c->http_status != 0) {	/* wsconn_reject came first */
+			char why[sizeof(c->err)];
+
+			snprintf(why, sizeof(why), "%s", c->err);
+			refuse(c, c->http_status, why);
+		}
 		return;
+	}
 	if (handshake_new_key(c->key) == -1 ||
 	    handshake_build_request(&c->out, c->cfg->client, c->key) == -1) {
 		snprintf(c->err, sizeof(c->err), "cannot build the request");
@@ -1009,7 +1016,13 @@ wsconn_abort(struct wsconn *c, uint16_t code, const char *why)
 void
 wsconn_reject(struct wsconn *c, int status, const char *why)
 {
-	if (c->state == WSCONN_HANDSHAKE && c->cfg->role == WSCONN_SERVER) {
+	if (c->cfg->role != WSCONN_SERVER || (c->state != WSCONN_TLS &&
+	    c->state != WSCONN_HANDSHAKE))
+		return;
+	/* Over TLS the answer waits for the TLS handshake: start_http. */
+	c->http_status = status;
+	snprintf(c->err, sizeof(c->err), "%s", why);
+	if (c->state == WSCONN_HANDSHAKE) {
 		refuse(c, status, why);
 		progress(c);
 	}

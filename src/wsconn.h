@@ -126,7 +126,6 @@ struct wsconn {
 	uint8_t *maskpool;	/* client: random bytes for masks; owned */
 	size_t maskpos;		/* next unused byte of maskpool */
 	TAILQ_ENTRY(wsconn) link;	/* free for the owner's list */
-	bool rejected;			/* free for the owner's use */
 	/* ---- results, read-only for the owner ---- */
 	char peer[NET_ADDRSTRLEN];
 	enum wsconn_end end;
@@ -164,7 +163,8 @@ void wsconn_close(struct wsconn *c, uint16_t code);
 void wsconn_abort(struct wsconn *c, uint16_t code, const char *why);
 
 /* Server role, before the request is read: answers status (e.g. 503)
- * and closes. */
+ * and closes; over TLS, once the TLS handshake is done.  http_status is
+ * set at once. */
 void wsconn_reject(struct wsconn *c, int status, const char *why);
 
 /* Stops or resumes reading from the peer (receive backpressure). */

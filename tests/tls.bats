@@ -534,3 +534,20 @@ print("EOF after %.1f" % (time.monotonic() - t) if not d else "DATA")
 	[[ ${lines[2]} == "text '"* ]]
 	[ "${#lines[2]}" -gt $((16 * 1024 * 1024 / 9 * 3)) ]
 }
+
+@test "--max-clients holds over TLS: one too many gets 503 after the TLS handshake" {
+	start_wss --max-clients 1
+	run_bg c1 timeout 20 "$WSCAT" --ca "$PKI/ca.pem" -w -1 "$URL" </dev/null
+	wait_for_clients 1
+	run --separate-stderr -5 timeout 10 "$WSCAT" --ca "$PKI/ca.pem" -x hi "$URL"
+	[[ $stderr == *"server answered 'HTTP/1.1 503 Service Unavailable'"* ]]
+	wait_for_text "$SERVER_ERR" 'not upgraded: refused 503: too many clients'
+	# The count of those being turned away comes back down: once the
+	# first client goes, a new one is admitted.
+	stop_c1() { pkill -TERM -f "^$WSCAT --ca $PKI/ca.pem -w -1 $URL\$"; }
+	stop_c1
+	wait_for_status c1 143 15
+	wait_until 5 clients_are 0
+	run -0 timeout 10 "$WSCAT" --ca "$PKI/ca.pem" -x again "$URL" </dev/null
+	wait_for_line "$SERVER_OUT" again
+}
