@@ -5,7 +5,7 @@ DESTDIR ?=
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 WARN     = -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes \
-	   -Wstrict-prototypes -Wno-unused-parameter
+	   -Wstrict-prototypes
 CPPFLAGS += -D_GNU_SOURCE -Isrc
 LDLIBS   = -lwslay -lev -lssl -lcrypto -lhttp_parser
 
@@ -14,10 +14,12 @@ DEPS      = gcc make libwslay-dev libev-dev libssl-dev libhttp-parser-dev
 TEST_DEPS = bats bats-assert bats-support libcunit1-dev python3 \
 	    python3-websockets valgrind mandoc curl procps \
 	    bash-completion zsh fish man-db \
-	    chromium openssl clang libclang-rt-14-dev llvm
+	    chromium openssl clang libclang-rt-14-dev llvm \
+	    clang-format-14 shellcheck
 
 SRC  = src/buf.c src/log.c src/utf8.c src/url.c src/handshake.c src/net.c \
-       src/proc.c src/opt.c src/lineio.c src/wsconn.c src/server.c \
+       src/proc.c src/opt.c src/lineio.c src/transport.c src/session.c \
+       src/upgrade.c src/wsconn.c src/wsconn_open.c src/server.c \
        src/client.c src/page.c src/tls.c src/framescan.c
 OBJ  = $(SRC:.c=.o) src/page_html.o
 BINS = wsserve wscat
@@ -25,7 +27,8 @@ BINS = wsserve wscat
 UNIT_SRC = tests/unit/test_main.c tests/unit/test_url.c \
 	   tests/unit/test_handshake.c tests/unit/test_utf8.c \
 	   tests/unit/test_buf.c tests/unit/test_lineio.c \
-	   tests/unit/test_framescan.c
+	   tests/unit/test_session.c tests/unit/test_upgrade.c \
+	   tests/unit/test_framescan.c tests/unit/test_opt.c
 
 all: $(BINS)
 
@@ -72,14 +75,40 @@ bats: all
 valgrind: all
 	./tests/run-bats tests/valgrind.bats
 
+# `make lint`: formatting (clang-format 14, as Debian 12 ships it, with
+# .clang-format), the man pages, the shell scripts, and clang's static
+# analyzer; each step fails on any finding.  `make format` rewrites the C
+# files in place.
+CLANG_FORMAT = clang-format-14
+LINT_C  = $(wildcard src/*.c src/*.h cmd/*.c tests/unit/*.c tests/unit/*.h \
+	  tests/fuzz/*.c)
+LINT_SH = bench/run .ci/run .ci/deps .ci/npm tests/run-bats tests/fuzz/run \
+	  tests/helpers.bash tests/tls_helpers.bash
+
+lint: lint-format lint-man lint-sh lint-analyze
+
+lint-format:
+	$(CLANG_FORMAT) --dry-run -Werror $(LINT_C)
+
+format:
+	$(CLANG_FORMAT) -i $(LINT_C)
+
 lint-man:
 	mandoc -Tlint -Wwarning man/wsserve.1 man/wscat.1
+
+lint-sh:
+	shellcheck $(LINT_SH)
+
+# --analyzer-output text: no .plist files; -analyzer-werror: fail on any.
+lint-analyze:
+	clang --analyze --analyzer-output text -Xclang -analyzer-werror \
+	    $(CPPFLAGS) $(SRC) cmd/wsserve.c cmd/wscat.c
 
 check: test-deps
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) fuzz-smoke
-	$(MAKE) lint-man
+	$(MAKE) lint
 	./tests/run-bats $(wildcard tests/*.bats)
 	$(MAKE) asan
 
@@ -142,6 +171,7 @@ clean:
 	rm -f $(BINS) cmd/*.o src/*.o libwscore.a tests/unit/run
 	rm -rf build-asan
 
-.PHONY: all deps test-deps run unit bats valgrind lint-man check asan bench \
+.PHONY: all deps test-deps run unit bats valgrind lint lint-format format \
+	lint-man lint-sh lint-analyze check asan bench \
 	fuzz fuzz-smoke \
 	install uninstall clean

@@ -1,12 +1,12 @@
 /*
  * wscat: a WebSocket client for the command line, with npm wscat's option
- * spellings.  Parses options into a client_config and hands over to
- * client_run(); nothing else lives here.
+ * spellings.  The option table fills a client_config (src/opt.c does the
+ * parsing), one block checks combinations and derives what follows from
+ * the URL, and client_run() does the rest.
  */
 #include <err.h>
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -20,230 +20,155 @@
 
 #define MAX_LIST 64	/* repeats of -H, -s, -x */
 
-enum {
-	OPT_AUTH = 256, OPT_CA, OPT_CERT, OPT_CONNECT_TIMEOUT, OPT_COUNT, OPT_ECHO,
-	OPT_KEY, OPT_MAX_MESSAGE, OPT_PASSPHRASE, OPT_PING_INTERVAL,
-	OPT_PING_TIMEOUT
+/* What the options fill: the config, and what it points to. */
+struct wscat_args {
+	struct client_config cl;
+	int log_level;			/* -v: an enum log_level */
+	const char *headers[MAX_LIST];
+	const char *protocols[MAX_LIST];
+	const char *execute[MAX_LIST];
 };
+
+#define AT(m)	offsetof(struct wscat_args, m)
+
+/* -1 is the short way to say --count 1. */
+static const char *
+count_one(void *args, const char *arg)
+{
+	(void)arg;
+	((struct wscat_args *)args)->cl.count = 1;
+	return NULL;
+}
+
+static const char *
+auth_valid(void *args, const char *arg)
+{
+	(void)args;
+	return strchr(arg, ':') != NULL ? NULL : "expected user:pass";
+}
+
+/* Checked here, not when the request is built: a bad header is a usage
+ * error, found before anything connects. */
+static const char *
+header_valid(void *args, const char *arg)
+{
+	(void)args;
+	return handshake_header_valid(arg) ? NULL :
+	    "not a 'Name: value' header";
+}
+
+/* -w -1 waits until the server closes; no other negative means anything. */
+static const char *
+wait_valid(void *args, const char *arg)
+{
+	double sec = ((struct wscat_args *)args)->cl.wait_sec;
+
+	(void)arg;
+	return sec < 0 && sec != -1 ? "negative (only -1 means forever)" :
+	    NULL;
+}
 
 static const struct opt_def options[] = {
-	{ NULL, '1', NULL, "exit after one received message (--count 1)" },
-	{ "auth", OPT_AUTH, "USER:PASS", "send HTTP Basic authorization" },
-	{ "ca", OPT_CA, "FILE", "trust the CAs in this PEM file, not the "
-	    "system's" },
-	{ "cert", OPT_CERT, "FILE", "client certificate (PEM) for wss://" },
-	{ "connect", 'c', "URL", "the server to connect to" },
-	{ "connect-timeout", OPT_CONNECT_TIMEOUT, "SECONDS",
-	    "bound DNS, TCP and handshake (default 10)" },
-	{ "count", OPT_COUNT, "N", "exit after N received messages" },
-	{ "echo", OPT_ECHO, NULL, "send each message back; do not read "
-	    "stdin" },
-	{ "execute", 'x', "MESSAGE", "send MESSAGE instead of reading stdin "
-	    "(repeatable)" },
-	{ "header", 'H', "NAME:VALUE", "add a request header (repeatable)" },
-	{ "help", 'h', NULL, "print this help and exit" },
-	{ "insecure", 'k', NULL, "do not verify the server's certificate" },
-	{ "key", OPT_KEY, "FILE", "private key (PEM) for --cert" },
-	{ "max-message", OPT_MAX_MESSAGE, "BYTES",
-	    "largest message accepted (default 16M)" },
-	{ "no-check", 'n', NULL, "the same as --insecure" },
-	{ "origin", 'o', "ORIGIN", "send an Origin header" },
-	{ "ping-interval", OPT_PING_INTERVAL, "SECONDS", "ping a server "
-	    "silent that long (default 0: never)" },
-	{ "ping-timeout", OPT_PING_TIMEOUT, "SECONDS", "give up on a server "
-	    "that does not answer a ping (default 10)" },
-	{ "passphrase", OPT_PASSPHRASE, "PASS", "passphrase of an encrypted "
-	    "--key" },
-	{ "subprotocol", 's', "PROTOCOL", "offer PROTOCOL (repeatable)" },
-	{ "verbose", 'v', NULL, "show connection details on stderr" },
-	{ "version", 'V', NULL, "print the version and exit" },
-	{ "wait", 'w', "SECONDS", "after the input ends, wait SECONDS "
-	    "(-1: until closed)" },
-	{ NULL, 0, NULL, NULL }
+	{ NULL, '1', NULL, "exit after one received message (--count 1)",
+	    .kind = OPT_HOOK, .hook = count_one },
+	{ "auth", 0, "USER:PASS", "send HTTP Basic authorization",
+	    .kind = OPT_STRING, .off = AT(cl.hs.auth), .hook = auth_valid },
+	{ "ca", 0, "FILE", "trust the CAs in this PEM file, not the system's",
+	    .kind = OPT_STRING, .off = AT(cl.tls.ca) },
+	{ "cert", 0, "FILE", "client certificate (PEM) for wss://",
+	    .kind = OPT_STRING, .off = AT(cl.tls.cert) },
+	/* The same field as the URL operand: one or the other. */
+	{ "connect", 'c', "URL", "the server to connect to",
+	    .kind = OPT_STRING, .off = AT(cl.url_text) },
+	{ "connect-timeout", 0, "SECONDS", "bound DNS, TCP and handshake",
+	    .kind = OPT_SECONDS, .off = AT(cl.connect_timeout),
+	    .min = 0.001, .max = OPT_DAY, .def = 10 },
+	/* The default, 0, is no limit. */
+	{ "count", 0, "N", "exit after N received messages",
+	    .kind = OPT_COUNT, .off = AT(cl.count),
+	    .min = 1, .max = 1LL << 40, .def = 0 },
+	{ "echo", 0, NULL, "send each message back; do not read stdin",
+	    .kind = OPT_FLAG, .off = AT(cl.echo) },
+	{ "execute", 'x', "MESSAGE", "send MESSAGE instead of reading stdin",
+	    .kind = OPT_LIST, .off = AT(cl.execute), .store_off = AT(execute),
+	    .count_off = AT(cl.nexecute), .max = MAX_LIST },
+	{ "header", 'H', "NAME:VALUE", "add a request header",
+	    .kind = OPT_LIST, .off = AT(cl.hs.headers),
+	    .store_off = AT(headers), .count_off = AT(cl.hs.nheaders),
+	    .max = MAX_LIST, .hook = header_valid },
+	OPT_ROW_HELP,
+	{ "insecure", 'k', NULL, "do not verify the server's certificate",
+	    .kind = OPT_FLAG, .off = AT(cl.tls.insecure) },
+	{ "key", 0, "FILE", "private key (PEM) for --cert",
+	    .kind = OPT_STRING, .off = AT(cl.tls.key) },
+	OPT_ROW_MAX_MESSAGE(AT(cl.max_message)),
+	{ "no-check", 'n', NULL, "the same as --insecure",
+	    .kind = OPT_FLAG, .off = AT(cl.tls.insecure) },
+	{ "origin", 'o', "ORIGIN", "send an Origin header",
+	    .kind = OPT_STRING, .off = AT(cl.hs.origin) },
+	OPT_ROW_PING_INTERVAL(AT(cl.ping_interval),
+	    "ping a server silent that long; 0: never"),
+	OPT_ROW_PING_TIMEOUT(AT(cl.ping_timeout),
+	    "give up on a server that does not answer a ping"),
+	{ "passphrase", 0, "PASS", "passphrase of an encrypted --key",
+	    .kind = OPT_STRING, .off = AT(cl.tls.passphrase) },
+	{ "subprotocol", 's', "PROTOCOL", "offer PROTOCOL",
+	    .kind = OPT_LIST, .off = AT(cl.hs.protocols),
+	    .store_off = AT(protocols), .count_off = AT(cl.hs.nprotocols),
+	    .max = MAX_LIST },
+	OPT_ROW_VERBOSE(AT(log_level), "show connection details on stderr"),
+	OPT_ROW_VERSION,
+	{ "wait", 'w', "SECONDS", "after the input ends, wait SECONDS; "
+	    "-1: until closed", .kind = OPT_SECONDS, .off = AT(cl.wait_sec),
+	    .min = -1, .max = OPT_DAY, .def = 0, .hook = wait_valid },
+	{ 0 }
 };
 
-static const char usage_line[] =
+static const char usage[] =
     "usage: wscat [-1hknVv] [-H name:value] [-o origin] [-s protocol]\n"
     "             [-w seconds] [-x message] [--auth user:pass] [--ca file]\n"
     "             [--cert file] [--connect-timeout seconds] [--count n] [--echo]\n"
     "             [--key file] [--max-message bytes] [--passphrase pass]\n"
     "             [--ping-interval seconds] [--ping-timeout seconds]\n"
-    "             -c url | url\n";
+    "             -c url | url";
 
 static const char about[] =
     "A WebSocket client: sends each stdin line as a message and prints\n"
     "each message received, one per line.";
 
-static void __attribute__((noreturn))
-usage(int status)
-{
-	opt_usage(status == 0 ? stdout : stderr, usage_line, status == 0 ?
-	    about : NULL, options);
-	exit(status);
-}
-
-static void
-add(const char **list, size_t *n, const char *v, const char *opt)
-{
-	if (opt_list_add(list, n, MAX_LIST, v) == -1)
-		errx(WS_EXIT_USAGE, "%s: at most %d allowed", opt, MAX_LIST);
-}
+static const struct opt_cli cli = { .name = "wscat", .version = WS_VERSION,
+    .usage = usage, .about = about, .defs = options,
+    .operand = "URL", .operand_off = AT(cl.url_text) };
 
 int
 main(int argc, char *argv[])
 {
-	static const char *headers[MAX_LIST], *protocols[MAX_LIST],
-	    *execute[MAX_LIST];
-	static struct client_config cfg = {
-		.connect_timeout = 10.0, .max_message = 16 << 20,
-		.ping_timeout = 10.0,
-		.execute = execute,
-		.hs = { .protocols = protocols, .headers = headers },
-	};
-	enum log_level level = LOG_NORMAL;
-	struct option longopts[OPT_MAX];
-	char shortopts[3 * OPT_MAX + 1], err[256];
-	const char *errstr, *url = NULL;
-	int ch;
+	static struct wscat_args a;	/* struct url is large */
+	struct client_config *cfg = &a.cl;
+	char err[OPT_ERRLEN];
+	int rc;
 
-	opterr = 0;
 	proc_init();
-	opt_build(options, longopts, shortopts);
-	while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
-		switch (ch) {
-		case '1':
-			cfg.count = 1;
-			break;
-		case 'c':
-			url = optarg;
-			break;
-		case 'h':
-			usage(0);
-		case 'H':
-			if (!handshake_header_valid(optarg))
-				errx(WS_EXIT_USAGE, "-H %s: not a 'Name: "
-				    "value' header", optarg);
-			add(headers, &cfg.hs.nheaders, optarg, "-H");
-			break;
-		case 'k':
-		case 'n':
-			cfg.tls.insecure = true;
-			break;
-		case 'o':
-			cfg.hs.origin = optarg;
-			break;
-		case 's':
-			add(protocols, &cfg.hs.nprotocols, optarg, "-s");
-			break;
-		case 'v':
-			level = LOG_VERBOSE;
-			break;
-		case 'V':
-			printf("wscat %s\n", WS_VERSION);
-			return 0;
-		case 'w':
-			cfg.wait_sec = opt_seconds(optarg, -1, 86400, &errstr);
-			if (errstr == NULL && cfg.wait_sec < 0 &&
-			    cfg.wait_sec != -1)
-				errstr = "negative (only -1 means forever)";
-			if (errstr != NULL)
-				errx(WS_EXIT_USAGE, "-w %s: %s", optarg,
-				    errstr);
-			break;
-		case 'x':
-			add(execute, &cfg.nexecute, optarg, "-x");
-			break;
-		case OPT_AUTH:
-			if (strchr(optarg, ':') == NULL)
-				errx(WS_EXIT_USAGE, "--auth %s: expected "
-				    "user:pass", optarg);
-			cfg.hs.auth = optarg;
-			break;
-		case OPT_CA:
-			cfg.tls.ca = optarg;
-			break;
-		case OPT_CERT:
-			cfg.tls.cert = optarg;
-			break;
-		case OPT_CONNECT_TIMEOUT:
-			cfg.connect_timeout = opt_seconds(optarg, 0.001, 86400,
-			    &errstr);
-			if (errstr != NULL)
-				errx(WS_EXIT_USAGE, "--connect-timeout %s: %s",
-				    optarg, errstr);
-			break;
-		case OPT_COUNT:
-			cfg.count = opt_num(optarg, 1, 1LL << 40, &errstr);
-			if (errstr != NULL)
-				errx(WS_EXIT_USAGE, "--count %s: %s", optarg,
-				    errstr);
-			break;
-		case OPT_ECHO:
-			cfg.echo = true;
-			break;
-		case OPT_KEY:
-			cfg.tls.key = optarg;
-			break;
-		case OPT_MAX_MESSAGE:
-			cfg.max_message = opt_bytes(optarg, 1, 1LL << 30,
-			    &errstr);
-			if (errstr != NULL)
-				errx(WS_EXIT_USAGE, "--max-message %s: %s",
-				    optarg, errstr);
-			break;
-		case OPT_PASSPHRASE:
-			cfg.tls.passphrase = optarg;
-			break;
-		case OPT_PING_INTERVAL:
-			cfg.ping_interval = opt_seconds(optarg, 0, 86400,
-			    &errstr);
-			if (errstr != NULL)
-				errx(WS_EXIT_USAGE, "--ping-interval %s: %s",
-				    optarg, errstr);
-			break;
-		case OPT_PING_TIMEOUT:
-			cfg.ping_timeout = opt_seconds(optarg, 0.001, 86400,
-			    &errstr);
-			if (errstr != NULL)
-				errx(WS_EXIT_USAGE, "--ping-timeout %s: %s",
-				    optarg, errstr);
-			break;
-		default:
-			opt_error(ch, argv, err, sizeof(err));
-			warnx("%s", err);
-			usage(WS_EXIT_USAGE);
-		}
-	}
-	argc -= optind;
-	argv += optind;
-	if (url == NULL && argc > 0) {
-		url = argv[0];
-		argc--, argv++;
-	}
-	if (url == NULL) {
-		warnx("no URL given");
-		usage(WS_EXIT_USAGE);
-	}
-	if (argc > 0) {
-		warnx("unexpected argument '%s'", argv[0]);
-		usage(WS_EXIT_USAGE);
-	}
-	if (url_parse(url, &cfg.url, err, sizeof(err)) == -1)
-		errx(WS_EXIT_USAGE, "%s: %s", url, err);
-	if (cfg.echo && cfg.nexecute > 0)
-		errx(WS_EXIT_USAGE, "--echo and -x do not go together");
-	if (cfg.tls.key != NULL && cfg.tls.cert == NULL)
-		errx(WS_EXIT_USAGE, "--key needs --cert");
-	if (cfg.tls.cert != NULL && cfg.tls.key == NULL)
-		cfg.tls.key = cfg.tls.cert;	/* both in one PEM file */
-	if (cfg.hs.auth == NULL && cfg.url.userinfo[0] != '\0')
-		cfg.hs.auth = cfg.url.userinfo;
-	cfg.url_text = url;
-	cfg.hs.resource = cfg.url.resource;
-	cfg.hs.hostport = cfg.url.hostport;
-	cfg.interactive = isatty(STDIN_FILENO) && isatty(STDERR_FILENO) &&
-	    cfg.nexecute == 0 && !cfg.echo;
+	if ((rc = opt_parse(&cli, &a, argc, argv, err, sizeof(err))) < 0)
+		warnx("%s", err);
+	if (rc != OPT_OK)
+		return opt_print(rc < 0 ? stderr : stdout, &cli, rc);
 
-	log_init("wscat", level);
-	return client_run(&cfg);
+	if (url_parse(cfg->url_text, &cfg->url, err, sizeof(err)) == -1)
+		errx(WS_EXIT_USAGE, "%s: %s", cfg->url_text, err);
+	if (cfg->echo && cfg->nexecute > 0)
+		errx(WS_EXIT_USAGE, "--echo and -x do not go together");
+	if (cfg->tls.key != NULL && cfg->tls.cert == NULL)
+		errx(WS_EXIT_USAGE, "--key needs --cert");
+	if (cfg->tls.cert != NULL && cfg->tls.key == NULL)
+		cfg->tls.key = cfg->tls.cert;	/* both in one PEM file */
+	if (cfg->hs.auth == NULL && cfg->url.userinfo[0] != '\0')
+		cfg->hs.auth = cfg->url.userinfo;
+	cfg->hs.resource = cfg->url.resource;
+	cfg->hs.hostport = cfg->url.hostport;
+	cfg->interactive = isatty(STDIN_FILENO) && isatty(STDERR_FILENO) &&
+	    cfg->nexecute == 0 && !cfg->echo;
+
+	log_init(cli.name, (enum log_level)a.log_level);
+	return client_run(cfg);
 }

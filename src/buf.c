@@ -1,6 +1,8 @@
 /*
  * Bounded, lazily allocated byte buffer.
  */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,18 +51,20 @@ buf_reserve(struct buf *b, size_t n)
 
 	if (n > b->max - used)
 		return NULL;
-	if (b->len + n <= b->cap)
+	/* Compared as differences: a sum could wrap near SIZE_MAX. */
+	if (n <= b->cap - b->len)
 		return b->data + b->len;
-	if (used + n <= b->cap) {
+	if (n <= b->cap - used) {
 		/* Enough room once the consumed front is reclaimed. */
 		memmove(b->data, b->data + b->pos, used);
 		b->pos = 0;
 		b->len = used;
 		return b->data + b->len;
 	}
+	/* Doubles up to max; used + n <= max, so neither sum overflows. */
 	want = b->cap ? b->cap : BUF_MIN;
-	while (want < used + n)
-		want *= 2;
+	while (want < used + n && want < b->max)
+		want = want > b->max / 2 ? b->max : want * 2;
 	if (want > b->max)
 		want = b->max;
 	if ((p = malloc(want)) == NULL)
@@ -109,4 +113,38 @@ buf_consume(struct buf *b, size_t n)
 	b->pos += n;
 	if (b->pos >= b->len)
 		buf_deinit(b);	/* drained: give the memory back */
+}
+
+int
+buf_printf(struct buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *dst;
+	int n;
+
+	char *tmp;
+	int r;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	/* vsnprintf writes a NUL past the text: format in place when there
+	 * is room for it, else through a copy (an exact fit). */
+	if ((dst = buf_reserve(b, (size_t)n + 1)) != NULL) {
+		va_start(ap, fmt);
+		vsnprintf(dst, (size_t)n + 1, fmt, ap);
+		va_end(ap);
+		b->len += n;
+		return 0;
+	}
+	if ((size_t)n > buf_room(b) || (tmp = malloc((size_t)n + 1)) == NULL)
+		return -1;
+	va_start(ap, fmt);
+	vsnprintf(tmp, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	r = buf_append(b, tmp, n);
+	free(tmp);
+	return r;
 }

@@ -26,6 +26,11 @@ char *buf_head(const struct buf *b);
  * or memory runs out. */
 int buf_append(struct buf *b, const void *p, size_t n);
 
+/* Appends printf-formatted text, all or nothing.  0 or -1, as
+ * buf_append. */
+int buf_printf(struct buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
 /* Appends as much of p as fits; returns the count. */
 size_t buf_append_some(struct buf *b, const void *p, size_t n);
 

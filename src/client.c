@@ -9,18 +9,19 @@
  */
 #include <errno.h>
 #include <netdb.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <ev.h>
 
+#include "attr.h"
 #include "client.h"
 #include "exitcode.h"
 #include "lineio.h"
 #include "log.h"
 #include "net.h"
+#include "proc.h"
 #include "utf8.h"
 #include "wsconn.h"
 
@@ -33,14 +34,14 @@ struct client {
 	ev_io connecting;		/* fd of the connect in progress */
 	ev_timer timer;			/* connect timeout, -w, grace */
 	struct wsconn *c;		/* owned */
-	struct linereader in;
-	struct outwriter out;
-	ev_signal sigint, sigterm;
+	struct lineio_reader *in;	/* owned */
+	struct lineio_writer *out;	/* owned */
+	struct proc_signals signals;
 	unsigned long received;
-	size_t unsent;			/* lines read after it stopped being open */
+	size_t unsent;			/* messages that could not be queued */
 	int signo;			/* the signal that stopped us */
 	int status;			/* decided early, or -1 */
-	char err[320];			/* why, when decided early */
+	char err[LOG_ERR_MAX];		/* why, when decided early */
 };
 
 static void
@@ -67,7 +68,7 @@ input_done(struct client *cl)
 {
 	const struct client_config *cfg = cl->cfg;
 
-	linereader_stop(&cl->in);
+	lineio_reader_stop(cl->in);
 	if (cfg->wait_sec > 0)
 		set_timer(cl, cfg->wait_sec);
 	else if (cfg->wait_sec == 0 && (cfg->count == 0 ||
@@ -98,7 +99,7 @@ on_batch(void *arg)
 	wsconn_flush(cl->c);
 	/* Closing (the server closed, or stdout went away): read no more. */
 	if (wsconn_above(cl->c) || !wsconn_is_open(cl->c))
-		linereader_stop(&cl->in);
+		lineio_reader_stop(cl->in);
 }
 
 static void
@@ -121,12 +122,14 @@ on_stdout_error(void *arg)
 	struct client *cl = arg;
 
 	/* The reader is gone (EPIPE): a normal end for `wscat | head`. */
-	if (cl->out.error != EPIPE) {
+	int error = lineio_writer_error(cl->out);
+
+	if (error != EPIPE) {
 		snprintf(cl->err, sizeof(cl->err), "stdout: %s",
-		    strerror(cl->out.error));
+		    strerror(error));
 		cl->status = WS_EXIT_FAIL;
 	}
-	linereader_stop(&cl->in);
+	lineio_reader_stop(cl->in);
 	wsconn_pause(cl->c, false);	/* or the close reply is never read */
 	wsconn_close(cl->c, 1001);
 }
@@ -142,11 +145,12 @@ on_open(struct wsconn *c, void *arg)
 		log_msg("connected to %s (press CTRL+D to close)",
 		    cfg->url_text);
 	else
-		log_debug("connected to %s (%s)", cfg->url_text, c->peer);
+		log_debug("connected to %s (%s)", cfg->url_text,
+		    wsconn_peer(c));
 	if (cfg->echo)
 		return;		/* replies only; stdin is not read */
 	if (cfg->nexecute == 0) {
-		linereader_start(&cl->in);
+		lineio_reader_start(cl->in);
 		return;
 	}
 	for (size_t i = 0; i < cfg->nexecute; i++)
@@ -166,16 +170,17 @@ on_message(struct wsconn *c, int opcode, const uint8_t *p, size_t n,
 
 	if (count > 0 && cl->received >= count)
 		return;		/* closing: --count is reached */
-	if (outwriter_message(&cl->out, p, n) == -1 && cl->out.error == 0)
+	if (lineio_writer_message(cl->out, p, n) == -1 &&
+	    lineio_writer_error(cl->out) == 0)
 		log_msg("message of %zu bytes lost: stdout buffer full", n);
 	cl->received++;
-	if (cl->cfg->echo)
-		wsconn_send(c, opcode, p, n);
+	if (cl->cfg->echo && wsconn_send(c, opcode, p, n) == -1)
+		cl->unsent++;
 	if (count > 0 && cl->received == count) {
-		linereader_stop(&cl->in);
+		lineio_reader_stop(cl->in);
 		wsconn_close(c, 1000);
 	}
-	if (outwriter_full(&cl->out))
+	if (lineio_writer_full(cl->out))
 		wsconn_pause(c, true);
 }
 
@@ -184,13 +189,13 @@ on_writable(struct wsconn *c, void *arg)
 {
 	struct client *cl = arg;
 
-	if (cl->cfg->nexecute == 0 && !cl->cfg->echo && !cl->in.eof &&
-	    wsconn_is_open(c))
-		linereader_start(&cl->in);
+	if (cl->cfg->nexecute == 0 && !cl->cfg->echo &&
+	    !lineio_reader_eof(cl->in) && wsconn_is_open(c))
+		lineio_reader_start(cl->in);
 }
 
 static void
-on_end(struct wsconn *c, void *arg)
+on_end(UNUSED struct wsconn *c, void *arg)
 {
 	stop(arg, -1);
 }
@@ -202,7 +207,7 @@ static const struct wsconn_callbacks client_cbs = {
 static void connect_next(struct client *cl);
 
 static void
-connect_cb(struct ev_loop *loop, ev_io *w, int revents)
+connect_cb(struct ev_loop *loop, ev_io *w, UNUSED int revents)
 {
 	struct client *cl = w->data;
 	char peer[NET_ADDRSTRLEN];
@@ -228,7 +233,7 @@ connect_cb(struct ev_loop *loop, ev_io *w, int revents)
 static void
 connect_next(struct client *cl)
 {
-	char err[256];
+	char err[LOG_ERR_MAX];
 	int fd;
 
 	for (; cl->next_ai != NULL; cl->next_ai = cl->next_ai->ai_next) {
@@ -246,7 +251,7 @@ connect_next(struct client *cl)
 }
 
 static void
-timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
+timer_cb(UNUSED struct ev_loop *loop, ev_timer *w, UNUSED int revents)
 {
 	struct client *cl = w->data;
 
@@ -254,7 +259,7 @@ timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 		snprintf(cl->err, sizeof(cl->err), "no close reply within "
 		    "%g s", CLIENT_GRACE_TIMEOUT);
 		stop(cl, 128 + cl->signo);
-	} else if (cl->c == NULL || cl->c->ctx == NULL) {
+	} else if (cl->c == NULL || !wsconn_opened(cl->c)) {
 		snprintf(cl->err, sizeof(cl->err), "timed out after %g s "
 		    "connecting", cl->cfg->connect_timeout);
 		stop(cl, WS_EXIT_LOST);
@@ -263,18 +268,18 @@ timer_cb(struct ev_loop *loop, ev_timer *w, int revents)
 }
 
 static void
-signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+signal_cb(UNUSED struct ev_loop *loop, ev_signal *w, UNUSED int revents)
 {
 	struct client *cl = w->data;
 
-	if (cl->signo != 0 || cl->c == NULL || cl->c->ctx == NULL) {
+	if (cl->signo != 0 || cl->c == NULL || !wsconn_opened(cl->c)) {
 		cl->signo = w->signum;
 		cl->err[0] = '\0';
 		stop(cl, 128 + w->signum);
 		return;
 	}
 	cl->signo = w->signum;
-	linereader_stop(&cl->in);
+	lineio_reader_stop(cl->in);
 	wsconn_close(cl->c, 1001);
 	set_timer(cl, CLIENT_GRACE_TIMEOUT);
 }
@@ -284,7 +289,8 @@ static int
 exit_status(struct client *cl)
 {
 	const struct wsconn *c = cl->c;
-	char how[256];
+	char how[LOG_ERR_MAX];
+	uint16_t code;
 
 	if (cl->status != -1) {
 		if (cl->status == WS_EXIT_CONNECT)
@@ -295,21 +301,21 @@ exit_status(struct client *cl)
 		return cl->status;
 	}
 	wsconn_describe_end(c, how, sizeof(how));
-	switch (c->end) {
+	switch (wsconn_end(c)) {
 	case WSCONN_END_CLOSED:
 		if (cl->signo != 0)
 			return 128 + cl->signo;
-		if (c->code_received == 1000 || c->code_received == 1001 ||
-		    c->code_received == 1005)
+		code = wsconn_code_received(c);
+		if (code == 1000 || code == 1001 || code == 1005)
 			return WS_EXIT_OK;
 		log_msg("server closed the connection: %s", how);
 		return WS_EXIT_PEER_CLOSE;
 	case WSCONN_END_REFUSED:
 		log_msg("handshake with %s failed: %s", cl->cfg->url_text,
-		    c->err);
+		    wsconn_error(c));
 		return WS_EXIT_HANDSHAKE;
 	case WSCONN_END_TLS:
-		log_msg("%s", c->err);
+		log_msg("%s", wsconn_error(c));
 		return WS_EXIT_TLS;
 	case WSCONN_END_FAILED:
 		log_msg("closed the connection: %s", how);
@@ -317,7 +323,7 @@ exit_status(struct client *cl)
 	case WSCONN_END_LOST:
 	case WSCONN_END_TIMEOUT:
 	default:
-		log_msg("%s", c->err);
+		log_msg("%s", wsconn_error(c));
 		return WS_EXIT_LOST;
 	}
 }
@@ -340,59 +346,67 @@ client_start(struct client *cl)
 	return -1;
 }
 
+static const struct lineio_cbs stdio_cbs = {
+	on_line, on_batch, on_stdin_eof, on_stdout_drain, on_stdout_error
+};
+
+/* Everything client_run needs before it connects.  0, or -1 with the
+ * exit status in cl->status and the reason in cl->err. */
+static int
+client_init(struct client *cl, const struct client_config *cfg)
+{
+	memset(cl, 0, sizeof(*cl));
+	cl->loop = ev_default_loop(EVFLAG_AUTO);
+	cl->cfg = cfg;
+	cl->status = -1;
+	cl->wcfg.role = WSCONN_CLIENT;
+	cl->wcfg.max_message = cfg->max_message;
+	cl->wcfg.ping_interval = cfg->ping_interval;
+	cl->wcfg.ping_timeout = cfg->ping_timeout;
+	cl->wcfg.client = &cfg->hs;
+	ev_init(&cl->timer, timer_cb);
+	cl->timer.data = cl;
+	proc_signals_start(cl->loop, &cl->signals, signal_cb, cl);
+	if (lineio_open_stdio(cl->loop, cfg->max_message, &stdio_cbs, cl,
+	    &cl->in, &cl->out) == -1) {
+		snprintf(cl->err, sizeof(cl->err), "out of memory");
+		cl->status = WS_EXIT_FAIL;
+		return -1;
+	}
+	if (!cfg->url.tls)
+		return 0;
+	if ((cl->wcfg.tls = tls_client_ctx(&cfg->tls, cl->err,
+	    sizeof(cl->err))) == NULL) {
+		cl->status = WS_EXIT_USAGE;
+		return -1;
+	}
+	cl->wcfg.tls_host = cfg->url.host;
+	if (cfg->tls.insecure)
+		log_msg("warning: TLS certificates are not verified "
+		    "(--insecure)");
+	return 0;
+}
+
 int
 client_run(const struct client_config *cfg)
 {
 	struct client cl;
 	size_t lost;
-	int status;
+	int status, error;
 
-	memset(&cl, 0, sizeof(cl));
-	cl.loop = ev_default_loop(EVFLAG_AUTO);
-	cl.cfg = cfg;
-	cl.status = -1;
-	cl.wcfg.role = WSCONN_CLIENT;
-	cl.wcfg.max_message = cfg->max_message;
-	cl.wcfg.ping_interval = cfg->ping_interval;
-	cl.wcfg.ping_timeout = cfg->ping_timeout;
-	cl.wcfg.client = &cfg->hs;
-	linereader_init(&cl.in, cl.loop, STDIN_FILENO, cfg->max_message,
-	    on_line, on_batch, on_stdin_eof, &cl);
-	outwriter_init(&cl.out, cl.loop, STDOUT_FILENO, CLIENT_OUT_HIGH,
-	    CLIENT_OUT_HIGH + 2 * cfg->max_message + 65536, on_stdout_drain,
-	    on_stdout_error, &cl);
-	ev_init(&cl.timer, timer_cb);
-	cl.timer.data = &cl;
-	ev_signal_init(&cl.sigint, signal_cb, SIGINT);
-	ev_signal_init(&cl.sigterm, signal_cb, SIGTERM);
-	cl.sigint.data = cl.sigterm.data = &cl;
-	ev_signal_start(cl.loop, &cl.sigint);
-	ev_signal_start(cl.loop, &cl.sigterm);
-
-	if (cfg->url.tls) {
-		if ((cl.wcfg.tls = tls_client_ctx(&cfg->tls, cl.err,
-		    sizeof(cl.err))) == NULL)
-			cl.status = WS_EXIT_USAGE;
-		cl.wcfg.tls_host = cfg->url.host;
-		if (cfg->tls.insecure)
-			log_msg("warning: TLS certificates are not verified "
-			    "(--insecure)");
+	if (client_init(&cl, cfg) == 0) {
+		if ((status = client_start(&cl)) != -1)
+			cl.status = status;
+		else
+			ev_run(cl.loop, 0);
 	}
-	if (cl.status != -1)
-		;	/* reported by exit_status() */
-	else if ((status = client_start(&cl)) != -1)
-		cl.status = status;
-	else
-		ev_run(cl.loop, 0);
-
 	lost = cl.unsent + (cl.c != NULL ? wsconn_undelivered(cl.c) : 0);
 	if (lost > 0)
 		log_msg("%zu message%s not delivered", lost,
 		    lost == 1 ? "" : "s");
-	if (outwriter_flush(&cl.out) == -1 && cl.out.error != EPIPE &&
-	    cl.status == -1) {
+	if ((error = lineio_writer_close(cl.out)) != 0 && cl.status == -1) {
 		snprintf(cl.err, sizeof(cl.err), "stdout: %s",
-		    strerror(cl.out.error));
+		    strerror(error));
 		cl.status = WS_EXIT_FAIL;
 	}
 	status = exit_status(&cl);
@@ -401,11 +415,9 @@ client_run(const struct client_config *cfg)
 		close(cl.connecting.fd);
 	}
 	ev_timer_stop(cl.loop, &cl.timer);
-	ev_signal_stop(cl.loop, &cl.sigint);
-	ev_signal_stop(cl.loop, &cl.sigterm);
+	proc_signals_stop(cl.loop, &cl.signals);
 	wsconn_free(cl.c);
-	linereader_deinit(&cl.in);
-	outwriter_deinit(&cl.out);
+	lineio_reader_free(cl.in);
 	if (cl.addrs != NULL)
 		freeaddrinfo(cl.addrs);
 	SSL_CTX_free(cl.wcfg.tls);

@@ -19,11 +19,11 @@
 struct client_config {
 	const char *url_text;		/* as given, for messages */
 	struct url url;
-	struct hs_client hs;		/* its strings point into url/argv */
+	struct handshake_client hs;		/* its strings point into url/argv */
 	const char *const *execute;	/* -x messages; stdin unused if any */
 	size_t nexecute;
 	double wait_sec;		/* -w: 0 none, < 0 until server closes */
-	unsigned long count;		/* -1/--count: 0 for no limit */
+	size_t count;			/* -1/--count: 0 for no limit */
 	double connect_timeout;
 	size_t max_message;
 	double ping_interval;		/* 0: no pings */

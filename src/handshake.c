@@ -5,7 +5,6 @@
  * checks do not depend on how strict the installed http-parser is.
  */
 #include <ctype.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -18,10 +17,11 @@
 #include "handshake.h"
 
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+#define ERROR_BODY_MAX 256	/* "403 Forbidden: why" */
 
 /* What the parser callbacks collect from one head. */
-struct hs_parse {
-	struct hs_span field, value;	/* header being read */
+struct head_parse {
+	struct handshake_span field, value;	/* header being read */
 	bool in_value;
 	bool folded;		/* obs-fold or a split we cannot join */
 	bool done;		/* headers complete */
@@ -29,14 +29,14 @@ struct hs_parse {
 	bool ws_headers;	/* any of Upgrade, Sec-WebSocket-Key/Version */
 	bool upgrade_ok, connection_ok;
 	int version;		/* -1 missing, 0 unparsable */
-	struct hs_request *req;
+	struct handshake_request *req;
 	/* response side */
-	struct hs_span accept, protocol, extensions;
+	struct handshake_span accept, protocol, extensions;
 	int naccepts, nprotocols;
 };
 
 static void
-span_trim(struct hs_span *s)
+span_trim(struct handshake_span *s)
 {
 	while (s->n && (s->p[0] == ' ' || s->p[0] == '\t'))
 		s->p++, s->n--;
@@ -45,17 +45,17 @@ span_trim(struct hs_span *s)
 }
 
 static bool
-span_eq(struct hs_span s, const char *str)
+span_eq(struct handshake_span s, const char *str)
 {
 	return s.n == strlen(str) && strncasecmp(s.p, str, s.n) == 0;
 }
 
 /* True when the comma list s holds token (case-insensitive). */
 static bool
-list_has(struct hs_span s, const char *token)
+list_has(struct handshake_span s, const char *token)
 {
 	const char *end = s.p + s.n, *p = s.p, *comma;
-	struct hs_span t;
+	struct handshake_span t;
 
 	while (p <= end) {
 		comma = memchr(p, ',', end - p);
@@ -79,7 +79,7 @@ is_tchar(int c)
 
 /* Header values may hold visible ASCII, tab, space and obs-text. */
 static bool
-value_clean(struct hs_span v)
+value_clean(struct handshake_span v)
 {
 	for (size_t i = 0; i < v.n; i++) {
 		unsigned char c = v.p[i];
@@ -91,7 +91,7 @@ value_clean(struct hs_span v)
 }
 
 static int
-append_span(struct hs_span *s, const char *at, size_t n, struct hs_parse *ps)
+append_span(struct handshake_span *s, const char *at, size_t n, struct head_parse *ps)
 {
 	if (s->p == NULL)
 		s->p = at;
@@ -104,10 +104,10 @@ append_span(struct hs_span *s, const char *at, size_t n, struct hs_parse *ps)
 }
 
 static void
-header_done(struct hs_parse *ps)
+header_done(struct head_parse *ps)
 {
-	struct hs_span f = ps->field, v = ps->value;
-	struct hs_request *req = ps->req;
+	struct handshake_span f = ps->field, v = ps->value;
+	struct handshake_request *req = ps->req;
 
 	span_trim(&v);
 	if (!value_clean(v))
@@ -130,7 +130,7 @@ header_done(struct hs_parse *ps)
 	} else if (req && span_eq(f, "Origin"))
 		req->origin = v;
 	else if (req && span_eq(f, "Sec-WebSocket-Protocol")) {
-		if (req->nprotocols < HS_MAX_LISTS)
+		if (req->nprotocols < HANDSHAKE_MAX_LISTS)
 			req->protocols[req->nprotocols++] = v;
 	} else if (!req && span_eq(f, "Sec-WebSocket-Accept")) {
 		ps->accept = v;
@@ -148,7 +148,7 @@ header_done(struct hs_parse *ps)
 static int
 on_url_cb(http_parser *p, const char *at, size_t n)
 {
-	struct hs_parse *ps = p->data;
+	struct head_parse *ps = p->data;
 
 	return append_span(&ps->req->path, at, n, ps);
 }
@@ -156,7 +156,7 @@ on_url_cb(http_parser *p, const char *at, size_t n)
 static int
 on_field_cb(http_parser *p, const char *at, size_t n)
 {
-	struct hs_parse *ps = p->data;
+	struct head_parse *ps = p->data;
 
 	if (ps->in_value)
 		header_done(ps);
@@ -166,7 +166,7 @@ on_field_cb(http_parser *p, const char *at, size_t n)
 static int
 on_value_cb(http_parser *p, const char *at, size_t n)
 {
-	struct hs_parse *ps = p->data;
+	struct head_parse *ps = p->data;
 
 	ps->in_value = true;
 	return append_span(&ps->value, at, n, ps);
@@ -175,7 +175,7 @@ on_value_cb(http_parser *p, const char *at, size_t n)
 static int
 on_headers_complete_cb(http_parser *p)
 {
-	struct hs_parse *ps = p->data;
+	struct head_parse *ps = p->data;
 
 	if (ps->in_value)
 		header_done(ps);
@@ -185,7 +185,7 @@ on_headers_complete_cb(http_parser *p)
 
 static int
 parse_head(const char *head, size_t len, enum http_parser_type type,
-    struct hs_parse *ps, http_parser *p)
+    struct head_parse *ps, http_parser *p)
 {
 	http_parser_settings s;
 
@@ -218,29 +218,29 @@ handshake_head_len(const char *data, size_t len, size_t max)
 }
 
 static bool
-key_valid(struct hs_span k)
+key_valid(struct handshake_span k)
 {
 	unsigned char out[32];
-	char in[HS_KEY_LEN + 1];
+	char in[HANDSHAKE_KEY_LEN + 1];
 
-	if (k.n != HS_KEY_LEN || k.p[22] != '=' || k.p[23] != '=')
+	if (k.n != HANDSHAKE_KEY_LEN || k.p[22] != '=' || k.p[23] != '=')
 		return false;
 	/* EVP_DecodeBlock lets '=' pass inside the input. */
 	for (int i = 0; i < 22; i++)
 		if (!isalnum((unsigned char)k.p[i]) && k.p[i] != '+' &&
 		    k.p[i] != '/')
 			return false;
-	memcpy(in, k.p, HS_KEY_LEN);
-	in[HS_KEY_LEN] = '\0';
+	memcpy(in, k.p, HANDSHAKE_KEY_LEN);
+	in[HANDSHAKE_KEY_LEN] = '\0';
 	/* 16 bytes plus two padding bytes; -1 on a non-base64 char. */
-	return EVP_DecodeBlock(out, (unsigned char *)in, HS_KEY_LEN) == 18;
+	return EVP_DecodeBlock(out, (unsigned char *)in, HANDSHAKE_KEY_LEN) == 18;
 }
 
 int
-handshake_parse_request(const char *head, size_t len, struct hs_request *req,
+handshake_parse_request(const char *head, size_t len, struct handshake_request *req,
     char *err, size_t errlen)
 {
-	struct hs_parse ps;
+	struct head_parse ps;
 	http_parser p;
 
 	memset(req, 0, sizeof(*req));
@@ -288,7 +288,7 @@ handshake_parse_request(const char *head, size_t len, struct hs_request *req,
 }
 
 static bool
-origin_allowed(struct hs_span origin, const struct hs_policy *pol)
+origin_allowed(struct handshake_span origin, const struct handshake_policy *pol)
 {
 	for (size_t i = 0; i < pol->norigins; i++)
 		if (span_eq(origin, pol->origins[i]))
@@ -297,8 +297,8 @@ origin_allowed(struct hs_span origin, const struct hs_policy *pol)
 }
 
 int
-handshake_check_policy(const struct hs_request *req,
-    const struct hs_policy *pol, const char **protocol, char *err,
+handshake_check_policy(const struct handshake_request *req,
+    const struct handshake_policy *pol, const char **protocol, char *err,
     size_t errlen)
 {
 	*protocol = NULL;
@@ -315,7 +315,7 @@ handshake_check_policy(const struct hs_request *req,
 
 		while (p < end) {
 			const char *comma = memchr(p, ',', end - p);
-			struct hs_span t = { p, (comma ? comma : end) - p };
+			struct handshake_span t = { p, (comma ? comma : end) - p };
 
 			span_trim(&t);
 			for (size_t i = 0; i < pol->nprotocols; i++)
@@ -332,43 +332,25 @@ handshake_check_policy(const struct hs_request *req,
 
 void
 handshake_accept_key(const char *key, size_t keylen,
-    char out[HS_ACCEPT_LEN + 1])
+    char out[HANDSHAKE_ACCEPT_LEN + 1])
 {
 	unsigned char md[SHA_DIGEST_LENGTH];
-	char in[HS_MAX_HEAD + sizeof(WS_GUID)];
+	char in[HANDSHAKE_KEY_LEN + sizeof(WS_GUID)];
 
-	if (keylen > HS_MAX_HEAD)
-		keylen = HS_MAX_HEAD;
+	/* Valid keys have exactly HANDSHAKE_KEY_LEN bytes (checked before). */
+	if (keylen > HANDSHAKE_KEY_LEN)
+		keylen = HANDSHAKE_KEY_LEN;
 	memcpy(in, key, keylen);
 	memcpy(in + keylen, WS_GUID, sizeof(WS_GUID) - 1);
 	SHA1((unsigned char *)in, keylen + sizeof(WS_GUID) - 1, md);
 	EVP_EncodeBlock((unsigned char *)out, md, sizeof(md));
 }
 
-static int
-buf_printf(struct buf *out, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static int
-buf_printf(struct buf *out, const char *fmt, ...)
-{
-	char line[HS_MAX_HEAD];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= sizeof(line))
-		return -1;
-	return buf_append(out, line, n);
-}
-
 int
-handshake_build_response(struct buf *out, const struct hs_request *req,
+handshake_build_response(struct buf *out, const struct handshake_request *req,
     const char *protocol)
 {
-	char accept[HS_ACCEPT_LEN + 1];
+	char accept[HANDSHAKE_ACCEPT_LEN + 1];
 
 	handshake_accept_key(req->key.p, req->key.n, accept);
 	if (buf_printf(out, "HTTP/1.1 101 Switching Protocols\r\n"
@@ -380,9 +362,6 @@ handshake_build_response(struct buf *out, const struct hs_request *req,
 		return -1;
 	return buf_append(out, "\r\n", 2);
 }
-
-static int build_error(struct buf *out, int status, const char *detail,
-    bool head);
 
 static const char *
 status_text(int status)
@@ -400,17 +379,12 @@ status_text(int status)
 	}
 }
 
-int
-handshake_build_error(struct buf *out, int status, const char *detail)
-{
-	return build_error(out, status, detail, false);
-}
-
 /* An error answer; a HEAD request gets its headers only. */
-static int
-build_error(struct buf *out, int status, const char *detail, bool head)
+int
+handshake_build_error(struct buf *out, int status, const char *detail,
+    bool head)
 {
-	char body[256];
+	char body[ERROR_BODY_MAX];
 	int n;
 
 	n = snprintf(body, sizeof(body), "%d %s: %s\n", status,
@@ -427,33 +401,7 @@ build_error(struct buf *out, int status, const char *detail, bool head)
 }
 
 int
-handshake_plain(struct buf *out, const struct hs_request *req,
-    const struct hs_policy *pol)
-{
-	const char *q = memchr(req->path.p, '?', req->path.n);
-	size_t n = q ? (size_t)(q - req->path.p) : req->path.n;
-
-	if (pol->page == NULL || n != 1 || req->path.p[0] != '/') {
-		if (build_error(out, 404, "no such page; WebSocket clients "
-		    "connect with an Upgrade request", req->head) == -1)
-			return -1;
-		return 404;
-	}
-	if (buf_printf(out, "HTTP/1.1 200 OK\r\n"
-	    "Content-Type: text/html; charset=utf-8\r\n"
-	    "Content-Length: %zu\r\nCache-Control: no-store\r\n"
-	    "Content-Security-Policy: %s\r\n"
-	    "X-Content-Type-Options: nosniff\r\n"
-	    "Referrer-Policy: no-referrer\r\n"
-	    "Connection: close\r\n\r\n", pol->page->len,
-	    pol->page->csp) == -1 || (!req->head &&
-	    buf_append(out, pol->page->body, pol->page->len) == -1))
-		return -1;
-	return 200;
-}
-
-int
-handshake_new_key(char key[HS_KEY_LEN + 1])
+handshake_new_key(char key[HANDSHAKE_KEY_LEN + 1])
 {
 	unsigned char raw[16];
 
@@ -480,7 +428,7 @@ handshake_header_valid(const char *line)
 }
 
 int
-handshake_build_request(struct buf *out, const struct hs_client *cl,
+handshake_build_request(struct buf *out, const struct handshake_client *cl,
     const char *key)
 {
 	if (buf_printf(out, "GET %s HTTP/1.1\r\nHost: %s\r\n"
@@ -501,7 +449,7 @@ handshake_build_request(struct buf *out, const struct hs_client *cl,
 			return -1;
 	}
 	if (cl->auth) {
-		unsigned char b64[HS_MAX_AUTH_B64];
+		unsigned char b64[HANDSHAKE_MAX_AUTH_B64];
 		size_t n = strlen(cl->auth);
 
 		if (n > (sizeof(b64) / 4) * 3 - 3)
@@ -518,11 +466,11 @@ handshake_build_request(struct buf *out, const struct hs_client *cl,
 
 int
 handshake_parse_response(const char *head, size_t len,
-    const struct hs_client *cl, const char *key, int *status,
-    char protocol[HS_MAX_PROTOCOL], char *err, size_t errlen)
+    const struct handshake_client *cl, const char *key, int *status,
+    char protocol[HANDSHAKE_MAX_PROTOCOL], char *err, size_t errlen)
 {
-	char want[HS_ACCEPT_LEN + 1];
-	struct hs_parse ps;
+	char want[HANDSHAKE_ACCEPT_LEN + 1];
+	struct head_parse ps;
 	http_parser p;
 	size_t i;
 
@@ -547,7 +495,7 @@ handshake_parse_response(const char *head, size_t len,
 	}
 	handshake_accept_key(key, strlen(key), want);
 	if (ps.naccepts != 1 || !span_eq(ps.accept, want) ||
-	    memcmp(ps.accept.p, want, HS_ACCEPT_LEN) != 0) {
+	    memcmp(ps.accept.p, want, HANDSHAKE_ACCEPT_LEN) != 0) {
 		snprintf(err, errlen, "wrong Sec-WebSocket-Accept");
 		return -1;
 	}
@@ -572,6 +520,6 @@ handshake_parse_response(const char *head, size_t len,
 		    ps.protocol.n), ps.protocol.p);
 		return -1;
 	}
-	snprintf(protocol, HS_MAX_PROTOCOL, "%s", cl->protocols[i]);
+	snprintf(protocol, HANDSHAKE_MAX_PROTOCOL, "%s", cl->protocols[i]);
 	return 0;
 }

@@ -16,46 +16,38 @@
 
 #include "buf.h"
 
-#define HS_MAX_HEAD 8192	/* request or response head, CRLFCRLF included */
-#define HS_MAX_LISTS 16		/* repeated list header lines we keep */
-#define HS_KEY_LEN 24
-#define HS_ACCEPT_LEN 28
-#define HS_MAX_PROTOCOL 128
-#define HS_MAX_AUTH_B64 1024	/* base64 of user:pass */
+#define HANDSHAKE_MAX_HEAD 8192	/* request or response head, CRLFCRLF included */
+#define HANDSHAKE_MAX_LISTS 16		/* repeated list header lines we keep */
+#define HANDSHAKE_KEY_LEN 24
+#define HANDSHAKE_ACCEPT_LEN 28
+#define HANDSHAKE_MAX_PROTOCOL 128
+#define HANDSHAKE_MAX_AUTH_B64 1024	/* base64 of user:pass */
 
-struct hs_span {
+struct handshake_span {
 	const char *p;
 	size_t n;
 };
 
-struct hs_request {
+struct handshake_request {
 	bool plain;		/* GET or HEAD without any WebSocket header */
 	bool head;		/* ... and it was HEAD: no body in the answer */
-	struct hs_span path;
-	struct hs_span host;
-	struct hs_span key;
-	struct hs_span origin;
-	struct hs_span protocols[HS_MAX_LISTS];	/* Sec-WebSocket-Protocol lines */
+	struct handshake_span path;
+	struct handshake_span host;
+	struct handshake_span key;
+	struct handshake_span origin;
+	struct handshake_span protocols[HANDSHAKE_MAX_LISTS];	/* Sec-WebSocket-Protocol lines */
 	size_t nprotocols;
 };
 
-/* A page served to a plain GET of "/" (see page.h). */
-struct hs_page {
-	const char *body;
-	size_t len;
-	char csp[512];		/* Content-Security-Policy value */
-};
-
 /* Server policy: NULL-free arrays; empty lists mean "none" / "any". */
-struct hs_policy {
+struct handshake_policy {
 	const char *const *protocols;
 	size_t nprotocols;
 	const char *const *origins;
 	size_t norigins;
-	const struct hs_page *page;	/* NULL: plain GETs get 404 */
 };
 
-struct hs_client {
+struct handshake_client {
 	const char *resource;	/* path and query */
 	const char *hostport;	/* Host header value */
 	const char *origin;	/* or NULL */
@@ -72,48 +64,46 @@ ssize_t handshake_head_len(const char *data, size_t len, size_t max);
 
 /* Parses and validates a client's upgrade request.  Returns 0 when it is a
  * valid WebSocket request, else the status to answer: 400, 405 or 426.
- * A plain GET or HEAD (req->plain) returns 426 too; see handshake_plain(). */
+ * A plain GET or HEAD (req->plain) returns 426 too: see page_answer(). */
 int handshake_parse_request(const char *head, size_t len,
-    struct hs_request *req, char *err, size_t errlen);
+    struct handshake_request *req, char *err, size_t errlen);
 
 /* Applies the origin allow-list and picks the first offered subprotocol
  * that the policy lists (*protocol = NULL when none).  Returns 0 or 403. */
-int handshake_check_policy(const struct hs_request *req,
-    const struct hs_policy *pol, const char **protocol, char *err,
+int handshake_check_policy(const struct handshake_request *req,
+    const struct handshake_policy *pol, const char **protocol, char *err,
     size_t errlen);
 
-/* Answers a plain GET or HEAD: the page for "/" (any query) when the
- * policy has one, else 404; HEAD gets the same headers and no body.  Returns the status, or -1 when out has no room. */
-int handshake_plain(struct buf *out, const struct hs_request *req,
-    const struct hs_policy *pol);
-
-/* Sec-WebSocket-Accept for a key as sent. */
+/* Sec-WebSocket-Accept for a key as sent (at most HANDSHAKE_KEY_LEN bytes of
+ * it count: a valid key has exactly that many). */
 void handshake_accept_key(const char *key, size_t keylen,
-    char out[HS_ACCEPT_LEN + 1]);
+    char out[HANDSHAKE_ACCEPT_LEN + 1]);
 
 /* Appends the 101 answer; protocol may be NULL.  0 or -1 (no room). */
-int handshake_build_response(struct buf *out, const struct hs_request *req,
+int handshake_build_response(struct buf *out, const struct handshake_request *req,
     const char *protocol);
 
-/* Appends an error answer (400, 403, 405, 426, 431, 503) with a short
- * plain-text body.  0 or -1. */
-int handshake_build_error(struct buf *out, int status, const char *detail);
+/* Appends an error answer (400, 403, 404, 405, 426, 431, 503) with a
+ * short plain-text body; for a HEAD request (head) the headers only.
+ * 0 or -1. */
+int handshake_build_error(struct buf *out, int status, const char *detail,
+    bool head);
 
 /* A fresh random Sec-WebSocket-Key.  0 or -1. */
-int handshake_new_key(char key[HS_KEY_LEN + 1]);
+int handshake_new_key(char key[HANDSHAKE_KEY_LEN + 1]);
 
 /* True when line is a well-formed "Name: value" extra header. */
 bool handshake_header_valid(const char *line);
 
 /* Appends the client's upgrade request.  0 or -1. */
-int handshake_build_request(struct buf *out, const struct hs_client *cl,
+int handshake_build_request(struct buf *out, const struct handshake_client *cl,
     const char *key);
 
 /* Validates the server's answer to key.  On success returns 0 and copies
  * the chosen subprotocol ("" for none) into protocol.  Otherwise -1 with
  * the reason, and *status holds the HTTP status (0 if unparsable). */
 int handshake_parse_response(const char *head, size_t len,
-    const struct hs_client *cl, const char *key, int *status,
-    char protocol[HS_MAX_PROTOCOL], char *err, size_t errlen);
+    const struct handshake_client *cl, const char *key, int *status,
+    char protocol[HANDSHAKE_MAX_PROTOCOL], char *err, size_t errlen);
 
 #endif

@@ -4,21 +4,53 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "attr.h"
+#include "buf.h"
 #include "lineio.h"
 #include "log.h"
 #include "utf8.h"
 
 #define BINARY_WARN_MAX 5	/* then one note, then silence */
 
+#define OUT_SLACK (64 * 1024)	/* beyond high and two messages */
+#define PIPE_BUDGET (16 * PIPE_BUF)	/* bytes per readiness into a pipe */
+
 enum { OUT_BLOCKING, OUT_PIPE, OUT_SOCKET };
 
+struct lineio_reader {
+	ev_io io;
+	struct ev_loop *loop;
+	struct buf part;	/* an incomplete line; owned */
+	size_t max_line;
+	unsigned long lineno;
+	unsigned long nbinary;	/* non-UTF-8 lines seen, for the warnings */
+	bool skipping;		/* inside a dropped line */
+	bool eof;
+	const struct lineio_cbs *cb;
+	void *arg;
+};
+
+struct lineio_writer {
+	ev_io io;
+	struct ev_loop *loop;
+	struct buf buf;		/* pending output; owned */
+	int fd;
+	int kind;		/* how fd is written: OUT_* */
+	size_t high, low;
+	bool above;		/* passed high and not yet back below low */
+	int error;		/* errno of the failed write, or 0 */
+	const struct lineio_cbs *cb;
+	void *arg;
+};
+
 static void
-emit(struct linereader *r, const char *p, size_t n)
+emit(struct lineio_reader *r, const char *p, size_t n)
 {
 	bool text;
 
@@ -30,23 +62,27 @@ emit(struct linereader *r, const char *p, size_t n)
 		log_msg("line %lu: not valid UTF-8, sent as a binary message%s",
 		    r->lineno, r->nbinary == BINARY_WARN_MAX ?
 		    " (further such lines are not reported)" : "");
-	r->on_line(p, n, text, r->arg);
+	r->cb->on_line(p, n, text, r->arg);
 }
 
-/* Reports an over-long line; the rest of it is skipped up to its LF. */
+/* Reports a line that is not sent (over-long, or no memory for it); the
+ * rest of it is skipped up to its LF. */
 static void
-too_long(struct linereader *r, bool complete)
+drop_line(struct lineio_reader *r, bool complete, bool too_long)
 {
 	r->lineno++;
-	log_msg("line %lu: longer than %zu bytes, not sent", r->lineno,
-	    r->max_line);
+	if (too_long)
+		log_msg("line %lu: longer than %zu bytes, not sent", r->lineno,
+		    r->max_line);
+	else
+		log_msg("line %lu: out of memory, not sent", r->lineno);
 	r->skipping = !complete;
 	buf_deinit(&r->part);
 }
 
 /* Length of the line that ends at nl, without a CR before the LF. */
 static size_t
-line_len(const struct linereader *r, const char *p, const char *nl)
+line_len(const struct lineio_reader *r, const char *p, const char *nl)
 {
 	size_t used = buf_used(&r->part), n = used + (nl - p);
 	char last = nl > p ? nl[-1] : used ? buf_head(&r->part)[used - 1] : 0;
@@ -55,7 +91,7 @@ line_len(const struct linereader *r, const char *p, const char *nl)
 }
 
 void
-linereader_feed(struct linereader *r, const char *p, size_t n)
+lineio_reader_feed(struct lineio_reader *r, const char *p, size_t n)
 {
 	const char *end = p + n, *nl;
 
@@ -71,16 +107,18 @@ linereader_feed(struct linereader *r, const char *p, size_t n)
 		if (nl == NULL) {
 			/* +1 leaves room for a CR that is not counted. */
 			if (buf_used(&r->part) + (end - p) > r->max_line + 1)
-				too_long(r, false);
-			else
-				buf_append(&r->part, p, end - p);
+				drop_line(r, false, true);
+			else if (buf_append(&r->part, p, end - p) == -1)
+				drop_line(r, false, false);
 			return;
 		}
 		if (line_len(r, p, nl) > r->max_line)
-			too_long(r, true);
+			drop_line(r, true, true);
 		else if (buf_used(&r->part) > 0) {
-			buf_append(&r->part, p, nl - p);
-			emit(r, buf_head(&r->part), buf_used(&r->part));
+			if (buf_append(&r->part, p, nl - p) == -1)
+				drop_line(r, true, false);
+			else
+				emit(r, buf_head(&r->part), buf_used(&r->part));
 			buf_deinit(&r->part);
 		} else
 			emit(r, p, nl - p);
@@ -89,82 +127,93 @@ linereader_feed(struct linereader *r, const char *p, size_t n)
 }
 
 void
-linereader_end(struct linereader *r)
+lineio_reader_end(struct lineio_reader *r)
 {
 	if (r->eof)
 		return;
 	r->eof = true;
-	linereader_stop(r);
+	lineio_reader_stop(r);
 	if (!r->skipping && buf_used(&r->part) > 0)
 		emit(r, buf_head(&r->part), buf_used(&r->part));
 	buf_deinit(&r->part);
-	r->on_batch(r->arg);
-	r->on_eof(r->arg);
+	r->cb->on_batch(r->arg);
+	r->cb->on_eof(r->arg);
 }
 
 static void
-linereader_read_cb(struct ev_loop *loop, ev_io *w, int revents)
+lineio_reader_read_cb(UNUSED struct ev_loop *loop, ev_io *w,
+    UNUSED int revents)
 {
-	struct linereader *r = w->data;
+	struct lineio_reader *r = w->data;
 	char chunk[LINEIO_READ_MAX];
 	ssize_t n;
 
 	n = read(w->fd, chunk, sizeof(chunk));
 	if (n > 0) {
-		linereader_feed(r, chunk, n);
-		r->on_batch(r->arg);
+		lineio_reader_feed(r, chunk, n);
+		r->cb->on_batch(r->arg);
 	} else if (n == 0)
-		linereader_end(r);
+		lineio_reader_end(r);
 	else if (errno != EINTR && errno != EAGAIN) {
 		log_msg("stdin: %s", strerror(errno));
-		linereader_end(r);
+		lineio_reader_end(r);
 	}
 }
 
-void
-linereader_init(struct linereader *r, struct ev_loop *loop, int fd,
-    size_t max_line, linereader_line_cb *on_line, linereader_cb *on_batch,
-    linereader_cb *on_eof, void *arg)
+struct lineio_reader *
+lineio_reader_new(struct ev_loop *loop, int fd, size_t max_line,
+    const struct lineio_cbs *cbs, void *arg)
 {
-	memset(r, 0, sizeof(*r));
+	struct lineio_reader *r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
 	r->loop = loop;
 	/* The partial line may hold max_line bytes plus a CR. */
 	buf_init(&r->part, max_line + 1);
 	r->max_line = max_line;
-	r->on_line = on_line;
-	r->on_batch = on_batch;
-	r->on_eof = on_eof;
+	r->cb = cbs;
 	r->arg = arg;
-	ev_io_init(&r->io, linereader_read_cb, fd, EV_READ);
+	ev_io_init(&r->io, lineio_reader_read_cb, fd, EV_READ);
 	r->io.data = r;
+	return r;
 }
 
 void
-linereader_deinit(struct linereader *r)
+lineio_reader_free(struct lineio_reader *r)
 {
-	linereader_stop(r);
+	if (r == NULL)
+		return;
+	lineio_reader_stop(r);
 	buf_deinit(&r->part);
+	free(r);
+}
+
+bool
+lineio_reader_eof(const struct lineio_reader *r)
+{
+	return r->eof;
 }
 
 void
-linereader_start(struct linereader *r)
+lineio_reader_start(struct lineio_reader *r)
 {
 	if (!r->eof && !ev_is_active(&r->io))
 		ev_io_start(r->loop, &r->io);
 }
 
 void
-linereader_stop(struct linereader *r)
+lineio_reader_stop(struct lineio_reader *r)
 {
-	if (r->loop != NULL && ev_is_active(&r->io))
+	if (ev_is_active(&r->io))
 		ev_io_stop(r->loop, &r->io);
 }
 
 /* Writes what fd takes without blocking; returns -1 on a write error. */
 static int
-out_write_some(struct outwriter *w)
+out_write_some(struct lineio_writer *w)
 {
-	size_t n, budget = 16 * PIPE_BUF;
+	size_t n, budget = PIPE_BUDGET;
 	ssize_t r;
 
 	while (buf_used(&w->buf) > 0) {
@@ -198,39 +247,40 @@ out_write_some(struct outwriter *w)
 }
 
 static void
-out_after_write(struct outwriter *w)
+out_after_write(struct lineio_writer *w)
 {
 	if (buf_used(&w->buf) == 0 && ev_is_active(&w->io))
 		ev_io_stop(w->loop, &w->io);
 	if (w->above && buf_used(&w->buf) <= w->low) {
 		w->above = false;
-		w->on_drain(w->arg);
+		w->cb->on_drain(w->arg);
 	}
 }
 
 static void
-outwriter_write_cb(struct ev_loop *loop, ev_io *io, int revents)
+lineio_writer_write_cb(struct ev_loop *loop, ev_io *io, UNUSED int revents)
 {
-	struct outwriter *w = io->data;
+	struct lineio_writer *w = io->data;
 
 	if (out_write_some(w) == -1) {
 		ev_io_stop(loop, io);
 		buf_deinit(&w->buf);
 		w->above = false;	/* nothing will be waiting any more */
-		w->on_error(w->arg);
+		w->cb->on_error(w->arg);
 		return;
 	}
 	out_after_write(w);
 }
 
-void
-outwriter_init(struct outwriter *w, struct ev_loop *loop, int fd,
-    size_t high, size_t max, outwriter_cb *on_drain, outwriter_cb *on_error,
-    void *arg)
+struct lineio_writer *
+lineio_writer_new(struct ev_loop *loop, int fd, size_t high,
+    size_t max_message, const struct lineio_cbs *cbs, void *arg)
 {
+	struct lineio_writer *w;
 	struct stat st;
 
-	memset(w, 0, sizeof(*w));
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return NULL;
 	w->loop = loop;
 	w->fd = fd;
 	w->kind = OUT_BLOCKING;
@@ -240,26 +290,37 @@ outwriter_init(struct outwriter *w, struct ev_loop *loop, int fd,
 		else if (S_ISSOCK(st.st_mode))
 			w->kind = OUT_SOCKET;
 	}
-	buf_init(&w->buf, max);
+	/* Above high the owner stops reading, but the message it is
+	 * receiving and one more may still arrive. */
+	buf_init(&w->buf, high + 2 * max_message + OUT_SLACK);
 	w->high = high;
 	w->low = high / 4;
-	w->on_drain = on_drain;
-	w->on_error = on_error;
+	w->cb = cbs;
 	w->arg = arg;
-	ev_io_init(&w->io, outwriter_write_cb, fd, EV_WRITE);
+	ev_io_init(&w->io, lineio_writer_write_cb, fd, EV_WRITE);
 	w->io.data = w;
+	return w;
 }
 
 void
-outwriter_deinit(struct outwriter *w)
+lineio_writer_free(struct lineio_writer *w)
 {
+	if (w == NULL)
+		return;
 	if (ev_is_active(&w->io))
 		ev_io_stop(w->loop, &w->io);
 	buf_deinit(&w->buf);
+	free(w);
 }
 
 int
-outwriter_message(struct outwriter *w, const void *p, size_t n)
+lineio_writer_error(const struct lineio_writer *w)
+{
+	return w->error;
+}
+
+int
+lineio_writer_message(struct lineio_writer *w, const void *p, size_t n)
 {
 	char *dst;
 
@@ -280,13 +341,13 @@ outwriter_message(struct outwriter *w, const void *p, size_t n)
 }
 
 bool
-outwriter_full(const struct outwriter *w)
+lineio_writer_full(const struct lineio_writer *w)
 {
 	return w->above;
 }
 
 int
-outwriter_flush(struct outwriter *w)
+lineio_writer_flush(struct lineio_writer *w)
 {
 	ssize_t r;
 
@@ -303,4 +364,34 @@ outwriter_flush(struct outwriter *w)
 			w->error = errno;
 	}
 	return w->error ? -1 : 0;
+}
+
+int
+lineio_writer_close(struct lineio_writer *w)
+{
+	int error;
+
+	if (w == NULL)
+		return 0;
+	error = lineio_writer_flush(w) == -1 && w->error != EPIPE ? w->error :
+	    0;
+	lineio_writer_free(w);
+	return error;
+}
+
+int
+lineio_open_stdio(struct ev_loop *loop, size_t max_message,
+    const struct lineio_cbs *cbs, void *arg, struct lineio_reader **in,
+    struct lineio_writer **out)
+{
+	*in = lineio_reader_new(loop, STDIN_FILENO, max_message, cbs, arg);
+	*out = lineio_writer_new(loop, STDOUT_FILENO, LINEIO_HIGH, max_message,
+	    cbs, arg);
+	if (*in != NULL && *out != NULL)
+		return 0;
+	lineio_reader_free(*in);
+	lineio_writer_free(*out);
+	*in = NULL;
+	*out = NULL;
+	return -1;
 }

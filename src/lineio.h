@@ -3,12 +3,12 @@
  * ever making fds 0-2 non-blocking (that flag is shared with other
  * processes).
  *
- * linereader: one read(2) per readiness; lines end in LF, a CR before it is
+ * Reader: one read(2) per readiness; lines end in LF, a CR before it is
  * dropped; a last line without LF counts.  Lines longer than max_line and
  * lines that are not UTF-8 are reported on stderr (through log) with their
  * line number: the first are skipped, the second passed on as binary.
  *
- * outwriter: appends "payload\n" records to a bounded buffer and writes them
+ * Writer: appends "payload\n" records to a bounded buffer and writes them
  * as the fd accepts them: plain writes for files and terminals, at most
  * PIPE_BUF per poll for pipes (so a blocking write never blocks), and
  * MSG_DONTWAIT for sockets.  Above its high mark the owner should stop
@@ -22,69 +22,68 @@
 
 #include <ev.h>
 
-#include "buf.h"
-
 #define LINEIO_READ_MAX 65536	/* bytes per read(2) */
+#define LINEIO_HIGH (1024 * 1024)	/* stdout bytes: stop reading peers */
 
-typedef void linereader_line_cb(const char *line, size_t len, bool text,
-    void *arg);
-typedef void linereader_cb(void *arg);
+struct lineio_reader;
+struct lineio_writer;
 
-struct linereader {
-	ev_io io;
-	struct ev_loop *loop;
-	struct buf part;	/* an incomplete line; owned */
-	size_t max_line;
-	unsigned long lineno;
-	unsigned long nbinary;	/* non-UTF-8 lines seen, for the warnings */
-	bool skipping;		/* inside an over-long line */
-	bool eof;
-	linereader_line_cb *on_line;
-	linereader_cb *on_batch;	/* after each read's lines: flush */
-	linereader_cb *on_eof;
-	void *arg;
+/* One table for both ends: the reader calls the first three, the writer
+ * the last two. */
+struct lineio_cbs {
+	/* One line, without its end; text when it is UTF-8. */
+	void (*on_line)(const char *line, size_t len, bool text, void *arg);
+	void (*on_batch)(void *arg);	/* after each read's lines: flush */
+	void (*on_eof)(void *arg);
+	void (*on_drain)(void *arg);	/* back below the low mark */
+	void (*on_error)(void *arg);	/* a write failed; see _error() */
 };
 
-void linereader_init(struct linereader *r, struct ev_loop *loop, int fd,
-    size_t max_line, linereader_line_cb *on_line, linereader_cb *on_batch,
-    linereader_cb *on_eof, void *arg);
-void linereader_deinit(struct linereader *r);
+/* stdin as a reader of lines of at most max_message bytes (a line is one
+ * message), and stdout as a writer with the LINEIO_HIGH mark.  0, or -1
+ * when out of memory (both are NULL then). */
+int lineio_open_stdio(struct ev_loop *loop, size_t max_message,
+    const struct lineio_cbs *cbs, void *arg, struct lineio_reader **in,
+    struct lineio_writer **out);
+
+/* A reader of fd (not started), or NULL when out of memory.  cbs lives as
+ * long as the reader. */
+struct lineio_reader *lineio_reader_new(struct ev_loop *loop, int fd,
+    size_t max_line, const struct lineio_cbs *cbs, void *arg);
+/* Stops it and frees everything.  NULL is fine. */
+void lineio_reader_free(struct lineio_reader *r);
 /* Start or resume reading; stop (pause) reading.  Both are idempotent. */
-void linereader_start(struct linereader *r);
-void linereader_stop(struct linereader *r);
+void lineio_reader_start(struct lineio_reader *r);
+void lineio_reader_stop(struct lineio_reader *r);
 /* Splits bytes into lines as if they had been read. */
-void linereader_feed(struct linereader *r, const char *p, size_t n);
+void lineio_reader_feed(struct lineio_reader *r, const char *p, size_t n);
 /* End of input: passes on the last partial line, then calls on_batch and
  * on_eof. */
-void linereader_end(struct linereader *r);
+void lineio_reader_end(struct lineio_reader *r);
+/* True once the input has ended. */
+bool lineio_reader_eof(const struct lineio_reader *r);
 
-typedef void outwriter_cb(void *arg);
-
-struct outwriter {
-	ev_io io;
-	struct ev_loop *loop;
-	struct buf buf;		/* pending output; owned */
-	int fd;
-	int kind;		/* how fd is written, see lineio.c */
-	size_t high, low;
-	bool above;		/* passed high and not yet back below low */
-	int error;		/* errno of the failed write, or 0 */
-	outwriter_cb *on_drain;	/* back below low */
-	outwriter_cb *on_error;	/* write failed (EPIPE: the reader is gone) */
-	void *arg;
-};
-
-/* max bounds the buffer: it must exceed high by the largest message. */
-void outwriter_init(struct outwriter *w, struct ev_loop *loop, int fd,
-    size_t high, size_t max, outwriter_cb *on_drain, outwriter_cb *on_error,
+/* A writer to fd that stops the owner above high bytes (and resumes it
+ * below high / 4), or NULL when out of memory.  The buffer holds at most
+ * high plus two messages of max_message bytes. */
+struct lineio_writer *lineio_writer_new(struct ev_loop *loop, int fd,
+    size_t high, size_t max_message, const struct lineio_cbs *cbs,
     void *arg);
-void outwriter_deinit(struct outwriter *w);
+/* Stops it and frees everything, unwritten bytes included.  NULL is
+ * fine. */
+void lineio_writer_free(struct lineio_writer *w);
 /* Queues p followed by LF.  Returns 0, or -1 when the buffer is full or a
  * write already failed. */
-int outwriter_message(struct outwriter *w, const void *p, size_t n);
+int lineio_writer_message(struct lineio_writer *w, const void *p, size_t n);
 /* True above the high mark: stop feeding. */
-bool outwriter_full(const struct outwriter *w);
+bool lineio_writer_full(const struct lineio_writer *w);
 /* Writes out everything pending, blocking; used at exit.  0 or -1. */
-int outwriter_flush(struct outwriter *w);
+int lineio_writer_flush(struct lineio_writer *w);
+/* Writes out what is pending (blocking) and frees w.  Returns the errno
+ * of a failed write, or 0: also for EPIPE, since a reader that went away
+ * (`wsserve | head -1`) is a normal end.  NULL is fine. */
+int lineio_writer_close(struct lineio_writer *w);
+/* The errno of the failed write (EPIPE: the reader is gone), or 0. */
+int lineio_writer_error(const struct lineio_writer *w);
 
 #endif

@@ -18,12 +18,6 @@ log_init(const char *progname, enum log_level level)
 	log_lvl = level;
 }
 
-int
-log_verbose(void)
-{
-	return log_lvl >= LOG_VERBOSE;
-}
-
 static void
 log_vwrite(const char *fmt, va_list ap)
 {

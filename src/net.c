@@ -37,7 +37,7 @@ net_format(const struct sockaddr *sa, char *out, size_t outlen)
 void
 net_sockname(int fd, char *out, size_t outlen)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = { .ss_family = AF_UNSPEC };
 	socklen_t len = sizeof(ss);
 
 	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1)
@@ -115,7 +115,7 @@ net_listen(const char *host, const char *port, int *fds, int max, char *err,
 int
 net_accept(int lfd, char *peer, size_t peerlen)
 {
-	struct sockaddr_storage ss;
+	struct sockaddr_storage ss = { .ss_family = AF_UNSPEC };
 	socklen_t len = sizeof(ss);
 	int fd, on = 1;
 

@@ -1,7 +1,9 @@
 /*
  * Sockets: resolve, listen, accept, non-blocking connect, address strings.
- * Every function returns 0 / a fd, or -1 with the reason in err (anet's
- * convention); the caller decides what to log.
+ * Functions that take an err buffer return 0 / a count / a fd, or -1 (or
+ * -2, see net_resolve) with the reason there (anet's convention);
+ * net_accept leaves the reason in errno, and the formatting functions
+ * cannot fail.  The caller decides what to log.
  */
 #ifndef NET_H
 #define NET_H

@@ -1,52 +1,132 @@
 /*
- * Command-line helpers: one option table per binary drives getopt_long and
- * --help (curl's one-row-per-option idea), and range-checked number parsing
- * in the style of OpenBSD's strtonum.
+ * The command line from one table per binary, as curl's tool_getparam does
+ * it: each row names an option, the kind of value it takes, its range, its
+ * default, and where the value goes in the caller's config struct (an
+ * offsetof).  opt_parse() runs getopt_long over the table, parses and
+ * range-checks every value, and names the option in every error;
+ * opt_print() prints --help, defaults included, from the same table.
+ *
+ * Errors: opt_parse() returns OPT_ERROR or OPT_USAGE with a one-line
+ * message in the caller's buffer.  Nothing here exits or picks a stream:
+ * cmd/ prints the message, then lets opt_print() print what follows it
+ * and give the exit status.
  */
 #ifndef OPT_H
 #define OPT_H
 
-#include <getopt.h>
+#include <stddef.h>
 #include <stdio.h>
 
-#define OPT_MAX 64
+#include "log.h"		/* LOG_VERBOSE, for OPT_ROW_VERBOSE */
 
-struct opt_def {
-	const char *name;	/* long name, or NULL for a short-only one */
-	int val;		/* short letter, or a value >= 256 */
-	const char *arg;	/* argument name, NULL for a flag */
-	const char *help;
+#define OPT_MAX 64		/* rows in a table */
+#define OPT_ERRLEN 256		/* an error message: one line */
+
+/* What an option takes, and the C type of the field it stores into. */
+enum opt_kind {
+	OPT_FLAG,	/* no argument; bool, set to true */
+	OPT_SET,	/* no argument; int (0 by default), set to def: for
+			 * -q and -v, where the last one wins */
+	OPT_HOOK,	/* no argument, nothing stored: only the hook runs */
+	OPT_HELP,	/* no argument; opt_parse() returns OPT_HELP_ASKED */
+	OPT_VERSION,	/* no argument; opt_parse() returns OPT_VERSION_ASKED */
+	OPT_STRING,	/* const char *, pointing into argv */
+	OPT_LIST,	/* repeatable string: see store_off and count_off */
+	OPT_PORT,	/* const char *, checked to be a port number 0-65535 */
+	OPT_SECONDS,	/* double; a fraction is allowed */
+	OPT_COUNT,	/* size_t; a decimal integer */
+	OPT_BYTES	/* size_t; an integer, then K, M or G for 1024^1-3 */
 };
 
-/* Fills longopts (size OPT_MAX) and the getopt short string (size
- * 3*OPT_MAX + 1, starting with ':' so that errors come back to the caller
- * as ':' and '?', see opt_error) from the table, which ends with a zeroed row (val 0). */
-void opt_build(const struct opt_def *defs, struct option *longopts,
-    char *shortopts);
+/* Run after the value is stored: NULL to accept it, or the reason to
+ * reject it ("expected user:pass").  arg is NULL for kinds without one. */
+typedef const char *opt_hook_fn(void *cfg, const char *arg);
 
-/* For getopt_long's ':' (missing argument) or '?' (unknown option),
- * describes the problem in msg, naming the option. */
-void opt_error(int ch, char *const argv[], char *msg, size_t msglen);
+/* One option.  Two rows may store into one field (-k and -n). */
+struct opt_def {
+	const char *name;	/* long name, or NULL for a short-only one */
+	int val;		/* short letter, or 0 for a long-only option */
+	const char *arg;	/* argument name in --help; NULL: none taken */
+	const char *help;	/* --help text, without default or list limit */
+	enum opt_kind kind;
+	size_t off;		/* offsetof the field; a list's pointer field */
+	size_t store_off;	/* OPT_LIST: offsetof a const char *[max] */
+	size_t count_off;	/* OPT_LIST: offsetof its size_t count */
+	double min, max;	/* numbers: the range; OPT_LIST: max entries */
+	double def;		/* numbers: default; OPT_SET: the value set */
+	const char *def_str;	/* string, port or list default, or NULL */
+	opt_hook_fn *hook;	/* extra check or action, or NULL */
+};
 
-/* Prints the usage text; with about != NULL also about and one aligned
- * line per option (the --help output). */
-void opt_usage(FILE *fp, const char *usage, const char *about,
-    const struct opt_def *defs);
+/* One program's command line. */
+struct opt_cli {
+	const char *name;	/* program name, for the version line */
+	const char *version;
+	const char *usage;	/* "usage: ..." lines: the man SYNOPSIS */
+	const char *about;	/* what --help prints before the options */
+	const struct opt_def *defs;	/* ends with a zeroed row, { 0 } */
+	const char *operand;	/* the one operand, required ("URL"): */
+	size_t operand_off;	/* ... a const char *, which an option may
+				 * set instead; NULL operand: none taken */
+};
 
-/* Appends v to a list of at most max entries.  0, or -1 when full. */
-int opt_list_add(const char **list, size_t *n, size_t max, const char *v);
+enum opt_status {
+	OPT_USAGE = -2,		/* the command line's shape: usage follows */
+	OPT_ERROR = -1,		/* a value: the message is all */
+	OPT_OK = 0,
+	OPT_HELP_ASKED,
+	OPT_VERSION_ASKED
+};
 
-/* Parses an integer in [min, max].  On error returns 0 and sets *errstr to
- * "invalid", "too small" or "too large"; otherwise *errstr = NULL. */
-long long opt_num(const char *s, long long min, long long max,
-    const char **errstr);
+/*
+ * Stores every row's default into cfg, then parses argv (getopt_long,
+ * which permutes it) and stores each value.  A number's default outside
+ * its range stands for "off", which the option cannot set, and a list's
+ * default applies only when the option is not given.
+ *
+ * Returns OPT_OK, OPT_HELP_ASKED or OPT_VERSION_ASKED (at the first -h or
+ * -V: the rest is not parsed), or an error with one line in err.  A bad
+ * value is OPT_ERROR, and the line names the option as given: "--port
+ * 70000: too large (max 65535)", "-w abc: invalid", "-a x: too many (max
+ * 16)".  An unknown option, a missing argument, a stray or missing operand
+ * is OPT_USAGE: "unknown option --bogus".  Strings stored point into argv.
+ */
+int opt_parse(const struct opt_cli *cli, void *cfg, int argc, char *argv[],
+    char *err, size_t errlen);
 
-/* Parses seconds (decimals allowed) in [min, max], as opt_num. */
-double opt_seconds(const char *s, double min, double max,
-    const char **errstr);
+/*
+ * Prints to fp what follows a status of opt_parse() other than OPT_OK, and
+ * returns main's exit status.  OPT_HELP_ASKED: the --help text, usage,
+ * about and a line per option with "(default 16M)" and "(up to 16 times)"
+ * from the table; OPT_VERSION_ASKED: the line "name version"; both return
+ * WS_EXIT_OK, or WS_EXIT_FAIL when fp could not be written.  OPT_USAGE:
+ * the usage lines; OPT_ERROR: nothing; both return WS_EXIT_USAGE.
+ */
+int opt_print(FILE *fp, const struct opt_cli *cli, int status);
 
-/* Parses a byte count with an optional K, M or G suffix (powers of 1024). */
-long long opt_bytes(const char *s, long long min, long long max,
-    const char **errstr);
+/*
+ * Rows both binaries share, so that their spelling, range and default are
+ * written once.  at is the field's offsetof; help says whom it concerns.
+ */
+#define OPT_DAY 86400.0		/* the longest time any option takes */
+
+#define OPT_ROW_HELP \
+	{ "help", 'h', NULL, "print this help and exit", .kind = OPT_HELP }
+#define OPT_ROW_VERSION \
+	{ "version", 'V', NULL, "print the version and exit", \
+	    .kind = OPT_VERSION }
+#define OPT_ROW_VERBOSE(at, help) \
+	{ "verbose", 'v', NULL, help, .kind = OPT_SET, .off = (at), \
+	    .def = LOG_VERBOSE }
+#define OPT_ROW_MAX_MESSAGE(at) \
+	{ "max-message", 0, "BYTES", "largest message accepted", \
+	    .kind = OPT_BYTES, .off = (at), .min = 1, .max = 1 << 30, \
+	    .def = 16 << 20 }
+#define OPT_ROW_PING_INTERVAL(at, help) \
+	{ "ping-interval", 0, "SECONDS", help, .kind = OPT_SECONDS, \
+	    .off = (at), .min = 0, .max = OPT_DAY, .def = 0 }
+#define OPT_ROW_PING_TIMEOUT(at, help) \
+	{ "ping-timeout", 0, "SECONDS", help, .kind = OPT_SECONDS, \
+	    .off = (at), .min = 0.001, .max = OPT_DAY, .def = 10 }
 
 #endif

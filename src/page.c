@@ -1,11 +1,13 @@
 /*
- * The built-in page and its Content-Security-Policy.
+ * The built-in page, its Content-Security-Policy, and plain HTTP answers.
  */
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <openssl/evp.h>
 
+#include "handshake.h"
 #include "page.h"
 
 /* From page_html.S: the bytes of page.html. */
@@ -33,12 +35,14 @@ block_hash(const char *page, size_t len, const char *open, const char *close,
 }
 
 int
-page_init(struct hs_page *p, char *err, size_t errlen)
+page_init(struct page *p, char *err, size_t errlen)
 {
 	char script[160], style[160];
 
 	p->body = ws_page;
-	p->len = ws_page_end - ws_page;
+	/* Two symbols: subtracting their addresses as pointers is not
+	 * defined by C. */
+	p->len = (uintptr_t)ws_page_end - (uintptr_t)ws_page;
 	if (block_hash(p->body, p->len, "<script>", "</script>", script,
 	    sizeof(script)) == -1 || block_hash(p->body, p->len, "<style>",
 	    "</style>", style, sizeof(style)) == -1) {
@@ -50,4 +54,29 @@ page_init(struct hs_page *p, char *err, size_t errlen)
 	    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
 	    script, style);
 	return 0;
+}
+
+int
+page_answer(struct buf *out, const struct page *p, const char *path,
+    size_t pathlen, bool head)
+{
+	const char *q = memchr(path, '?', pathlen);
+	size_t n = q ? (size_t)(q - path) : pathlen;
+
+	if (p == NULL || n != 1 || path[0] != '/') {
+		if (handshake_build_error(out, 404, "no such page; WebSocket "
+		    "clients connect with an Upgrade request", head) == -1)
+			return -1;
+		return 404;
+	}
+	if (buf_printf(out, "HTTP/1.1 200 OK\r\n"
+	    "Content-Type: text/html; charset=utf-8\r\n"
+	    "Content-Length: %zu\r\nCache-Control: no-store\r\n"
+	    "Content-Security-Policy: %s\r\n"
+	    "X-Content-Type-Options: nosniff\r\n"
+	    "Referrer-Policy: no-referrer\r\n"
+	    "Connection: close\r\n\r\n", p->len, p->csp) == -1 ||
+	    (!head && buf_append(out, p->body, p->len) == -1))
+		return -1;
+	return 200;
 }

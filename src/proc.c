@@ -24,3 +24,21 @@ proc_init(void)
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
 }
+
+void
+proc_signals_start(struct ev_loop *loop, struct proc_signals *ps,
+    proc_signal_cb *cb, void *data)
+{
+	ev_signal_init(&ps->sigint, cb, SIGINT);
+	ev_signal_init(&ps->sigterm, cb, SIGTERM);
+	ps->sigint.data = ps->sigterm.data = data;
+	ev_signal_start(loop, &ps->sigint);
+	ev_signal_start(loop, &ps->sigterm);
+}
+
+void
+proc_signals_stop(struct ev_loop *loop, struct proc_signals *ps)
+{
+	ev_signal_stop(loop, &ps->sigint);
+	ev_signal_stop(loop, &ps->sigterm);
+}

@@ -6,10 +6,12 @@
  * client sets the pace and no line is dropped; clients are read only while
  * stdout keeps up.  Messages are received whole (wslay's buffered mode), so
  * each is appended to stdout in one piece and never interleaves.
+ *
+ * Ownership: server_run owns the server, the server its list of peers, each
+ * peer its wsconn.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/queue.h>
@@ -17,27 +19,36 @@
 
 #include <ev.h>
 
+#include "attr.h"
 #include "exitcode.h"
 #include "lineio.h"
 #include "log.h"
 #include "net.h"
 #include "page.h"
+#include "proc.h"
 #include "server.h"
 #include "wsconn.h"
 
 #define ACCEPT_BURST 64		/* accepts per readiness, for fairness */
 
-TAILQ_HEAD(wsconn_list, wsconn);
+/* One accepted connection. */
+struct peer {
+	TAILQ_ENTRY(peer) link;
+	struct server *srv;
+	struct wsconn *conn;		/* owned */
+	size_t unsent;			/* lines it could not be sent */
+};
+
+TAILQ_HEAD(peer_list, peer);
 
 struct server {
 	struct ev_loop *loop;
 	const struct server_config *cfg;
 	struct wsconn_config wcfg;
-	struct hs_policy policy;	/* cfg's, plus the page */
-	struct hs_page page;
+	struct page page;
 	ev_io listeners[SERVER_MAX_LISTENERS];
 	int nlisteners;
-	struct wsconn_list clients;	/* owns every wsconn */
+	struct peer_list clients;	/* owns every peer */
 	size_t nclients;		/* in the list */
 	size_t nrejected;		/* ... being turned away with 503 */
 	size_t nopen;			/* clients past the handshake */
@@ -45,9 +56,9 @@ struct server {
 	unsigned long nshed;		/* connections closed unserved */
 	ev_timer shed_log;		/* reports nshed once a second */
 	ev_timer slow_check;
-	struct linereader in;
-	struct outwriter out;
-	ev_signal sigint, sigterm;
+	struct lineio_reader *in;	/* owned */
+	struct lineio_writer *out;	/* owned */
+	struct proc_signals signals;
 	ev_timer grace;
 	bool stopping;		/* closing everything down */
 	bool stdin_eof;
@@ -66,29 +77,27 @@ stop_listening(struct server *s)
 static void
 update_stdin(struct server *s)
 {
-	struct wsconn *c;
+	struct peer *p;
 
 	if (s->stopping || s->stdin_eof || s->nopen == 0)
 		goto stop;
-	TAILQ_FOREACH(c, &s->clients, link)
-		if (wsconn_is_open(c) && wsconn_above(c))
+	TAILQ_FOREACH(p, &s->clients, link)
+		if (wsconn_is_open(p->conn) && wsconn_above(p->conn))
 			goto stop;
-	linereader_start(&s->in);
+	lineio_reader_start(s->in);
 	return;
 stop:
-	linereader_stop(&s->in);
+	lineio_reader_stop(s->in);
 }
 
 static void
 close_all(struct server *s, uint16_t code)
 {
-	struct wsconn *c, *next;
+	struct peer *p;
 
 	/* wsconn_close never frees: on_end comes from the loop. */
-	for (c = TAILQ_FIRST(&s->clients); c != NULL; c = next) {
-		next = TAILQ_NEXT(c, link);
-		wsconn_close(c, code);
-	}
+	TAILQ_FOREACH(p, &s->clients, link)
+		wsconn_close(p->conn, code);
 }
 
 /* Stops accepting and closes every client with code.  A signal bounds the
@@ -101,7 +110,7 @@ shut_down(struct server *s, uint16_t code, bool bounded)
 		return;
 	s->stopping = true;
 	stop_listening(s);
-	linereader_stop(&s->in);
+	lineio_reader_stop(s->in);
 	close_all(s, code);
 	if (TAILQ_EMPTY(&s->clients))
 		ev_break(s->loop, EVBREAK_ALL);
@@ -111,26 +120,28 @@ shut_down(struct server *s, uint16_t code, bool bounded)
 	}
 }
 
+/* A line no client could take is counted, and reported with the
+ * client's end like the rest of what it was not sent. */
 static void
 on_line(const char *line, size_t len, bool text, void *arg)
 {
 	struct server *s = arg;
-	struct wsconn *c;
+	struct peer *p;
 
-	TAILQ_FOREACH(c, &s->clients, link)
-		if (wsconn_is_open(c))
-			wsconn_send(c, text ? WSLAY_TEXT_FRAME :
-			    WSLAY_BINARY_FRAME, line, len);
+	TAILQ_FOREACH(p, &s->clients, link)
+		if (wsconn_is_open(p->conn) && wsconn_send(p->conn, text ?
+		    WSLAY_TEXT_FRAME : WSLAY_BINARY_FRAME, line, len) == -1)
+			p->unsent++;
 }
 
 static void
 on_batch(void *arg)
 {
 	struct server *s = arg;
-	struct wsconn *c;
+	struct peer *p;
 
-	TAILQ_FOREACH(c, &s->clients, link)
-		wsconn_flush(c);
+	TAILQ_FOREACH(p, &s->clients, link)
+		wsconn_flush(p->conn);
 	update_stdin(s);
 }
 
@@ -147,10 +158,10 @@ on_stdin_eof(void *arg)
 static void
 pause_clients(struct server *s, bool pause)
 {
-	struct wsconn *c;
+	struct peer *p;
 
-	TAILQ_FOREACH(c, &s->clients, link)
-		wsconn_pause(c, pause);
+	TAILQ_FOREACH(p, &s->clients, link)
+		wsconn_pause(p->conn, pause);
 }
 
 static void
@@ -163,9 +174,10 @@ static void
 on_stdout_error(void *arg)
 {
 	struct server *s = arg;
+	int error = lineio_writer_error(s->out);
 
-	if (s->out.error != EPIPE) {
-		log_msg("stdout: %s", strerror(s->out.error));
+	if (error != EPIPE) {
+		log_msg("stdout: %s", strerror(error));
 		s->status = WS_EXIT_FAIL;
 	}
 	/* Read on, or the close replies would never be seen. */
@@ -176,64 +188,72 @@ on_stdout_error(void *arg)
 static void
 on_open(struct wsconn *c, void *arg)
 {
-	struct server *s = arg;
+	struct peer *p = arg;
 
-	s->nopen++;
-	log_info("%s connected", c->peer);
-	update_stdin(s);
+	p->srv->nopen++;
+	log_info("%s connected", wsconn_peer(c));
+	update_stdin(p->srv);
 }
 
 static void
-on_message(struct wsconn *c, int opcode, const uint8_t *p, size_t n,
+on_message(struct wsconn *c, int opcode, const uint8_t *data, size_t n,
     void *arg)
 {
-	struct server *s = arg;
+	struct peer *p = arg;
+	struct server *s = p->srv;
 
-	if (outwriter_message(&s->out, p, n) == -1 && s->out.error == 0)
+	if (lineio_writer_message(s->out, data, n) == -1 &&
+	    lineio_writer_error(s->out) == 0)
 		log_msg("%s: message of %zu bytes lost: stdout buffer full",
-		    c->peer, n);
-	if (s->cfg->echo)
-		wsconn_send(c, opcode, p, n);
-	if (outwriter_full(&s->out))
+		    wsconn_peer(c), n);
+	/* An echo that cannot be queued (out of memory) is counted with
+	 * what the peer was not sent. */
+	if (s->cfg->echo && wsconn_send(c, opcode, data, n) == -1)
+		p->unsent++;
+	if (lineio_writer_full(s->out))
 		pause_clients(s, true);
 }
 
 static void
-on_writable(struct wsconn *c, void *arg)
+on_writable(UNUSED struct wsconn *c, void *arg)
 {
-	update_stdin(arg);
+	struct peer *p = arg;
+
+	update_stdin(p->srv);
 }
 
-/* Reports what c leaves undelivered, takes it off the list, frees it. */
+/* Reports what p leaves undelivered, takes it off the list, frees it. */
 static void
-remove_client(struct server *s, struct wsconn *c)
+remove_client(struct server *s, struct peer *p)
 {
-	size_t lost = wsconn_undelivered(c);
+	size_t lost = wsconn_undelivered(p->conn) + p->unsent;
 
 	if (lost > 0)
-		log_msg("%s: %zu queued message%s not delivered", c->peer,
-		    lost, lost == 1 ? "" : "s");
-	TAILQ_REMOVE(&s->clients, c, link);
+		log_msg("%s: %zu queued message%s not delivered",
+		    wsconn_peer(p->conn), lost, lost == 1 ? "" : "s");
+	TAILQ_REMOVE(&s->clients, p, link);
 	s->nclients--;
-	if (c->http_status == 503)	/* turned away by --max-clients */
+	if (wsconn_http_status(p->conn) == 503)	/* --max-clients */
 		s->nrejected--;
-	wsconn_free(c);
+	wsconn_free(p->conn);
+	free(p);
 }
 
 static void
 on_end(struct wsconn *c, void *arg)
 {
-	struct server *s = arg;
-	char how[256];
+	struct peer *p = arg;
+	struct server *s = p->srv;
+	char how[LOG_ERR_MAX];
 
 	wsconn_describe_end(c, how, sizeof(how));
-	if (c->ctx == NULL)	/* it never opened */
-		log_info("%s not upgraded: %s", c->peer, how);
+	if (!wsconn_opened(c))
+		log_info("%s not upgraded: %s", wsconn_peer(c), how);
 	else {
 		s->nopen--;
-		log_info("%s disconnected (%s)", c->peer, how);
+		log_info("%s disconnected (%s)", wsconn_peer(c), how);
 	}
-	remove_client(s, c);
+	remove_client(s, p);
 	update_stdin(s);
 	if (s->stopping && TAILQ_EMPTY(&s->clients))
 		ev_break(s->loop, EVBREAK_ALL);
@@ -267,7 +287,7 @@ shed_connection(struct server *s, int lfd)
 }
 
 static void
-shed_log_cb(struct ev_loop *loop, ev_timer *w, int revents)
+shed_log_cb(UNUSED struct ev_loop *loop, ev_timer *w, UNUSED int revents)
 {
 	struct server *s = w->data;
 
@@ -276,16 +296,44 @@ shed_log_cb(struct ev_loop *loop, ev_timer *w, int revents)
 	s->nshed = 0;
 }
 
+/* Takes fd into a new peer at the end of the list. */
 static void
-accept_cb(struct ev_loop *loop, ev_io *w, int revents)
+add_client(struct server *s, int fd, const char *addr)
+{
+	struct peer *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL) {
+		close(fd);
+		log_msg("%s: out of memory", addr);
+		return;
+	}
+	p->srv = s;
+	if ((p->conn = wsconn_new(s->loop, fd, addr, &s->wcfg, &server_cbs,
+	    p)) == NULL) {
+		free(p);
+		log_msg("%s: out of memory", addr);
+		return;
+	}
+	TAILQ_INSERT_TAIL(&s->clients, p, link);
+	if (s->nclients - s->nrejected >= s->cfg->max_clients) {
+		/* Answered with 503 at once, then closed. */
+		wsconn_reject(p->conn, 503, "too many clients");
+		s->nrejected++;
+	}
+	s->nclients++;
+	if (lineio_writer_full(s->out))
+		wsconn_pause(p->conn, true);
+}
+
+static void
+accept_cb(UNUSED struct ev_loop *loop, ev_io *w, UNUSED int revents)
 {
 	struct server *s = w->data;
-	char peer[NET_ADDRSTRLEN];
-	struct wsconn *c;
+	char addr[NET_ADDRSTRLEN];
 	int fd;
 
 	for (int i = 0; i < ACCEPT_BURST; i++) {
-		if ((fd = net_accept(w->fd, peer, sizeof(peer))) == -1) {
+		if ((fd = net_accept(w->fd, addr, sizeof(addr))) == -1) {
 			if (errno == EMFILE || errno == ENFILE)
 				shed_connection(s, w->fd);
 			else if (errno != EAGAIN && errno != EINTR &&
@@ -295,45 +343,33 @@ accept_cb(struct ev_loop *loop, ev_io *w, int revents)
 				return;
 			continue;
 		}
-		if ((c = wsconn_new(loop, fd, peer, &s->wcfg, &server_cbs,
-		    s)) == NULL) {
-			log_msg("%s: out of memory", peer);
-			continue;
-		}
-		TAILQ_INSERT_TAIL(&s->clients, c, link);
-		if (s->nclients - s->nrejected >= s->cfg->max_clients) {
-			/* Answered with 503 at once, then closed. */
-			wsconn_reject(c, 503, "too many clients");
-			s->nrejected++;
-		}
-		s->nclients++;
-		if (outwriter_full(&s->out))
-			wsconn_pause(c, true);
+		add_client(s, fd, addr);
 	}
 }
 
 /* --slow-client-timeout: a client over the high mark that long is closed
  * with 1008, and what it was sent is counted as undelivered. */
 static void
-slow_check_cb(struct ev_loop *loop, ev_timer *w, int revents)
+slow_check_cb(struct ev_loop *loop, ev_timer *w, UNUSED int revents)
 {
 	struct server *s = w->data;
 	ev_tstamp now = ev_now(loop);
-	struct wsconn *c;
+	struct peer *p;
 
-	TAILQ_FOREACH(c, &s->clients, link)
-		if (wsconn_is_open(c) && wsconn_above(c) &&
-		    now - c->above_since >= s->cfg->slow_client_timeout) {
+	TAILQ_FOREACH(p, &s->clients, link)
+		if (wsconn_is_open(p->conn) && wsconn_above(p->conn) &&
+		    now - wsconn_above_since(p->conn) >=
+		    s->cfg->slow_client_timeout) {
 			log_msg("%s: slow client: over %d KiB queued for %g s, "
-			    "closing (1008)", c->peer, WSCONN_HIGH / 1024,
-			    s->cfg->slow_client_timeout);
-			wsconn_abort(c, 1008, "slow client");
+			    "closing (1008)", wsconn_peer(p->conn),
+			    WSCONN_HIGH / 1024, s->cfg->slow_client_timeout);
+			wsconn_abort(p->conn, 1008, "slow client");
 		}
 	update_stdin(s);
 }
 
 static void
-signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
+signal_cb(struct ev_loop *loop, ev_signal *w, UNUSED int revents)
 {
 	struct server *s = w->data;
 
@@ -346,7 +382,7 @@ signal_cb(struct ev_loop *loop, ev_signal *w, int revents)
 }
 
 static void
-grace_cb(struct ev_loop *loop, ev_timer *w, int revents)
+grace_cb(struct ev_loop *loop, UNUSED ev_timer *w, UNUSED int revents)
 {
 	log_msg("clients did not finish closing within %g s",
 	    SERVER_GRACE_TIMEOUT);
@@ -357,7 +393,7 @@ static int
 start_listeners(struct server *s)
 {
 	const struct server_config *cfg = s->cfg;
-	char err[256], name[NET_ADDRSTRLEN];
+	char err[LOG_ERR_MAX], name[NET_ADDRSTRLEN];
 	int fds[SERVER_MAX_LISTENERS], n;
 
 	for (size_t i = 0; i < cfg->naddresses; i++) {
@@ -384,16 +420,18 @@ start_listeners(struct server *s)
 static void
 server_deinit(struct server *s)
 {
-	struct wsconn *c;
+	struct peer *p, *next;
+	int error;
 
-	while ((c = TAILQ_FIRST(&s->clients)) != NULL)
-		remove_client(s, c);
+	for (p = TAILQ_FIRST(&s->clients); p != NULL; p = next) {
+		next = TAILQ_NEXT(p, link);
+		remove_client(s, p);
+	}
 	for (int i = 0; i < s->nlisteners; i++) {
 		ev_io_stop(s->loop, &s->listeners[i]);
 		close(s->listeners[i].fd);
 	}
-	ev_signal_stop(s->loop, &s->sigint);
-	ev_signal_stop(s->loop, &s->sigterm);
+	proc_signals_stop(s->loop, &s->signals);
 	ev_timer_stop(s->loop, &s->grace);
 	ev_timer_stop(s->loop, &s->slow_check);
 	if (ev_is_active(&s->shed_log))
@@ -401,14 +439,68 @@ server_deinit(struct server *s)
 	ev_timer_stop(s->loop, &s->shed_log);
 	if (s->spare_fd != -1)
 		close(s->spare_fd);
-	linereader_deinit(&s->in);
-	if (outwriter_flush(&s->out) == -1 && s->out.error != EPIPE &&
+	lineio_reader_free(s->in);
+	if ((error = lineio_writer_close(s->out)) != 0 &&
 	    s->status == WS_EXIT_OK) {
-		log_msg("stdout: %s", strerror(s->out.error));
+		log_msg("stdout: %s", strerror(error));
 		s->status = WS_EXIT_FAIL;
 	}
-	outwriter_deinit(&s->out);
 	SSL_CTX_free(s->wcfg.tls);
+}
+
+static const struct lineio_cbs stdio_cbs = {
+	on_line, on_batch, on_stdin_eof, on_stdout_drain, on_stdout_error
+};
+
+/* Everything server_run needs before it listens.  0, or -1 with the exit
+ * status in s->status (reported here). */
+static int
+server_init(struct server *s, const struct server_config *cfg)
+{
+	char err[LOG_ERR_MAX];
+
+	memset(s, 0, sizeof(*s));
+	s->loop = ev_default_loop(EVFLAG_AUTO);
+	s->cfg = cfg;
+	s->status = WS_EXIT_OK;
+	s->wcfg.role = WSCONN_SERVER;
+	s->wcfg.handshake_timeout = cfg->handshake_timeout;
+	s->wcfg.max_message = cfg->max_message;
+	s->wcfg.ping_interval = cfg->ping_interval;
+	s->wcfg.ping_timeout = cfg->ping_timeout;
+	s->wcfg.policy = &cfg->policy;
+	s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	ev_timer_init(&s->shed_log, shed_log_cb, 1., 0.);
+	s->shed_log.data = s;
+	ev_timer_init(&s->slow_check, slow_check_cb, 1., 1.);
+	s->slow_check.data = s;
+	if (cfg->slow_client_timeout > 0)
+		ev_timer_start(s->loop, &s->slow_check);
+	TAILQ_INIT(&s->clients);
+	ev_init(&s->grace, grace_cb);
+	s->grace.data = s;
+	proc_signals_start(s->loop, &s->signals, signal_cb, s);
+	if (lineio_open_stdio(s->loop, cfg->max_message, &stdio_cbs, s, &s->in,
+	    &s->out) == -1) {
+		log_msg("out of memory");
+		s->status = WS_EXIT_FAIL;
+		return -1;
+	}
+	if (cfg->use_tls && (s->wcfg.tls = tls_server_ctx(&cfg->tls, err,
+	    sizeof(err))) == NULL) {
+		log_msg("%s", err);
+		s->status = WS_EXIT_USAGE;
+		return -1;
+	}
+	if (!cfg->no_page) {
+		if (page_init(&s->page, err, sizeof(err)) == -1) {
+			log_msg("%s", err);
+			s->status = WS_EXIT_FAIL;
+			return -1;
+		}
+		s->wcfg.page = &s->page;
+	}
+	return 0;
 }
 
 int
@@ -416,64 +508,12 @@ server_run(const struct server_config *cfg)
 {
 	struct server s;
 
-	memset(&s, 0, sizeof(s));
-	s.loop = ev_default_loop(EVFLAG_AUTO);
-	s.cfg = cfg;
-	s.status = WS_EXIT_OK;
-	s.wcfg.role = WSCONN_SERVER;
-	s.wcfg.handshake_timeout = cfg->handshake_timeout;
-	s.wcfg.max_message = cfg->max_message;
-	s.wcfg.ping_interval = cfg->ping_interval;
-	s.wcfg.ping_timeout = cfg->ping_timeout;
-	s.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	ev_timer_init(&s.shed_log, shed_log_cb, 1., 0.);
-	s.shed_log.data = &s;
-	ev_timer_init(&s.slow_check, slow_check_cb, 1., 1.);
-	s.slow_check.data = &s;
-	if (cfg->slow_client_timeout > 0)
-		ev_timer_start(s.loop, &s.slow_check);
-	s.policy = cfg->policy;
-	s.wcfg.policy = &s.policy;
-	TAILQ_INIT(&s.clients);
-	/* A line is one message, so it is bounded like one. */
-	linereader_init(&s.in, s.loop, STDIN_FILENO, cfg->max_message,
-	    on_line, on_batch, on_stdin_eof, &s);
-	outwriter_init(&s.out, s.loop, STDOUT_FILENO, SERVER_OUT_HIGH,
-	    SERVER_OUT_HIGH + 2 * cfg->max_message + 65536, on_stdout_drain,
-	    on_stdout_error, &s);
-	ev_signal_init(&s.sigint, signal_cb, SIGINT);
-	ev_signal_init(&s.sigterm, signal_cb, SIGTERM);
-	s.sigint.data = s.sigterm.data = &s;
-	ev_signal_start(s.loop, &s.sigint);
-	ev_signal_start(s.loop, &s.sigterm);
-	ev_init(&s.grace, grace_cb);
-	s.grace.data = &s;
-
-	if (cfg->use_tls) {
-		char err[512];
-
-		if ((s.wcfg.tls = tls_server_ctx(&cfg->tls, err,
-		    sizeof(err))) == NULL) {
-			log_msg("%s", err);
-			s.status = WS_EXIT_USAGE;
-			goto out;
-		}
+	if (server_init(&s, cfg) == 0) {
+		if (start_listeners(&s) == -1)
+			s.status = WS_EXIT_CONNECT;
+		else
+			ev_run(s.loop, 0);
 	}
-	if (!cfg->no_page) {
-		char err[128];
-
-		if (page_init(&s.page, err, sizeof(err)) == -1) {
-			log_msg("%s", err);
-			s.status = WS_EXIT_FAIL;
-			goto out;
-		}
-		s.policy.page = &s.page;
-	}
-	if (start_listeners(&s) == -1)
-		s.status = WS_EXIT_CONNECT;
-	else
-		ev_run(s.loop, 0);
-out:
 	server_deinit(&s);
 	return s.status;
 }

@@ -29,7 +29,7 @@ struct server_config {
 	bool echo;			/* --echo */
 	bool exit_on_eof;		/* -E */
 	bool no_page;			/* --no-page: 404 for plain GET / */
-	struct hs_policy policy;	/* --subprotocol, --origin; no page */
+	struct handshake_policy policy;	/* --subprotocol, --origin; no page */
 	struct tls_server_opts tls;	/* --cert, --key, --client-ca */
 	bool use_tls;
 };

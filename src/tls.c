@@ -10,6 +10,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include "attr.h"
 #include "tls.h"
 
 /* The first queued OpenSSL error as text, or fallback. */
@@ -48,7 +49,7 @@ struct passphrase {
 /* Never prompt: OpenSSL's default would read the terminal or, worse, our
  * standard input, swallowing the lines that follow. */
 static int
-passphrase_cb(char *buf, int size, int rwflag, void *userdata)
+passphrase_cb(char *buf, int size, UNUSED int rwflag, void *userdata)
 {
 	struct passphrase *pp = userdata;
 	size_t n;

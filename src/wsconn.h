@@ -1,25 +1,17 @@
 /*
- * One WebSocket connection on libev, server or client role: the socket, its
- * watchers and timer, the HTTP upgrade, and the wslay session with buffered
- * output (one write(2) carries many frames).  It knows nothing of stdin,
- * stdout or other connections: the owner gets messages through callbacks
- * and decides what happens next.
+ * One WebSocket connection on libev, server or client role: the glue
+ * between src/transport (the byte stream), src/upgrade (the HTTP upgrade)
+ * and src/session (wslay), and the state machine with its watchers and
+ * timer.  It knows nothing of stdin, stdout or other connections: the
+ * owner gets messages through callbacks and decides what happens next.
  *
  * Lifetime: wsconn_new() takes the fd.  on_end is called exactly once, from
  * a libev callback and never from inside a call the owner made; the owner
- * then calls wsconn_free() (there or later).  The fields below the line in
- * struct wsconn are read-only results for the owner.
+ * then calls wsconn_free() (there or later).
  *
  * Closing: wsconn_close() sends the close frame only after everything
- * already queued has gone out (a queued close would make wslay drop it), and
- * the close handshake, the server closing TCP first, then reading to EOF all
- * run under bounded timers.
- *
- * Replies made while a message is being received (an echo) are encoded at
- * once, past WSCONN_OUT_SOFT if need be, and reading stops while more than
- * WSCONN_HIGH encoded bytes wait: so a close frame the peer sends after its
- * messages is answered only after the replies to them, which wslay would
- * otherwise drop by sending its close reply first.
+ * already queued has gone out, and the close handshake, the server closing
+ * TCP first, then reading to EOF all run under bounded timers.
  */
 #ifndef WSCONN_H
 #define WSCONN_H
@@ -27,39 +19,26 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <sys/queue.h>
 
 #include <ev.h>
-#include <wslay/wslay.h>
+#include <openssl/ssl.h>
+#include <wslay/wslay.h>	/* opcodes: WSLAY_TEXT_FRAME, ... */
 
-#include "buf.h"
-#include "framescan.h"
 #include "handshake.h"
-#include "net.h"
-#include "tls.h"
+#include "page.h"
+#include "session.h"
 
-#define WSCONN_OUT_SOFT (256 * 1024)	/* encoded bytes: stop encoding */
-#define WSCONN_HIGH (1024 * 1024)	/* queued bytes: owner stops feeding */
-#define WSCONN_LOW (256 * 1024)		/* ... and resumes below this */
+#define WSCONN_HIGH SESSION_HIGH	/* queued bytes: owner stops feeding */
+#define WSCONN_LOW SESSION_LOW		/* ... and resumes below this */
 #define WSCONN_CLOSE_TIMEOUT 5.0	/* close frame sent -> peer's reply */
 #define WSCONN_LINGER_TIMEOUT 2.0	/* close done -> peer's TCP EOF */
 
 enum wsconn_role { WSCONN_SERVER, WSCONN_CLIENT };
 
-enum wsconn_state {
-	WSCONN_TLS,		/* TLS handshake in progress */
-	WSCONN_HANDSHAKE,	/* HTTP upgrade in progress */
-	WSCONN_REFUSING,	/* writing an HTTP error answer */
-	WSCONN_OPEN,
-	WSCONN_CLOSING,		/* close frame queued or received */
-	WSCONN_LINGER,		/* finished; reading to the peer's EOF */
-	WSCONN_DONE
-};
-
 enum wsconn_end {
 	WSCONN_END_CLOSED,	/* close handshake completed */
 	WSCONN_END_REFUSED,	/* opening handshake refused, either way */
-	WSCONN_END_FAILED,	/* we failed it: code_sent says why */
+	WSCONN_END_FAILED,	/* we failed it: a protocol error */
 	WSCONN_END_LOST,	/* EOF or I/O error without a close frame */
 	WSCONN_END_TIMEOUT,	/* opening or closing handshake timed out */
 	WSCONN_END_DROPPED,	/* the owner closed it before it opened */
@@ -84,61 +63,17 @@ struct wsconn_config {
 	size_t max_message;
 	double ping_interval;		/* 0: no pings */
 	double ping_timeout;		/* answer time for a ping */
-	const struct hs_policy *policy;	/* server role */
-	const struct hs_client *client;	/* client role */
+	const struct handshake_policy *policy;	/* server role */
+	const struct page *page;	/* server: NULL for 404 at GET / */
+	const struct handshake_client *client;	/* client role */
 	SSL_CTX *tls;			/* NULL for plain TCP */
 	const char *tls_host;		/* client: SNI and name to verify */
 };
 
-struct wsconn {
-	ev_io rio, wio;
-	ev_timer timer;
-	struct ev_loop *loop;
-	int fd;
-	enum wsconn_state state;
-	wslay_event_context_ptr ctx;	/* owned; NULL until open */
-	SSL *ssl;			/* owned; NULL for plain TCP */
-	int tls_wait;			/* TLS handshake waits: EV_READ/WRITE */
-	bool tls_rd_wants_write;	/* SSL_read needs the socket writable */
-	bool tls_wr_wants_read;		/* SSL_write needs it readable */
-	bool tls_failed;		/* no close_notify after an error */
-	struct buf in;		/* handshake bytes, then frames read ahead */
-	struct framescan scan;	/* where frames start in what wslay gets */
-	bool in_short;		/* in holds part of a close frame, no more */
-	struct buf out;		/* encoded bytes awaiting write(2) */
-	const struct wsconn_config *cfg;
-	const struct wsconn_callbacks *cb;
-	void *arg;
-	uint16_t close_code;	/* to send once the queue has drained */
-	bool paused;		/* owner stopped reading (slow stdout) */
-	bool eof;		/* read(2) returned 0 */
-	bool above;		/* queue passed WSCONN_HIGH */
-	bool ended;		/* on_end delivered */
-	bool close_queued;	/* we queued a close frame */
-	bool aborted;		/* closed at once by wsconn_abort or keepalive */
-	ev_tstamp last_rx;	/* last bytes from the peer */
-	ev_tstamp ping_sent;	/* unanswered ping, or 0 */
-	ev_tstamp above_since;	/* when the queue passed WSCONN_HIGH */
-	int close_off;		/* offset in a close frame's payload, or -1 */
-	uint8_t close_hi;	/* its first byte */
-	bool in_recv;		/* inside wslay_event_recv: defer progress */
-	char key[HS_KEY_LEN + 1];	/* client: the key we sent */
-	uint8_t *maskpool;	/* client: random bytes for masks; owned */
-	size_t maskpos;		/* next unused byte of maskpool */
-	TAILQ_ENTRY(wsconn) link;	/* free for the owner's list */
-	/* ---- results, read-only for the owner ---- */
-	char peer[NET_ADDRSTRLEN];
-	enum wsconn_end end;
-	int http_status;		/* refused: the HTTP status */
-	uint16_t code_received;		/* 1005 when the close had none */
-	uint16_t code_sent;
-	char reason[124];		/* peer's close reason, NUL-ended */
-	char err[192];			/* why it ended, when not CLOSED */
-};
-
 /* Takes over fd (connected, non-blocking) and starts the handshake: the
- * server waits for a request, the client sends one.  NULL if out of
- * memory (fd is then closed). */
+ * server waits for a request, the client sends one.  cfg, cb and peer's
+ * copy live as long as the connection.  NULL if out of memory (fd is then
+ * closed). */
 struct wsconn *wsconn_new(struct ev_loop *loop, int fd, const char *peer,
     const struct wsconn_config *cfg, const struct wsconn_callbacks *cb,
     void *arg);
@@ -163,20 +98,39 @@ void wsconn_close(struct wsconn *c, uint16_t code);
 void wsconn_abort(struct wsconn *c, uint16_t code, const char *why);
 
 /* Server role, before the request is read: answers status (e.g. 503)
- * and closes; over TLS, once the TLS handshake is done.  http_status is
- * set at once. */
+ * and closes; over TLS, once the TLS handshake is done.
+ * wsconn_http_status() says status at once. */
 void wsconn_reject(struct wsconn *c, int status, const char *why);
 
 /* Stops or resumes reading from the peer (receive backpressure). */
 void wsconn_pause(struct wsconn *c, bool pause);
 
+/* Open and not closing: messages can be sent. */
 bool wsconn_is_open(const struct wsconn *c);
 
-/* Over WSCONN_HIGH bytes queued: stop feeding until on_writable. */
+/* Got past the opening handshake (it may have ended since). */
+bool wsconn_opened(const struct wsconn *c);
+
+/* Over WSCONN_HIGH bytes queued: stop feeding until on_writable; since
+ * when (loop time). */
 bool wsconn_above(const struct wsconn *c);
+ev_tstamp wsconn_above_since(const struct wsconn *c);
 
 /* Messages queued and not yet encoded: undelivered if it ends now. */
 size_t wsconn_undelivered(const struct wsconn *c);
+/* Bytes queued, encoded or not, and not yet written. */
+size_t wsconn_queued_bytes(const struct wsconn *c);
+
+/* "127.0.0.1:5123" or "[::1]:5123". */
+const char *wsconn_peer(const struct wsconn *c);
+
+/* After on_end: how it ended, the HTTP status of a refusal (also set by
+ * wsconn_reject), the peer's close code (1005 when the close had none),
+ * and the reason it ended when not CLOSED. */
+enum wsconn_end wsconn_end(const struct wsconn *c);
+int wsconn_http_status(const struct wsconn *c);
+uint16_t wsconn_code_received(const struct wsconn *c);
+const char *wsconn_error(const struct wsconn *c);
 
 /* A one-line description of how it ended, e.g. "1000 \"bye\"". */
 void wsconn_describe_end(const struct wsconn *c, char *out, size_t outlen);

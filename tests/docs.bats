@@ -54,6 +54,45 @@ all_exit_codes() {
 		"$ROOT/src/exitcode.h"
 }
 
+# help_defaults BIN: "name value" for each long option whose --help line
+# ends in "(default VALUE)" or "(...; default VALUE)": what opt_print
+# generates from the option table.
+help_defaults() {
+	"$1" --help | sed -n -E \
+		's/^  (-[[:alnum:]], )? *--([a-z0-9-]+) .*[(; ]default ([^)]*)\)$/\2 \3/p'
+}
+
+# help_limits BIN: "name N" for each repeatable option, from "(up to N times".
+help_limits() {
+	"$1" --help | sed -n -E \
+		's/^  (-[[:alnum:]], )? *--([a-z0-9-]+) .*\(up to ([0-9]+) times.*/\2 \3/p'
+}
+
+# help_valued BIN: the long options that take a value ("--port PORT").
+help_valued() {
+	"$1" --help |
+		sed -n -E 's/^  (-[[:alnum:]], )? *--([a-z0-9-]+) [A-Z][A-Z:]*( .*)?$/\2/p'
+}
+
+# man_entry PAGE NAME: the text of the option list entry for --NAME, on
+# one line: from its .It line to the next .It or .El.
+man_entry() {
+	awk -v opt="Fl -$2 " '
+		/^\.(It|El)( |$)/ { on = 0 }
+		/^\.It / && index($0 " ", opt) { on = 1; next }
+		on' "$1" | tr '\n' ' '
+	echo
+}
+
+# man_stated PAGE REGEX: "name value" for each option of PAGE whose entry
+# matches REGEX, value being what its first group captures.
+man_stated() {
+	local name
+	for name in $(man_longs "$1"); do
+		man_entry "$1" "$name" | sed -n -E "s/.*$2.*/$name \\1/p"
+	done
+}
+
 # bash_opts FILE: the words of the opts="..." list in a bash completion.
 bash_opts() {
 	awk '/opts="/ { on = 1; sub(/.*opts="/, "") }
@@ -121,6 +160,45 @@ check_options() {
 
 @test "wsserve man page and completions list exactly the options of --help" {
 	check_options wsserve
+}
+
+@test "each man page states the defaults and list limits --help prints from the table" {
+	local bin page
+	for bin in wscat wsserve; do
+		page=$ROOT/man/$bin.1
+		# A broken extraction must not pass as "nothing to compare".
+		[ "$(help_defaults "$ROOT/$bin" | wc -l)" -ge 5 ] ||
+			fail "could not read the defaults from $bin --help"
+		# "The default is 16M." or "...; the default is 10."
+		same_set "man/$bin.1 defaults" "$(help_defaults "$ROOT/$bin")" \
+			"$(man_stated "$page" '[Dd]efault is ([^ ]*[^ .,;:])')"
+		[ "$(help_limits "$ROOT/$bin" | wc -l)" -ge 3 ] ||
+			fail "could not read the list limits from $bin --help"
+		same_set "man/$bin.1 list limits" "$(help_limits "$ROOT/$bin")" \
+			"$(man_stated "$page" 'up to ([0-9]+) times')"
+	done
+}
+
+@test "the completions take a value after exactly the options --help gives one" {
+	local bin valued
+	for bin in wscat wsserve; do
+		valued=$(help_valued "$ROOT/$bin")
+		[ "$(wc -l <<<"$valued")" -ge 10 ] ||
+			fail "could not read the options with values from $bin --help"
+		# bash: the arms of "case $prev".
+		same_set "completions/$bin.bash case \$prev" "$valued" \
+			"$(sed -n '/case \$prev in/,/esac/p' \
+				"$ROOT/completions/$bin.bash" | long_tokens /dev/stdin)"
+		# zsh: '--name=[...]'.
+		same_set "completions/_$bin --name=" "$valued" \
+			"$(grep -o -- '--[a-z][a-z0-9-]*=' "$ROOT/completions/_$bin" |
+				sed 's/^--//; s/=$//')"
+		# fish: -x (a value, no files) or -r (a value, files too).
+		same_set "completions/$bin.fish -x/-r" "$valued" \
+			"$(grep -E '^complete .* -(x|r)( |$)' \
+				"$ROOT/completions/$bin.fish" |
+				fish_longs /dev/stdin)"
+	done
 }
 
 @test "the man pages are clean under mandoc -Tlint -Wwarning" {

@@ -24,8 +24,9 @@
  * Failures (abort()): no on_end within HANG_SECONDS or HANG_ROUNDS loop
  * rounds after the peer's EOF (below every wsconn timer, so a connection
  * that waits for one despite the EOF counts as a hang); an open connection
- * that, once the peer has read everything, still has bytes queued or still
- * says wsconn_above() (the owner would wait for on_writable forever);
+ * that, once the peer has read everything, still has bytes queued
+ * (wsconn_queued_bytes) or still says wsconn_above() (the owner would wait
+ * for on_writable forever);
  * on_end twice; a callback
  * after on_end; an fd or socket left open; a text message that is not
  * UTF-8.
@@ -44,17 +45,18 @@
 
 #include <ev.h>
 
+#include "attr.h"
 #include "handshake.h"
 #include "log.h"
 #include "utf8.h"
 #include "wsconn.h"
 
 #define KEY "dGhlIHNhbXBsZSBub25jZQ=="
-#define HANG_ROUNDS 10000	/* loop rounds after the peer's EOF */
-#define HANG_SECONDS 1.5	/* < WSCONN_LINGER_TIMEOUT */
-#define STUCK_SPINS 100000	/* write attempts that find no room */
-#define SETTLE_ROUNDS 100000	/* loop passes before the peer's EOF */
-#define SNDBUF (8 << 20)	/* wsconn's send buffer, as TCP autotunes it */
+#define HANG_ROUNDS 10000    /* loop rounds after the peer's EOF */
+#define HANG_SECONDS 1.5     /* < WSCONN_LINGER_TIMEOUT */
+#define STUCK_SPINS 100000   /* write attempts that find no room */
+#define SETTLE_ROUNDS 100000 /* loop passes before the peer's EOF */
+#define SNDBUF (8 << 20)     /* wsconn's send buffer, as TCP autotunes it */
 
 #define MODE_CLIENT 1
 #define MODE_ECHO 2
@@ -77,27 +79,30 @@ static const char request[] =
 static const char *const protocols[] = { "chat", "superchat" };
 static const char *const origins[] = { "https://example.com" };
 #define PAGE "<!doctype html><p>fuzz</p>\n"
-static const struct hs_page page = {
-	PAGE, sizeof(PAGE) - 1, "default-src 'none'"
-};
-static const struct hs_policy policy = { protocols, 2, origins, 1, &page };
-static const struct hs_client client = {
-	"/", "h", NULL, NULL, NULL, 0, NULL, 0
-};
+static const struct page page = { PAGE, sizeof(PAGE) - 1,
+	"default-src 'none'" };
+static const struct handshake_policy policy = { protocols, 2, origins, 1 };
+static const struct handshake_client client = { "/", "h", NULL, NULL, NULL, 0, NULL,
+	0 };
 static const struct wsconn_config server_cfg = {
-	.role = WSCONN_SERVER, .handshake_timeout = 5,
-	.max_message = 1 << 20, .policy = &policy,
+	.role = WSCONN_SERVER,
+	.handshake_timeout = 5,
+	.max_message = 1 << 20,
+	.policy = &policy,
+	.page = &page,
 };
 static const struct wsconn_config client_cfg = {
-	.role = WSCONN_CLIENT, .handshake_timeout = 5,
-	.max_message = 1 << 20, .client = &client,
+	.role = WSCONN_CLIENT,
+	.handshake_timeout = 5,
+	.max_message = 1 << 20,
+	.client = &client,
 };
 
 static const size_t chunks[8] = { 1500, 1, 2, 3, 5, 16, 100, 4096 };
 
 static struct ev_loop *loop;
-static size_t chunk;		/* peer write size */
-static ev_timer tick;		/* wakes ev_run(EVRUN_ONCE) up */
+static size_t chunk;  /* peer write size */
+static ev_timer tick; /* wakes ev_run(EVRUN_ONCE) up */
 static int mode, nended, nopened, nwritable;
 static unsigned long nruns;
 static int base_sockets = -1;
@@ -115,7 +120,7 @@ after_end(const char *what)
 }
 
 static void
-on_open(struct wsconn *c, void *arg)
+on_open(struct wsconn *c, UNUSED void *arg)
 {
 	after_end("on_open");
 	nopened++;
@@ -125,11 +130,11 @@ on_open(struct wsconn *c, void *arg)
 
 static void
 on_message(struct wsconn *c, int opcode, const uint8_t *p, size_t n,
-    void *arg)
+    UNUSED void *arg)
 {
 	after_end("on_message");
-	if (nopened != 1 || (opcode != WSLAY_TEXT_FRAME &&
-	    opcode != WSLAY_BINARY_FRAME)) {
+	if (nopened != 1 ||
+	    (opcode != WSLAY_TEXT_FRAME && opcode != WSLAY_BINARY_FRAME)) {
 		fprintf(stderr, "on_message: opcode %d, opened %d\n", opcode,
 		    nopened);
 		abort();
@@ -139,19 +144,19 @@ on_message(struct wsconn *c, int opcode, const uint8_t *p, size_t n,
 		abort();
 	}
 	for (int i = 0; (mode & MODE_ECHO) && i < (mode & MODE_MANY ? MANY : 1);
-	    i++)
+	     i++)
 		wsconn_send(c, opcode, p, n);
 }
 
 static void
-on_writable(struct wsconn *c, void *arg)
+on_writable(UNUSED struct wsconn *c, UNUSED void *arg)
 {
 	after_end("on_writable");
 	nwritable++;
 }
 
 static void
-on_end(struct wsconn *c, void *arg)
+on_end(UNUSED struct wsconn *c, UNUSED void *arg)
 {
 	if (++nended > 1) {
 		fprintf(stderr, "on_end twice\n");
@@ -159,12 +164,11 @@ on_end(struct wsconn *c, void *arg)
 	}
 }
 
-static const struct wsconn_callbacks cbs = {
-	on_open, on_message, on_writable, on_end
-};
+static const struct wsconn_callbacks cbs = { on_open, on_message, on_writable,
+	on_end };
 
 static void
-tick_cb(struct ev_loop *l, ev_timer *w, int revents)
+tick_cb(UNUSED struct ev_loop *l, UNUSED ev_timer *w, UNUSED int revents)
 {
 }
 
@@ -206,7 +210,7 @@ count_sockets(bool show)
 }
 
 int
-LLVMFuzzerInitialize(int *argc, char ***argv)
+LLVMFuzzerInitialize(UNUSED int *argc, UNUSED char ***argv)
 {
 	signal(SIGPIPE, SIG_IGN);
 	log_init("fuzz_frames", LOG_QUIET);
@@ -229,7 +233,8 @@ drain(int fd, char *keep, size_t *kept, size_t keepmax)
 	while ((n = read(fd, b, sizeof(b))) > 0) {
 		total += n;
 		if (keep != NULL && *kept < keepmax) {
-			size_t m = (size_t)n < keepmax - *kept ? (size_t)n :
+			size_t m = (size_t)n < keepmax - *kept ?
+			    (size_t)n :
 			    keepmax - *kept;
 
 			memcpy(keep + *kept, b, m);
@@ -276,9 +281,9 @@ peer_write(int fd, const void *p, size_t n, size_t first)
 			drain(fd, NULL, NULL, 0);
 			ev_run(loop, EVRUN_NOWAIT);
 			if (++spins > STUCK_SPINS)
-				return;	/* wsconn stopped reading */
+				return; /* wsconn stopped reading */
 		} else
-			return;		/* EPIPE, ECONNRESET */
+			return; /* EPIPE, ECONNRESET */
 	}
 }
 
@@ -287,12 +292,12 @@ peer_write(int fd, const void *p, size_t n, size_t first)
 static void
 answer_request(int fd, const uint8_t *frames, size_t n)
 {
-	char req[HS_MAX_HEAD + 1], accept[HS_ACCEPT_LEN + 1], *k, *resp;
+	char req[HANDSHAKE_MAX_HEAD + 1], accept[HANDSHAKE_ACCEPT_LEN + 1], *k, *resp;
 	size_t got = 0, first = n < chunk ? n : chunk;
 	int len, spins = 0;
 
 	while (memmem(req, got, "\r\n\r\n", 4) == NULL) {
-		drain(fd, req, &got, HS_MAX_HEAD);
+		drain(fd, req, &got, HANDSHAKE_MAX_HEAD);
 		if (nended > 0 || ++spins > 1000) {
 			fprintf(stderr, "client sent no request\n");
 			abort();
@@ -304,11 +309,13 @@ answer_request(int fd, const uint8_t *frames, size_t n)
 		fprintf(stderr, "request without a key\n");
 		abort();
 	}
-	handshake_accept_key(k + 19, HS_KEY_LEN, accept);
+	handshake_accept_key(k + 19, HANDSHAKE_KEY_LEN, accept);
 	resp = malloc(256 + first);
-	len = snprintf(resp, 256, "HTTP/1.1 101 Switching Protocols\r\n"
+	len = snprintf(resp, 256,
+	    "HTTP/1.1 101 Switching Protocols\r\n"
 	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-	    "Sec-WebSocket-Accept: %s\r\n\r\n", accept);
+	    "Sec-WebSocket-Accept: %s\r\n\r\n",
+	    accept);
 	memcpy(resp + len, frames, first);
 	peer_write(fd, resp, len + first, len + first);
 	free(resp);
@@ -331,7 +338,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (base_sockets == -1)
 		base_sockets = count_sockets(false);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
-	    sv) == -1) {
+		sv) == -1) {
 		perror("socketpair");
 		abort();
 	}
@@ -339,15 +346,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * write more than WSCONN_HIGH at once.  (Needs root for more than
 	 * net.core.wmem_max; smaller is fine, just less searching.) */
 	if (setsockopt(sv[0], SOL_SOCKET, SO_SNDBUFFORCE, &(int){ SNDBUF },
-	    sizeof(int)) == -1)
+		sizeof(int)) == -1)
 		setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &(int){ SNDBUF },
 		    sizeof(int));
-	c = wsconn_new(loop, sv[0], "fuzz", (mode & MODE_CLIENT) ?
-	    &client_cfg : &server_cfg, &cbs, NULL);
+	c = wsconn_new(loop, sv[0], "fuzz",
+	    (mode & MODE_CLIENT) ? &client_cfg : &server_cfg, &cbs, NULL);
 	if (c == NULL)
 		abort();
 	if (mode & MODE_RAW) {
-		if (mode & MODE_CLIENT)	/* its request goes unread */
+		if (mode & MODE_CLIENT) /* its request goes unread */
 			drain(sv[1], NULL, NULL, 0);
 		peer_write(sv[1], data, size, chunk);
 	} else if (mode & MODE_CLIENT)
@@ -370,16 +377,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * everything, and an owner told to hold back has been told to go on
 	 * (else it would wait for an on_writable that never comes). */
 	if (nended == 0 && wsconn_is_open(c)) {
-		size_t queued = wslay_event_get_queued_msg_length(c->ctx) +
-		    buf_used(&c->out);
+		size_t queued = wsconn_queued_bytes(c);
 
 		if (queued > 0) {
-			fprintf(stderr, "stalled: %zu bytes queued, the peer "
-			    "reading\n", queued);
+			fprintf(stderr,
+			    "stalled: %zu bytes queued, the "
+			    "peer reading\n",
+			    queued);
 			abort();
 		}
 		if (wsconn_above(c)) {
-			fprintf(stderr, "stuck: wsconn_above() with nothing "
+			fprintf(stderr,
+			    "stuck: wsconn_above() with nothing "
 			    "queued, and no on_writable (%d so far)\n",
 			    nwritable);
 			abort();
@@ -391,12 +400,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (nended == 0) {
 		drain(sv[1], NULL, NULL, 0);
 		ev_run(loop, EVRUN_ONCE);
-		if (nended == 0 && (++rounds > HANG_ROUNDS ||
-		    now() - start > HANG_SECONDS)) {
-			fprintf(stderr, "hang: no on_end %d rounds and %.2f s "
-			    "after EOF; state %d, out %zu, err '%s'\n", rounds,
-			    now() - start, c->state, buf_used(&c->out),
-			    c->err);
+		if (nended == 0 &&
+		    (++rounds > HANG_ROUNDS || now() - start > HANG_SECONDS)) {
+			fprintf(stderr,
+			    "hang: no on_end %d rounds and %.2f s "
+			    "after EOF; opened %d, open %d, undelivered %zu, "
+			    "err '%s'\n",
+			    rounds, now() - start, wsconn_opened(c),
+			    wsconn_is_open(c), wsconn_undelivered(c),
+			    wsconn_error(c));
 			abort();
 		}
 	}

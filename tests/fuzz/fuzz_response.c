@@ -7,7 +7,11 @@
  *
  * Invariants checked (abort() when broken): on success the status is 101
  * and the chosen subprotocol is "" or one that was offered; on failure the
- * reason is a NUL-terminated string.
+ * reason is a NUL-terminated string.  upgrade_client, given the whole
+ * input as wsconn gives it what it has read, must agree: MORE while the
+ * head is incomplete, REFUSED with no status past HANDSHAKE_MAX_HEAD, otherwise
+ * head_len is the head's length and it opens exactly when
+ * handshake_parse_response accepts the head, with the same subprotocol.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -15,31 +19,30 @@
 #include <string.h>
 
 #include "handshake.h"
+#include "upgrade.h"
 
 #define KEY "dGhlIHNhbXBsZSBub25jZQ=="
 
 static const char *const protocols[] = { "chat", "superchat" };
-static const struct hs_client with_protocols = {
-	"/chat", "server.example.com", NULL, NULL, protocols, 2, NULL, 0
-};
-static const struct hs_client without_protocols = {
-	"/", "h", NULL, NULL, NULL, 0, NULL, 0
-};
+static const struct handshake_client with_protocols = { "/chat", "server.example.com",
+	NULL, NULL, protocols, 2, NULL, 0 };
+static const struct handshake_client without_protocols = { "/", "h", NULL, NULL, NULL,
+	0, NULL, 0 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void
-check(const char *head, size_t len, const struct hs_client *cl)
+check(const char *head, size_t len, const struct handshake_client *cl)
 {
-	char protocol[HS_MAX_PROTOCOL], err[256];
+	char protocol[HANDSHAKE_MAX_PROTOCOL], err[256];
 	char *copy = malloc(len ? len : 1);
 	int status = -2, r;
 
 	memcpy(copy, head, len);
 	memset(protocol, 'x', sizeof(protocol));
 	memset(err, 'x', sizeof(err));
-	r = handshake_parse_response(copy, len, cl, KEY, &status, protocol,
-	    err, sizeof(err));
+	r = handshake_parse_response(copy, len, cl, KEY, &status, protocol, err,
+	    sizeof(err));
 	if (r == 0) {
 		bool offered = protocol[0] == '\0' && cl->nprotocols == 0;
 
@@ -47,7 +50,7 @@ check(const char *head, size_t len, const struct hs_client *cl)
 			offered |= strcmp(protocol, cl->protocols[i]) == 0;
 		if (status != 101 || !offered) {
 			fprintf(stderr, "accepted %d with '%.*s'\n", status,
-			    HS_MAX_PROTOCOL, protocol);
+			    HANDSHAKE_MAX_PROTOCOL, protocol);
 			abort();
 		}
 	} else if (r != -1 || memchr(err, '\0', sizeof(err)) == NULL ||
@@ -58,22 +61,68 @@ check(const char *head, size_t len, const struct hs_client *cl)
 	free(copy);
 }
 
+/* upgrade_client on the whole input, against handshake_parse_response
+ * on the head. */
+static void
+check_upgrade(const char *p, size_t size, ssize_t len,
+    const struct handshake_client *cl)
+{
+	char protocol[HANDSHAKE_MAX_PROTOCOL], err[256];
+	struct upgrade_result r;
+	enum upgrade_status st;
+	char *copy = malloc(size ? size : 1);
+	int status, want;
+
+	memcpy(copy, p, size);
+	st = upgrade_client(copy, size, cl, KEY, &r);
+	if (len == 0 && st == UPGRADE_MORE)
+		goto done;
+	if (len == -1 && st == UPGRADE_REFUSED && r.http_status == 0 &&
+	    memchr(r.why, '\0', sizeof(r.why)) != NULL && r.why[0] != '\0')
+		goto done;
+	if (len <= 0 || r.head_len != (size_t)len) {
+		fprintf(stderr,
+		    "upgrade_client: %d, head_len %zu for a head "
+		    "of %zd\n",
+		    st, r.head_len, len);
+		abort();
+	}
+	want = handshake_parse_response(copy, len, cl, KEY, &status, protocol,
+	    err, sizeof(err));
+	if ((want == 0) != (st == UPGRADE_OPEN) || st == UPGRADE_MORE ||
+	    r.http_status != status ||
+	    (st == UPGRADE_OPEN && strcmp(r.protocol, protocol) != 0) ||
+	    memchr(r.why, '\0', sizeof(r.why)) == NULL) {
+		fprintf(stderr,
+		    "upgrade_client: %d, status %d; "
+		    "handshake_parse_response: %d, status %d\n",
+		    st, r.http_status, want, status);
+		abort();
+	}
+done:
+	free(copy);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *p = (const char *)data;
-	ssize_t len = handshake_head_len(p, size, HS_MAX_HEAD);
+	ssize_t len = handshake_head_len(p, size, HANDSHAKE_MAX_HEAD);
 
-	if (len < -1 || (len > 0 && ((size_t)len > size || len < 4 ||
-	    memcmp(p + len - 4, "\r\n\r\n", 4) != 0)))
+	if (len < -1 ||
+	    (len > 0 &&
+		((size_t)len > size || len < 4 ||
+		    memcmp(p + len - 4, "\r\n\r\n", 4) != 0)))
 		abort();
 	if (len > 0) {
 		check(p, len, &with_protocols);
 		check(p, len, &without_protocols);
 	}
-	if (size <= HS_MAX_HEAD) {
+	if (size <= HANDSHAKE_MAX_HEAD) {
 		check(p, size, &with_protocols);
 		check(p, size, &without_protocols);
 	}
+	check_upgrade(p, size, len, &with_protocols);
+	check_upgrade(p, size, len, &without_protocols);
 	return 0;
 }

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attr.h"
 #include "buf.h"
 #include "handshake.h"
 #include "url.h"
@@ -45,7 +46,7 @@ clean(const char *s)
 }
 
 static void
-fail(const char *what, const struct url *u)
+fail(const char *what, UNUSED const struct url *u)
 {
 	fprintf(stderr, "url_parse accepted a URL with %s\n", what);
 	abort();
@@ -55,9 +56,9 @@ fail(const char *what, const struct url *u)
 static void
 round_trip(const struct url *u)
 {
-	struct hs_client cl = { u->resource, u->hostport,
-	    NULL, u->userinfo[0] ? u->userinfo : NULL, NULL, 0, NULL, 0 };
-	struct hs_request req;
+	struct handshake_client cl = { u->resource, u->hostport, NULL,
+		u->userinfo[0] ? u->userinfo : NULL, NULL, 0, NULL, 0 };
+	struct handshake_request req;
 	struct buf b;
 	char why[160];
 	ssize_t len;
@@ -65,7 +66,7 @@ round_trip(const struct url *u)
 
 	buf_init(&b, 1 << 16);
 	if (handshake_build_request(&b, &cl, "dGhlIHNhbXBsZSBub25jZQ==") != 0) {
-		buf_deinit(&b);	/* too long for one head: refused, fine */
+		buf_deinit(&b); /* too long for one head: refused, fine */
 		return;
 	}
 	len = handshake_head_len(buf_head(&b), buf_used(&b), 1 << 16);
@@ -80,9 +81,11 @@ round_trip(const struct url *u)
 	    memcmp(req.path.p, u->resource, req.path.n) != 0 ||
 	    req.host.n != strlen(u->hostport) ||
 	    memcmp(req.host.p, u->hostport, req.host.n) != 0) {
-		fprintf(stderr, "wsserve refuses wscat's request for resource "
-		    "'%s' host '%s': %d %s\n", u->resource, u->hostport,
-		    status, status ? why : "(path or host differ)");
+		fprintf(stderr,
+		    "wsserve refuses wscat's request for resource "
+		    "'%s' host '%s': %d %s\n",
+		    u->resource, u->hostport, status,
+		    status ? why : "(path or host differ)");
 		abort();
 	}
 	buf_deinit(&b);

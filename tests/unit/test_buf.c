@@ -2,6 +2,7 @@
  * struct buf: lazy allocation, release on drain, the hard cap, and that
  * reclaiming the consumed front never corrupts what is still unread.
  */
+#include <stdint.h>
 #include <string.h>
 
 #include <CUnit/CUnit.h>
@@ -70,7 +71,7 @@ test_release_on_drain(void)
 	CU_ASSERT_PTR_NULL(b.data);
 	CU_ASSERT_EQUAL(b.cap, 0);
 	CU_ASSERT_EQUAL(buf_used(&b), 0);
-	CU_ASSERT_EQUAL(b.max, MAX);	/* the cap survives */
+	CU_ASSERT_EQUAL(b.max, MAX); /* the cap survives */
 	/* Usable again after the release. */
 	CU_ASSERT_EQUAL(buf_append(&b, "de", 2), 0);
 	CU_ASSERT_TRUE(buf_is(&b, "de"));
@@ -137,9 +138,9 @@ test_reserve_commit(void)
 	CU_ASSERT_TRUE(buf_is(&b, "ab"));
 	buf_commit(&b, 3);
 	CU_ASSERT_TRUE(buf_is(&b, "abcde"));
-	CU_ASSERT_PTR_NULL(buf_reserve(&b, 12));	/* 5 + 12 > 16 */
+	CU_ASSERT_PTR_NULL(buf_reserve(&b, 12)); /* 5 + 12 > 16 */
 	CU_ASSERT_TRUE(buf_is(&b, "abcde"));
-	p = buf_reserve(&b, 11);			/* exactly to the cap */
+	p = buf_reserve(&b, 11); /* exactly to the cap */
 	CU_ASSERT_PTR_NOT_NULL_FATAL(p);
 	memset(p, '.', 11);
 	buf_commit(&b, 11);
@@ -183,7 +184,8 @@ test_compaction(void)
 	buf_init(&b, 16384);
 	for (int round = 0; round < 2000; round++) {
 		/* Phases of 250 rounds: filling to the cap, then draining. */
-		size_t span = (round / 250) % 2 ? sizeof(chunk) + 1000 :
+		size_t span = (round / 250) % 2 ?
+		    sizeof(chunk) + 1000 :
 		    sizeof(chunk) - 1000;
 		size_t in = 1 + (round * 7919) % sizeof(chunk);
 		size_t out = (round * 104729) % span;
@@ -241,6 +243,127 @@ test_overconsume(void)
 	buf_deinit(&b);
 }
 
+static void
+test_printf(void)
+{
+	struct buf b;
+
+	buf_init(&b, MAX);
+	CU_ASSERT_EQUAL(buf_printf(&b, "%s=%d", "x", 42), 0);
+	CU_ASSERT_TRUE(buf_is(&b, "x=42"));
+	/* Appends; no NUL is left among the readable bytes. */
+	CU_ASSERT_EQUAL(buf_printf(&b, "|%05.1f|%c", 2.5, 'z'), 0);
+	CU_ASSERT_TRUE(buf_is(&b, "x=42|002.5|z"));
+	CU_ASSERT_EQUAL(buf_printf(&b, "%s", ""), 0);
+	CU_ASSERT_TRUE(buf_is(&b, "x=42|002.5|z"));
+	/* After a consume it appends behind what is left. */
+	buf_consume(&b, 5);
+	CU_ASSERT_EQUAL(buf_printf(&b, "%zu", (size_t)7), 0);
+	CU_ASSERT_TRUE(buf_is(&b, "002.5|z7"));
+	buf_deinit(&b);
+}
+
+/* Text longer than the first allocation grows the buffer. */
+static void
+test_printf_grows(void)
+{
+	struct buf b;
+	char big[10000];
+
+	memset(big, 'g', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	buf_init(&b, MAX);
+	CU_ASSERT_EQUAL(buf_append(&b, "<", 1), 0);
+	CU_ASSERT_EQUAL(buf_printf(&b, "%s>", big), 0);
+	CU_ASSERT_EQUAL(buf_used(&b), sizeof(big) + 1);
+	CU_ASSERT_EQUAL(buf_head(&b)[0], '<');
+	CU_ASSERT_EQUAL(buf_head(&b)[sizeof(big) - 1], 'g');
+	CU_ASSERT_EQUAL(buf_head(&b)[sizeof(big)], '>');
+	CU_ASSERT(b.cap <= MAX);
+	buf_deinit(&b);
+}
+
+/* All or nothing under the cap, "as buf_append": text that fits exactly
+ * goes in, one byte more leaves the buffer as it was. */
+static void
+test_printf_cap(void)
+{
+	struct buf b;
+
+	buf_init(&b, 8);
+	CU_ASSERT_EQUAL(buf_printf(&b, "%s", "abc"), 0);
+	CU_ASSERT_EQUAL(buf_printf(&b, "%d", 123456), -1);
+	CU_ASSERT_TRUE(buf_is(&b, "abc"));
+	CU_ASSERT_EQUAL(buf_printf(&b, "%d", 12345), 0);
+	CU_ASSERT_TRUE(buf_is(&b, "abc12345"));
+	CU_ASSERT_EQUAL(buf_printf(&b, "%s", ""), 0);
+	CU_ASSERT_EQUAL(buf_printf(&b, "x"), -1);
+	CU_ASSERT_TRUE(buf_is(&b, "abc12345"));
+	CU_ASSERT(b.cap <= 8);
+	buf_deinit(&b);
+}
+
+/*
+ * A cap near SIZE_MAX: small appends grow the allocation by doubling from
+ * the first size, never past what is needed, and cap never passes max; a
+ * request the cap allows but memory cannot hold fails and leaves the
+ * contents alone; sizes that would wrap a sum are refused.
+ */
+static void
+test_growth_near_max(void)
+{
+	static const size_t maxes[] = { SIZE_MAX / 2 + 1, SIZE_MAX / 2 + 12345,
+		SIZE_MAX - 1, SIZE_MAX };
+	unsigned char chunk[97];
+	size_t total, seq;
+	struct buf b;
+	int bad;
+
+	for (size_t m = 0; m < sizeof(maxes) / sizeof(maxes[0]); m++) {
+		buf_init(&b, maxes[m]);
+		total = seq = 0;
+		bad = 0;
+		for (int i = 0; i < 1000; i++) {
+			for (size_t j = 0; j < sizeof(chunk); j++)
+				chunk[j] = (unsigned char)(total + j);
+			if (buf_append(&b, chunk, sizeof(chunk)) != 0)
+				bad++;
+			total += sizeof(chunk);
+			if (b.cap > b.max || b.cap < buf_used(&b) ||
+			    b.cap > 2 * buf_used(&b) + 4096)
+				bad++;
+			/* Drop a little from the front now and then. */
+			if (i % 7 == 0) {
+				for (size_t j = 0; j < 13; j++)
+					if ((unsigned char)buf_head(&b)[j] !=
+					    (unsigned char)(seq + j))
+						bad++;
+				buf_consume(&b, 13);
+				seq += 13;
+			}
+		}
+		CU_ASSERT_EQUAL(bad, 0);
+		CU_ASSERT_EQUAL(buf_used(&b), total - seq);
+		CU_ASSERT(b.cap <= 2 * buf_used(&b) + 4096);
+		/* What the cap allows but no malloc can give. */
+		CU_ASSERT_PTR_NULL(buf_reserve(&b, b.max / 2));
+		CU_ASSERT_PTR_NULL(buf_reserve(&b, b.max - buf_used(&b)));
+		/* Beyond the cap. */
+		CU_ASSERT_PTR_NULL(buf_reserve(&b, b.max - buf_used(&b) + 1));
+		CU_ASSERT_PTR_NULL(buf_reserve(&b, SIZE_MAX));
+		CU_ASSERT_EQUAL(buf_append_some(&b, chunk, 1), 1);
+		CU_ASSERT(b.cap <= b.max);
+		/* The contents survived every failed attempt. */
+		CU_ASSERT_EQUAL(buf_used(&b), total - seq + 1);
+		for (size_t j = 0; j + 1 < buf_used(&b); j++)
+			if ((unsigned char)buf_head(&b)[j] !=
+			    (unsigned char)(seq + j))
+				bad++;
+		CU_ASSERT_EQUAL(bad, 0);
+		buf_deinit(&b);
+	}
+}
+
 static const struct unit_test tests[] = {
 	{ "lazy allocation", test_lazy },
 	{ "append and consume", test_append_consume },
@@ -251,6 +374,10 @@ static const struct unit_test tests[] = {
 	{ "reserve on an empty buffer", test_reserve_empty },
 	{ "compaction keeps contents", test_compaction },
 	{ "consume past the end", test_overconsume },
+	{ "buf_printf appends formatted text", test_printf },
+	{ "buf_printf grows the buffer", test_printf_grows },
+	{ "buf_printf cap, all or nothing", test_printf_cap },
+	{ "growth near a SIZE_MAX-sized cap", test_growth_near_max },
 };
 
 int

@@ -14,26 +14,26 @@
 #include "tests.h"
 
 /* The worked example of RFC 6455 section 1.3. */
-#define KEY	"dGhlIHNhbXBsZSBub25jZQ=="
-#define ACCEPT	"s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+#define KEY "dGhlIHNhbXBsZSBub25jZQ=="
+#define ACCEPT "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
 
-#define GET	"GET /chat?x=1 HTTP/1.1"
-#define H_HOST	"Host: server.example.com"
-#define H_UPG	"Upgrade: websocket"
-#define H_CONN	"Connection: Upgrade"
-#define H_KEY	"Sec-WebSocket-Key: " KEY
-#define H_VER	"Sec-WebSocket-Version: 13"
-#define OK101	"HTTP/1.1 101 Switching Protocols"
-#define H_ACC	"Sec-WebSocket-Accept: " ACCEPT
+#define GET "GET /chat?x=1 HTTP/1.1"
+#define H_HOST "Host: server.example.com"
+#define H_UPG "Upgrade: websocket"
+#define H_CONN "Connection: Upgrade"
+#define H_KEY "Sec-WebSocket-Key: " KEY
+#define H_VER "Sec-WebSocket-Version: 13"
+#define OK101 "HTTP/1.1 101 Switching Protocols"
+#define H_ACC "Sec-WebSocket-Accept: " ACCEPT
 
-static char head[HS_MAX_HEAD];
+static char head[HANDSHAKE_MAX_HEAD];
 static size_t headlen;
-static struct hs_request req;
+static struct handshake_request req;
 static char err[256];
 
 /* True when span s holds exactly str. */
 static int
-span_is(struct hs_span s, const char *str)
+span_is(struct handshake_span s, const char *str)
 {
 	size_t n = strlen(str);
 
@@ -91,10 +91,14 @@ req_refused(int status)
 static void
 test_accept_key(void)
 {
-	char out[HS_ACCEPT_LEN + 1];
+	char out[HANDSHAKE_ACCEPT_LEN + 1];
 
 	memset(out, 'x', sizeof(out));
 	handshake_accept_key(KEY, strlen(KEY), out);
+	CU_ASSERT_STRING_EQUAL(out, ACCEPT);
+	/* Only the first HANDSHAKE_KEY_LEN bytes count. */
+	memset(out, 'x', sizeof(out));
+	handshake_accept_key(KEY "trailing", strlen(KEY) + 8, out);
 	CU_ASSERT_STRING_EQUAL(out, ACCEPT);
 }
 
@@ -128,9 +132,8 @@ test_head_len(void)
 static void
 test_request_valid(void)
 {
-	mkhead(GET, H_HOST, H_UPG, H_CONN, H_KEY,
-	    "Origin: http://example.com", "Sec-WebSocket-Protocol: chat, x",
-	    H_VER, NULL);
+	mkhead(GET, H_HOST, H_UPG, H_CONN, H_KEY, "Origin: http://example.com",
+	    "Sec-WebSocket-Protocol: chat, x", H_VER, NULL);
 	CU_ASSERT_EQUAL_FATAL(parse_req(), 0);
 	CU_ASSERT_TRUE(span_is(req.path, "/chat?x=1"));
 	CU_ASSERT_TRUE(span_is(req.host, "server.example.com"));
@@ -151,8 +154,8 @@ test_request_firefox(void)
 	    "SEC-WEBSOCKET-VERSION: 13", NULL);
 	CU_ASSERT_EQUAL(parse_req(), 0);
 	CU_ASSERT_TRUE(span_is(req.key, KEY));
-	mkhead(GET, H_HOST, "Upgrade: websocket", "Connection: upgrade",
-	    H_KEY, H_VER, NULL);
+	mkhead(GET, H_HOST, "Upgrade: websocket", "Connection: upgrade", H_KEY,
+	    H_VER, NULL);
 	CU_ASSERT_EQUAL(parse_req(), 0);
 }
 
@@ -167,8 +170,7 @@ test_request_post(void)
 static void
 test_request_http10(void)
 {
-	mkhead("GET /chat HTTP/1.0", H_HOST, H_UPG, H_CONN, H_KEY, H_VER,
-	    NULL);
+	mkhead("GET /chat HTTP/1.0", H_HOST, H_UPG, H_CONN, H_KEY, H_VER, NULL);
 	req_refused(400);
 }
 
@@ -191,8 +193,8 @@ test_request_host(void)
 {
 	mkhead(GET, H_UPG, H_CONN, H_KEY, H_VER, NULL);
 	req_refused(400);
-	mkhead(GET, H_HOST, "Host: evil.example", H_UPG, H_CONN, H_KEY,
-	    H_VER, NULL);
+	mkhead(GET, H_HOST, "Host: evil.example", H_UPG, H_CONN, H_KEY, H_VER,
+	    NULL);
 	req_refused(400);
 	mkhead(GET, "Host: ", H_UPG, H_CONN, H_KEY, H_VER, NULL);
 	req_refused(400);
@@ -202,12 +204,12 @@ static void
 test_request_bad_key(void)
 {
 	static const char *const keys[] = {
-		"dGhlIHNhbXBsZSBub25jZQ",	/* short */
-		"dGhlIHNhbXBsZSBub25jZQ===",	/* long */
-		"dGhlIHNhbXBsZSBub25j*Q==",	/* bad char */
+		"dGhlIHNhbXBsZSBub25jZQ",    /* short */
+		"dGhlIHNhbXBsZSBub25jZQ===", /* long */
+		"dGhlIHNhbXBsZSBub25j*Q==",  /* bad char */
 		"dGhlIHNhbXBsZSBub25j ZQ==",
-		"dGhlIHNhbXBsZSBub25jZQAA",	/* 18 bytes, no padding */
-		"dGhlIHNhbXBsZSBub25jZQA=",	/* 17 bytes */
+		"dGhlIHNhbXBsZSBub25jZQAA", /* 18 bytes, no padding */
+		"dGhlIHNhbXBsZSBub25jZQA=", /* 17 bytes */
 		"",
 	};
 	char line[64];
@@ -244,8 +246,8 @@ test_request_control_byte(void)
 	mkhead(GET, H_HOST, H_UPG, H_CONN, H_KEY, H_VER, "X-Note: a\001b",
 	    NULL);
 	req_refused(400);
-	mkhead(GET, "Host: server\033.example.com", H_UPG, H_CONN, H_KEY,
-	    H_VER, NULL);
+	mkhead(GET, "Host: server\033.example.com", H_UPG, H_CONN, H_KEY, H_VER,
+	    NULL);
 	req_refused(400);
 	mkhead(GET, H_HOST, H_UPG, H_CONN, H_KEY, H_VER, "X-Note: a\177b",
 	    NULL);
@@ -275,17 +277,19 @@ static void
 test_policy_origin(void)
 {
 	static const char *const origins[] = {
-		"https://a.example", "https://b.example",
+		"https://a.example",
+		"https://b.example",
 	};
-	struct hs_policy pol = { NULL, 0, origins, 2 };
-	struct hs_policy any = { NULL, 0, NULL, 0 };
+	struct handshake_policy pol = { NULL, 0, origins, 2 };
+	struct handshake_policy any = { NULL, 0, NULL, 0 };
 	const char *proto = "unset";
 
 	mkhead(GET, H_HOST, H_UPG, H_CONN, H_KEY, H_VER,
 	    "Origin: https://b.example", NULL);
 	CU_ASSERT_EQUAL_FATAL(parse_req(), 0);
 	CU_ASSERT_EQUAL(handshake_check_policy(&req, &pol, &proto, err,
-	    sizeof(err)), 0);
+			    sizeof(err)),
+	    0);
 	CU_ASSERT_PTR_NULL(proto);
 
 	mkhead(GET, H_HOST, H_UPG, H_CONN, H_KEY, H_VER,
@@ -293,39 +297,45 @@ test_policy_origin(void)
 	CU_ASSERT_EQUAL_FATAL(parse_req(), 0);
 	err[0] = '\0';
 	CU_ASSERT_EQUAL(handshake_check_policy(&req, &pol, &proto, err,
-	    sizeof(err)), 403);
+			    sizeof(err)),
+	    403);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "evil.example"));
 	CU_ASSERT_EQUAL(handshake_check_policy(&req, &any, &proto, err,
-	    sizeof(err)), 0);
+			    sizeof(err)),
+	    0);
 
 	/* A prefix of an allowed origin is another origin. */
 	mkhead(GET, H_HOST, H_UPG, H_CONN, H_KEY, H_VER,
 	    "Origin: https://a.example.evil", NULL);
 	CU_ASSERT_EQUAL_FATAL(parse_req(), 0);
 	CU_ASSERT_EQUAL(handshake_check_policy(&req, &pol, &proto, err,
-	    sizeof(err)), 403);
+			    sizeof(err)),
+	    403);
 
 	/* Non-browser clients send none: refused only with a list. */
 	mkhead(GET, H_HOST, H_UPG, H_CONN, H_KEY, H_VER, NULL);
 	CU_ASSERT_EQUAL_FATAL(parse_req(), 0);
 	err[0] = '\0';
 	CU_ASSERT_EQUAL(handshake_check_policy(&req, &pol, &proto, err,
-	    sizeof(err)), 403);
+			    sizeof(err)),
+	    403);
 	CU_ASSERT(err[0] != '\0');
 	CU_ASSERT_EQUAL(handshake_check_policy(&req, &any, &proto, err,
-	    sizeof(err)), 0);
+			    sizeof(err)),
+	    0);
 }
 
 /* Offers in head against the policy's list; returns what was picked. */
 static const char *
 pick(const char *const *protos, size_t n)
 {
-	struct hs_policy pol = { protos, n, NULL, 0 };
+	struct handshake_policy pol = { protos, n, NULL, 0 };
 	const char *proto = "unset";
 
 	CU_ASSERT_EQUAL(parse_req(), 0);
 	CU_ASSERT_EQUAL(handshake_check_policy(&req, &pol, &proto, err,
-	    sizeof(err)), 0);
+			    sizeof(err)),
+	    0);
 	return proto;
 }
 
@@ -359,8 +369,7 @@ test_policy_protocol(void)
 
 	/* The list may be split across header lines. */
 	mkhead(GET, H_HOST, H_UPG, H_CONN, H_KEY, H_VER,
-	    "Sec-WebSocket-Protocol: x, y", "Sec-WebSocket-Protocol: b",
-	    NULL);
+	    "Sec-WebSocket-Protocol: x, y", "Sec-WebSocket-Protocol: b", NULL);
 	CU_ASSERT_EQUAL(parse_req(), 0);
 	CU_ASSERT_EQUAL(req.nprotocols, 2);
 	p = pick(ab, 2);
@@ -384,7 +393,7 @@ test_build_response(void)
 	mkhead(GET, H_HOST, H_UPG, H_CONN, H_KEY, H_VER, NULL);
 	CU_ASSERT_EQUAL_FATAL(parse_req(), 0);
 
-	buf_init(&b, HS_MAX_HEAD);
+	buf_init(&b, HANDSHAKE_MAX_HEAD);
 	CU_ASSERT_EQUAL_FATAL(handshake_build_response(&b, &req, NULL), 0);
 	CU_ASSERT_EQUAL(memcmp(buf_head(&b), "HTTP/1.1 101 ", 13), 0);
 	CU_ASSERT_TRUE(buf_has(&b, "\r\n" H_ACC "\r\n"));
@@ -393,7 +402,8 @@ test_build_response(void)
 	CU_ASSERT_FALSE(buf_has(&b, "Sec-WebSocket-Protocol"));
 	/* One complete head, nothing after it. */
 	CU_ASSERT_EQUAL(handshake_head_len(buf_head(&b), buf_used(&b),
-	    HS_MAX_HEAD), (ssize_t)buf_used(&b));
+			    HANDSHAKE_MAX_HEAD),
+	    (ssize_t)buf_used(&b));
 	buf_deinit(&b);
 
 	CU_ASSERT_EQUAL_FATAL(handshake_build_response(&b, &req, "chat"), 0);
@@ -401,7 +411,8 @@ test_build_response(void)
 	CU_ASSERT_TRUE(buf_has(&b, H_ACC));
 	CU_ASSERT_TRUE(buf_has(&b, "\r\nSec-WebSocket-Protocol: chat\r\n"));
 	CU_ASSERT_EQUAL(handshake_head_len(buf_head(&b), buf_used(&b),
-	    HS_MAX_HEAD), (ssize_t)buf_used(&b));
+			    HANDSHAKE_MAX_HEAD),
+	    (ssize_t)buf_used(&b));
 	buf_deinit(&b);
 }
 
@@ -436,8 +447,9 @@ test_build_error(void)
 	struct buf b;
 	char detail[600];
 
-	buf_init(&b, HS_MAX_HEAD);
-	CU_ASSERT_EQUAL_FATAL(handshake_build_error(&b, 426, "version"), 0);
+	buf_init(&b, HANDSHAKE_MAX_HEAD);
+	CU_ASSERT_EQUAL_FATAL(handshake_build_error(&b, 426, "version", false),
+	    0);
 	CU_ASSERT_EQUAL(memcmp(buf_head(&b), "HTTP/1.1 426 ", 13), 0);
 	CU_ASSERT_TRUE(buf_has(&b, "\r\nSec-WebSocket-Version: 13\r\n"));
 	CU_ASSERT_TRUE(buf_has(&b, "\r\nUpgrade: websocket\r\n"));
@@ -447,16 +459,17 @@ test_build_error(void)
 	CU_ASSERT_TRUE(buf_has(&b, "version\n"));
 	buf_deinit(&b);
 
-	CU_ASSERT_EQUAL_FATAL(handshake_build_error(&b, 405, "POST"), 0);
+	CU_ASSERT_EQUAL_FATAL(handshake_build_error(&b, 405, "POST", false), 0);
 	CU_ASSERT_EQUAL(memcmp(buf_head(&b), "HTTP/1.1 405 ", 13), 0);
 	CU_ASSERT_TRUE(buf_has(&b, "\r\nAllow: GET\r\n"));
 	CU_ASSERT_FALSE(buf_has(&b, "Sec-WebSocket-Version"));
 	CU_ASSERT(error_body_ok(&b) > 0);
 	buf_deinit(&b);
 
-	CU_ASSERT_EQUAL_FATAL(handshake_build_error(&b, 403, "origin"), 0);
-	CU_ASSERT_EQUAL(memcmp(buf_head(&b), "HTTP/1.1 403 Forbidden\r\n",
-	    24), 0);
+	CU_ASSERT_EQUAL_FATAL(handshake_build_error(&b, 403, "origin", false),
+	    0);
+	CU_ASSERT_EQUAL(memcmp(buf_head(&b), "HTTP/1.1 403 Forbidden\r\n", 24),
+	    0);
 	CU_ASSERT_FALSE(buf_has(&b, "Allow:"));
 	CU_ASSERT_FALSE(buf_has(&b, "Sec-WebSocket-Version"));
 	CU_ASSERT(error_body_ok(&b) > 0);
@@ -465,23 +478,58 @@ test_build_error(void)
 	/* A detail too long for the body is cut, and the length follows. */
 	memset(detail, 'd', sizeof(detail) - 1);
 	detail[sizeof(detail) - 1] = '\0';
-	CU_ASSERT_EQUAL_FATAL(handshake_build_error(&b, 400, detail), 0);
+	CU_ASSERT_EQUAL_FATAL(handshake_build_error(&b, 400, detail, false), 0);
 	CU_ASSERT(error_body_ok(&b) > 0);
 	CU_ASSERT(buf_used(&b) < sizeof(detail));
 	buf_deinit(&b);
+
+	/* 404 is one of them now (plain GETs of other paths). */
+	CU_ASSERT_EQUAL_FATAL(
+	    handshake_build_error(&b, 404, "nothing here", false), 0);
+	CU_ASSERT_EQUAL(memcmp(buf_head(&b), "HTTP/1.1 404 ", 13), 0);
+	CU_ASSERT(error_body_ok(&b) > 0);
+	CU_ASSERT_TRUE(buf_has(&b, "nothing here\n"));
+	buf_deinit(&b);
+}
+
+/* For HEAD the same headers, the body's length, and no body. */
+static void
+test_build_error_head(void)
+{
+	struct buf get, hd;
+	const char *end;
+	size_t hl;
+
+	buf_init(&get, HANDSHAKE_MAX_HEAD);
+	buf_init(&hd, HANDSHAKE_MAX_HEAD);
+	CU_ASSERT_EQUAL_FATAL(
+	    handshake_build_error(&get, 426, "version", false), 0);
+	CU_ASSERT_EQUAL_FATAL(handshake_build_error(&hd, 426, "version", true),
+	    0);
+	end = memmem(buf_head(&hd), buf_used(&hd), "\r\n\r\n", 4);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(end);
+	hl = end - buf_head(&hd) + 4;
+	CU_ASSERT_EQUAL(hl, buf_used(&hd));
+	/* The GET answer is the HEAD answer plus the body it declares. */
+	CU_ASSERT_FATAL(buf_used(&get) > hl);
+	CU_ASSERT_EQUAL(memcmp(buf_head(&get), buf_head(&hd), hl), 0);
+	CU_ASSERT_EQUAL(error_body_ok(&get), (long)(buf_used(&get) - hl));
+	CU_ASSERT_TRUE(buf_has(&hd, "\r\nSec-WebSocket-Version: 13\r\n"));
+	buf_deinit(&get);
+	buf_deinit(&hd);
 }
 
 static void
 test_new_key(void)
 {
-	char k1[HS_KEY_LEN + 1], k2[HS_KEY_LEN + 1], line[64];
+	char k1[HANDSHAKE_KEY_LEN + 1], k2[HANDSHAKE_KEY_LEN + 1], line[64];
 
 	memset(k1, 'x', sizeof(k1));
 	memset(k2, 'x', sizeof(k2));
 	CU_ASSERT_EQUAL_FATAL(handshake_new_key(k1), 0);
 	CU_ASSERT_EQUAL_FATAL(handshake_new_key(k2), 0);
-	CU_ASSERT_EQUAL(strlen(k1), HS_KEY_LEN);
-	CU_ASSERT_EQUAL(strlen(k2), HS_KEY_LEN);
+	CU_ASSERT_EQUAL(strlen(k1), HANDSHAKE_KEY_LEN);
+	CU_ASSERT_EQUAL(strlen(k2), HANDSHAKE_KEY_LEN);
 	CU_ASSERT_EQUAL(memcmp(k1 + 22, "==", 2), 0);
 	CU_ASSERT_STRING_NOT_EQUAL(k1, k2);
 	/* Our own server must accept what our client generates. */
@@ -518,45 +566,54 @@ test_round_trip(void)
 	static const char *const extra[] = { "X-Trace: 42" };
 	static const char *const server[] = { "superchat", "chat" };
 	static const char *const origins[] = { "https://example.com" };
-	struct hs_client cl = {
-		"/chat?room=1", "example.com:9000", "https://example.com",
-		"u:p", protos, 2, extra, 1,
+	struct handshake_client cl = {
+		"/chat?room=1",
+		"example.com:9000",
+		"https://example.com",
+		"u:p",
+		protos,
+		2,
+		extra,
+		1,
 	};
-	struct hs_policy pol = { server, 2, origins, 1 };
-	char key[HS_KEY_LEN + 1], protocol[HS_MAX_PROTOCOL];
+	struct handshake_policy pol = { server, 2, origins, 1 };
+	char key[HANDSHAKE_KEY_LEN + 1], protocol[HANDSHAKE_MAX_PROTOCOL];
 	const char *chosen = NULL;
 	struct buf rq, rs;
 	int status = -2;
 
 	CU_ASSERT_EQUAL_FATAL(handshake_new_key(key), 0);
-	buf_init(&rq, HS_MAX_HEAD);
-	buf_init(&rs, HS_MAX_HEAD);
+	buf_init(&rq, HANDSHAKE_MAX_HEAD);
+	buf_init(&rs, HANDSHAKE_MAX_HEAD);
 	CU_ASSERT_EQUAL_FATAL(handshake_build_request(&rq, &cl, key), 0);
 	CU_ASSERT_TRUE(buf_has(&rq, "GET /chat?room=1 HTTP/1.1\r\n"));
 	CU_ASSERT_TRUE(buf_has(&rq, "\r\nHost: example.com:9000\r\n"));
 	CU_ASSERT_TRUE(buf_has(&rq, "\r\nOrigin: https://example.com\r\n"));
-	CU_ASSERT_TRUE(buf_has(&rq,
-	    "\r\nSec-WebSocket-Protocol: chat, superchat\r\n"));
+	CU_ASSERT_TRUE(
+	    buf_has(&rq, "\r\nSec-WebSocket-Protocol: chat, superchat\r\n"));
 	CU_ASSERT_TRUE(buf_has(&rq, "\r\nAuthorization: Basic dTpw\r\n"));
 	CU_ASSERT_TRUE(buf_has(&rq, "\r\nX-Trace: 42\r\n"));
 	CU_ASSERT_EQUAL(handshake_head_len(buf_head(&rq), buf_used(&rq),
-	    HS_MAX_HEAD), (ssize_t)buf_used(&rq));
+			    HANDSHAKE_MAX_HEAD),
+	    (ssize_t)buf_used(&rq));
 
 	err[0] = '\0';
 	CU_ASSERT_EQUAL_FATAL(handshake_parse_request(buf_head(&rq),
-	    buf_used(&rq), &req, err, sizeof(err)), 0);
+				  buf_used(&rq), &req, err, sizeof(err)),
+	    0);
 	CU_ASSERT_TRUE(span_is(req.key, key));
 	CU_ASSERT_TRUE(span_is(req.path, "/chat?room=1"));
 	CU_ASSERT_TRUE(span_is(req.host, "example.com:9000"));
 	CU_ASSERT_TRUE(span_is(req.origin, "https://example.com"));
-	CU_ASSERT_EQUAL_FATAL(handshake_check_policy(&req, &pol, &chosen,
-	    err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL_FATAL(
+	    handshake_check_policy(&req, &pol, &chosen, err, sizeof(err)), 0);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(chosen);
 	CU_ASSERT_STRING_EQUAL(chosen, "chat");
 
 	CU_ASSERT_EQUAL_FATAL(handshake_build_response(&rs, &req, chosen), 0);
-	CU_ASSERT_EQUAL(handshake_parse_response(buf_head(&rs),
-	    buf_used(&rs), &cl, key, &status, protocol, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(handshake_parse_response(buf_head(&rs), buf_used(&rs),
+			    &cl, key, &status, protocol, err, sizeof(err)),
+	    0);
 	CU_ASSERT_EQUAL(status, 101);
 	CU_ASSERT_STRING_EQUAL(protocol, "chat");
 	buf_deinit(&rq);
@@ -567,26 +624,28 @@ test_round_trip(void)
 static void
 test_round_trip_plain(void)
 {
-	struct hs_client cl = { "/", "h", NULL, NULL, NULL, 0, NULL, 0 };
-	char key[HS_KEY_LEN + 1], protocol[HS_MAX_PROTOCOL];
+	struct handshake_client cl = { "/", "h", NULL, NULL, NULL, 0, NULL, 0 };
+	char key[HANDSHAKE_KEY_LEN + 1], protocol[HANDSHAKE_MAX_PROTOCOL];
 	struct buf rq, rs;
 	int status = -2;
 
 	CU_ASSERT_EQUAL_FATAL(handshake_new_key(key), 0);
-	buf_init(&rq, HS_MAX_HEAD);
-	buf_init(&rs, HS_MAX_HEAD);
+	buf_init(&rq, HANDSHAKE_MAX_HEAD);
+	buf_init(&rs, HANDSHAKE_MAX_HEAD);
 	CU_ASSERT_EQUAL_FATAL(handshake_build_request(&rq, &cl, key), 0);
 	CU_ASSERT_FALSE(buf_has(&rq, "Origin:"));
 	CU_ASSERT_FALSE(buf_has(&rq, "Authorization:"));
 	CU_ASSERT_FALSE(buf_has(&rq, "Sec-WebSocket-Protocol:"));
 	CU_ASSERT_EQUAL_FATAL(handshake_parse_request(buf_head(&rq),
-	    buf_used(&rq), &req, err, sizeof(err)), 0);
+				  buf_used(&rq), &req, err, sizeof(err)),
+	    0);
 	CU_ASSERT_EQUAL(req.origin.n, 0);
 	CU_ASSERT_EQUAL(req.nprotocols, 0);
 	CU_ASSERT_EQUAL_FATAL(handshake_build_response(&rs, &req, NULL), 0);
 	memset(protocol, 'x', sizeof(protocol));
-	CU_ASSERT_EQUAL(handshake_parse_response(buf_head(&rs),
-	    buf_used(&rs), &cl, key, &status, protocol, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(handshake_parse_response(buf_head(&rs), buf_used(&rs),
+			    &cl, key, &status, protocol, err, sizeof(err)),
+	    0);
 	CU_ASSERT_EQUAL(status, 101);
 	CU_ASSERT_STRING_EQUAL(protocol, "");
 	buf_deinit(&rq);
@@ -594,18 +653,16 @@ test_round_trip_plain(void)
 }
 
 static const char *const offered[] = { "chat", "superchat" };
-static const struct hs_client offering = {
-	"/", "h", NULL, NULL, offered, 2, NULL, 0
-};
-static const struct hs_client plain = {
-	"/", "h", NULL, NULL, NULL, 0, NULL, 0
-};
+static const struct handshake_client offering = { "/", "h", NULL, NULL, offered, 2,
+	NULL, 0 };
+static const struct handshake_client plain = { "/", "h", NULL, NULL, NULL, 0, NULL,
+	0 };
 
 /* Feeds head to the client side for KEY; the status is in *status. */
 static int
-parse_resp(const struct hs_client *cl, int *status)
+parse_resp(const struct handshake_client *cl, int *status)
 {
-	char protocol[HS_MAX_PROTOCOL];
+	char protocol[HANDSHAKE_MAX_PROTOCOL];
 
 	err[0] = '\0';
 	*status = -2;
@@ -653,7 +710,7 @@ test_response_accept(void)
 	CU_ASSERT(err[0] != '\0');
 
 	/* base64 is case-sensitive even though header names are not. */
-	lower[strlen(lower) - 3] = 'o';	/* "xOo=" -> "xoo=" */
+	lower[strlen(lower) - 3] = 'o'; /* "xOo=" -> "xoo=" */
 	mkhead(OK101, H_UPG, H_CONN, lower, NULL);
 	CU_ASSERT_EQUAL(parse_resp(&plain, &status), -1);
 
@@ -668,13 +725,14 @@ test_response_accept(void)
 static void
 test_response_protocol(void)
 {
-	char protocol[HS_MAX_PROTOCOL];
+	char protocol[HANDSHAKE_MAX_PROTOCOL];
 	int status;
 
 	mkhead(OK101, H_UPG, H_CONN, H_ACC, "Sec-WebSocket-Protocol: superchat",
 	    NULL);
-	CU_ASSERT_EQUAL(handshake_parse_response(head, headlen, &offering,
-	    KEY, &status, protocol, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(handshake_parse_response(head, headlen, &offering, KEY,
+			    &status, protocol, err, sizeof(err)),
+	    0);
 	CU_ASSERT_STRING_EQUAL(protocol, "superchat");
 
 	/* Not offered. */
@@ -731,6 +789,7 @@ static const struct unit_test tests[] = {
 	{ "policy: subprotocol choice", test_policy_protocol },
 	{ "101 response", test_build_response },
 	{ "error responses", test_build_error },
+	{ "error responses to HEAD have no body", test_build_error_head },
 	{ "new key", test_new_key },
 	{ "extra header syntax", test_header_valid },
 	{ "round trip with everything", test_round_trip },

@@ -32,6 +32,9 @@ main(void)
 		test_buf_add,
 		test_lineio_add,
 		test_framescan_add,
+		test_session_add,
+		test_upgrade_add,
+		test_opt_add,
 	};
 	unsigned int failures;
 

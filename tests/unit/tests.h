@@ -26,5 +26,8 @@ int test_utf8_add(void);
 int test_buf_add(void);
 int test_lineio_add(void);
 int test_framescan_add(void);
+int test_opt_add(void);
+int test_session_add(void);
+int test_upgrade_add(void);
 
 #endif

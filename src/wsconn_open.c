@@ -1,0 +1,132 @@
+/*
+ * How a connection gets open: the TLS handshake, then the HTTP upgrade
+ * (src/upgrade) read and answered through the transport.  On success it
+ * hands over to wsconn_start_session(); on a refusal the answer is
+ * written by the state machine in src/wsconn.c, then the connection
+ * closes.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "upgrade.h"
+#include "wsconn_int.h"
+
+/* The answer to a refused request is in http_out (server), or there is
+ * none (client): write it, then close. */
+void
+wsconn_open_refuse(struct wsconn *c, int status, const char *why)
+{
+	c->http_status = status;
+	if (why != c->err)
+		snprintf(c->err, sizeof(c->err), "%s", why);
+	buf_deinit(&c->http_in);
+	if (c->cfg->role == WSCONN_CLIENT)
+		wsconn_finish(c, WSCONN_END_REFUSED);
+	else
+		c->state = WSCONN_REFUSING;
+}
+
+/* What the upgrade step made of the head read so far. */
+static void
+upgrade_step(struct wsconn *c)
+{
+	const char *in = buf_head(&c->http_in);
+	size_t len = buf_used(&c->http_in);
+	struct upgrade_result r;
+
+	if (c->cfg->role == WSCONN_SERVER) {
+		switch (upgrade_server(in, len, c->cfg->policy, c->cfg->page,
+		    &c->http_out, &r)) {
+		case UPGRADE_MORE:
+			break;
+		case UPGRADE_OPEN:
+			log_debug("%s: request %.*s", c->peer,
+			    (int)r.head_len - 4, in);
+			wsconn_start_session(c, r.head_len);
+			break;
+		case UPGRADE_ANSWERED:
+			wsconn_open_refuse(c, r.http_status, r.why);
+			break;
+		case UPGRADE_REFUSED:
+			if (r.http_status == 0)
+				buf_deinit(&c->http_out);
+			wsconn_open_refuse(c, r.http_status, r.why);
+			break;
+		}
+		return;
+	}
+	switch (upgrade_client(in, len, c->cfg->client, c->key, &r)) {
+	case UPGRADE_MORE:
+		return;
+	case UPGRADE_OPEN:
+		log_debug("response %.*s", (int)r.head_len - 4, in);
+		wsconn_start_session(c, r.head_len);
+		return;
+	default:
+		if (r.head_len > 0)
+			log_debug("response %.*s", (int)r.head_len - 4, in);
+		wsconn_open_refuse(c, r.http_status, r.why);
+		return;
+	}
+}
+
+void
+wsconn_open_read(struct wsconn *c)
+{
+	ssize_t n;
+	char *dst;
+
+	if ((dst = buf_reserve(&c->http_in, HTTP_READ_CHUNK)) == NULL) {
+		snprintf(c->err, sizeof(c->err), "out of memory");
+		wsconn_finish(c, WSCONN_END_LOST);
+		return;
+	}
+	n = transport_read(c->t, dst, HTTP_READ_CHUNK, c->err,
+	    sizeof(c->err));
+	if (n == TRANSPORT_AGAIN)
+		return;
+	if (n <= 0) {
+		if (n == 0)
+			snprintf(c->err, sizeof(c->err), "connection closed "
+			    "during the handshake");
+		wsconn_finish_lost(c);
+		return;
+	}
+	buf_commit(&c->http_in, n);
+	upgrade_step(c);
+}
+
+/* The HTTP upgrade begins: the client sends its request, the server
+ * waits for one. */
+void
+wsconn_open_http(struct wsconn *c)
+{
+	c->state = WSCONN_HANDSHAKE;
+	if (c->cfg->role == WSCONN_SERVER) {
+		if (c->http_status != 0)	/* wsconn_reject came first */
+			wsconn_reject(c, c->http_status, c->err);
+		return;
+	}
+	if (upgrade_client_request(&c->http_out, c->cfg->client,
+	    c->key) == -1) {
+		snprintf(c->err, sizeof(c->err), "cannot build the request");
+		wsconn_finish(c, WSCONN_END_REFUSED);
+		return;
+	}
+	log_debug("request %.*s", (int)buf_used(&c->http_out) - 4,
+	    buf_head(&c->http_out));
+}
+
+void
+wsconn_open_tls(struct wsconn *c)
+{
+	char how[LOG_ERR_MAX];
+	int r = transport_handshake(c->t, c->err, sizeof(c->err));
+
+	if (r == 1) {
+		transport_describe(c->t, how, sizeof(how));
+		log_debug("%s: %s", c->peer, how);
+		wsconn_open_http(c);
+	} else if (r == TRANSPORT_ERR)
+		wsconn_finish(c, WSCONN_END_TLS);
+}
