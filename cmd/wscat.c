@@ -18,18 +18,18 @@
 #include "proc.h"
 #include "version.h"
 
-#define MAX_LIST 64	/* repeats of -H, -s, -x */
+#define MAX_LIST 64 /* repeats of -H, -s, -x */
 
 /* What the options fill: the config, and what it points to. */
 struct wscat_args {
 	struct client_config cl;
-	int log_level;			/* -v: an enum log_level */
+	int log_level; /* -v: an enum log_level */
 	const char *headers[MAX_LIST];
 	const char *protocols[MAX_LIST];
 	const char *execute[MAX_LIST];
 };
 
-#define AT(m)	offsetof(struct wscat_args, m)
+#define AT(m) offsetof(struct wscat_args, m)
 
 /* -1 is the short way to say --count 1. */
 static const char *
@@ -53,7 +53,8 @@ static const char *
 header_valid(void *args, const char *arg)
 {
 	(void)args;
-	return handshake_header_valid(arg) ? NULL :
+	return handshake_header_valid(arg) ?
+	    NULL :
 	    "not a 'Name: value' header";
 }
 
@@ -64,10 +65,11 @@ wait_valid(void *args, const char *arg)
 	double sec = ((struct wscat_args *)args)->cl.wait_sec;
 
 	(void)arg;
-	return sec < 0 && sec != -1 ? "negative (only -1 means forever)" :
-	    NULL;
+	return sec < 0 && sec != -1 ? "negative (only -1 means forever)" : NULL;
 }
 
+/* The table is laid out by hand: one option, one block of lines. */
+/* clang-format off */
 static const struct opt_def options[] = {
 	{ NULL, '1', NULL, "exit after one received message (--count 1)",
 	    .kind = OPT_HOOK, .hook = count_one },
@@ -123,6 +125,7 @@ static const struct opt_def options[] = {
 	    .min = -1, .max = OPT_DAY, .def = 0, .hook = wait_valid },
 	{ 0 }
 };
+/* clang-format on */
 
 static const char usage[] =
     "usage: wscat [-1hknVv] [-H name:value] [-o origin] [-s protocol]\n"
@@ -136,14 +139,18 @@ static const char about[] =
     "A WebSocket client: sends each stdin line as a message and prints\n"
     "each message received, one per line.";
 
-static const struct opt_cli cli = { .name = "wscat", .version = WS_VERSION,
-    .usage = usage, .about = about, .defs = options,
-    .operand = "URL", .operand_off = AT(cl.url_text) };
+static const struct opt_cli cli = { .name = "wscat",
+	.version = WS_VERSION,
+	.usage = usage,
+	.about = about,
+	.defs = options,
+	.operand = "URL",
+	.operand_off = AT(cl.url_text) };
 
 int
 main(int argc, char *argv[])
 {
-	static struct wscat_args a;	/* struct url is large */
+	static struct wscat_args a; /* struct url is large */
 	struct client_config *cfg = &a.cl;
 	char err[OPT_ERRLEN];
 	int rc;
@@ -161,7 +168,7 @@ main(int argc, char *argv[])
 	if (cfg->tls.key != NULL && cfg->tls.cert == NULL)
 		errx(WS_EXIT_USAGE, "--key needs --cert");
 	if (cfg->tls.cert != NULL && cfg->tls.key == NULL)
-		cfg->tls.key = cfg->tls.cert;	/* both in one PEM file */
+		cfg->tls.key = cfg->tls.cert; /* both in one PEM file */
 	if (cfg->hs.auth == NULL && cfg->url.userinfo[0] != '\0')
 		cfg->hs.auth = cfg->url.userinfo;
 	cfg->hs.resource = cfg->url.resource;

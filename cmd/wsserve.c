@@ -14,19 +14,21 @@
 #include "server.h"
 #include "version.h"
 
-#define MAX_LIST 16	/* repeats of -a, --origin, --subprotocol */
+#define MAX_LIST 16 /* repeats of -a, --origin, --subprotocol */
 
 /* What the options fill: the config, and what it points to. */
 struct wsserve_args {
 	struct server_config srv;
-	int log_level;			/* -q, -v: an enum log_level */
+	int log_level; /* -q, -v: an enum log_level */
 	const char *addresses[MAX_LIST];
 	const char *origins[MAX_LIST];
 	const char *protocols[MAX_LIST];
 };
 
-#define AT(m)	offsetof(struct wsserve_args, m)
+#define AT(m) offsetof(struct wsserve_args, m)
 
+/* The table is laid out by hand: one option, one block of lines. */
+/* clang-format off */
 static const struct opt_def options[] = {
 	{ "address", 'a', "ADDRESS", "listen on ADDRESS",
 	    .kind = OPT_LIST, .off = AT(srv.addresses),
@@ -77,6 +79,7 @@ static const struct opt_def options[] = {
 	OPT_ROW_VERSION,
 	{ 0 }
 };
+/* clang-format on */
 
 static const char usage[] =
     "usage: wsserve [-EhqVv] [-a address] [-p port] [--cert file]\n"
@@ -91,8 +94,11 @@ static const char about[] =
     "and sends each stdin line to every client.  A browser opening\n"
     "http://ADDRESS:PORT/ gets a test page that connects back.";
 
-static const struct opt_cli cli = { .name = "wsserve", .version = WS_VERSION,
-    .usage = usage, .about = about, .defs = options };
+static const struct opt_cli cli = { .name = "wsserve",
+	.version = WS_VERSION,
+	.usage = usage,
+	.about = about,
+	.defs = options };
 
 int
 main(int argc, char *argv[])

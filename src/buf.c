@@ -112,7 +112,7 @@ buf_consume(struct buf *b, size_t n)
 {
 	b->pos += n;
 	if (b->pos >= b->len)
-		buf_deinit(b);	/* drained: give the memory back */
+		buf_deinit(b); /* drained: give the memory back */
 }
 
 int

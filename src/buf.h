@@ -9,11 +9,11 @@
 #include <stddef.h>
 
 struct buf {
-	char *data;	/* owned; NULL until the first append */
-	size_t pos;	/* first unread byte */
-	size_t len;	/* end of the readable bytes */
-	size_t cap;	/* allocated size */
-	size_t max;	/* cap never grows beyond this */
+	char *data; /* owned; NULL until the first append */
+	size_t pos; /* first unread byte */
+	size_t len; /* end of the readable bytes */
+	size_t cap; /* allocated size */
+	size_t max; /* cap never grows beyond this */
 };
 
 void buf_init(struct buf *b, size_t max);

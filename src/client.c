@@ -29,19 +29,19 @@ struct client {
 	struct ev_loop *loop;
 	const struct client_config *cfg;
 	struct wsconn_config wcfg;
-	struct addrinfo *addrs;		/* owned */
-	struct addrinfo *next_ai;	/* next address to try */
-	ev_io connecting;		/* fd of the connect in progress */
-	ev_timer timer;			/* connect timeout, -w, grace */
-	struct wsconn *c;		/* owned */
-	struct lineio_reader *in;	/* owned */
-	struct lineio_writer *out;	/* owned */
+	struct addrinfo *addrs;	   /* owned */
+	struct addrinfo *next_ai;  /* next address to try */
+	ev_io connecting;	   /* fd of the connect in progress */
+	ev_timer timer;		   /* connect timeout, -w, grace */
+	struct wsconn *c;	   /* owned */
+	struct lineio_reader *in;  /* owned */
+	struct lineio_writer *out; /* owned */
 	struct proc_signals signals;
 	unsigned long received;
-	size_t unsent;			/* messages that could not be queued */
-	int signo;			/* the signal that stopped us */
-	int status;			/* decided early, or -1 */
-	char err[LOG_ERR_MAX];		/* why, when decided early */
+	size_t unsent;	       /* messages that could not be queued */
+	int signo;	       /* the signal that stopped us */
+	int status;	       /* decided early, or -1 */
+	char err[LOG_ERR_MAX]; /* why, when decided early */
 };
 
 static void
@@ -71,8 +71,8 @@ input_done(struct client *cl)
 	lineio_reader_stop(cl->in);
 	if (cfg->wait_sec > 0)
 		set_timer(cl, cfg->wait_sec);
-	else if (cfg->wait_sec == 0 && (cfg->count == 0 ||
-	    cl->received >= cfg->count))
+	else if (cfg->wait_sec == 0 &&
+	    (cfg->count == 0 || cl->received >= cfg->count))
 		wsconn_close(cl->c, 1000);
 }
 
@@ -80,8 +80,8 @@ input_done(struct client *cl)
 static void
 send_text_or_binary(struct client *cl, const char *p, size_t n, bool text)
 {
-	if (wsconn_send(cl->c, text ? WSLAY_TEXT_FRAME : WSLAY_BINARY_FRAME,
-	    p, n) == -1)
+	if (wsconn_send(cl->c, text ? WSLAY_TEXT_FRAME : WSLAY_BINARY_FRAME, p,
+		n) == -1)
 		cl->unsent++;
 }
 
@@ -130,7 +130,7 @@ on_stdout_error(void *arg)
 		cl->status = WS_EXIT_FAIL;
 	}
 	lineio_reader_stop(cl->in);
-	wsconn_pause(cl->c, false);	/* or the close reply is never read */
+	wsconn_pause(cl->c, false); /* or the close reply is never read */
 	wsconn_close(cl->c, 1001);
 }
 
@@ -148,7 +148,7 @@ on_open(struct wsconn *c, void *arg)
 		log_debug("connected to %s (%s)", cfg->url_text,
 		    wsconn_peer(c));
 	if (cfg->echo)
-		return;		/* replies only; stdin is not read */
+		return; /* replies only; stdin is not read */
 	if (cfg->nexecute == 0) {
 		lineio_reader_start(cl->in);
 		return;
@@ -162,14 +162,13 @@ on_open(struct wsconn *c, void *arg)
 }
 
 static void
-on_message(struct wsconn *c, int opcode, const uint8_t *p, size_t n,
-    void *arg)
+on_message(struct wsconn *c, int opcode, const uint8_t *p, size_t n, void *arg)
 {
 	struct client *cl = arg;
 	unsigned long count = cl->cfg->count;
 
 	if (count > 0 && cl->received >= count)
-		return;		/* closing: --count is reached */
+		return; /* closing: --count is reached */
 	if (lineio_writer_message(cl->out, p, n) == -1 &&
 	    lineio_writer_error(cl->out) == 0)
 		log_msg("message of %zu bytes lost: stdout buffer full", n);
@@ -200,9 +199,8 @@ on_end(UNUSED struct wsconn *c, void *arg)
 	stop(arg, -1);
 }
 
-static const struct wsconn_callbacks client_cbs = {
-	on_open, on_message, on_writable, on_end
-};
+static const struct wsconn_callbacks client_cbs = { on_open, on_message,
+	on_writable, on_end };
 
 static void connect_next(struct client *cl);
 
@@ -256,15 +254,19 @@ timer_cb(UNUSED struct ev_loop *loop, ev_timer *w, UNUSED int revents)
 	struct client *cl = w->data;
 
 	if (cl->signo != 0) {
-		snprintf(cl->err, sizeof(cl->err), "no close reply within "
-		    "%g s", CLIENT_GRACE_TIMEOUT);
+		snprintf(cl->err, sizeof(cl->err),
+		    "no close reply within "
+		    "%g s",
+		    CLIENT_GRACE_TIMEOUT);
 		stop(cl, 128 + cl->signo);
 	} else if (cl->c == NULL || !wsconn_opened(cl->c)) {
-		snprintf(cl->err, sizeof(cl->err), "timed out after %g s "
-		    "connecting", cl->cfg->connect_timeout);
+		snprintf(cl->err, sizeof(cl->err),
+		    "timed out after %g s "
+		    "connecting",
+		    cl->cfg->connect_timeout);
 		stop(cl, WS_EXIT_LOST);
 	} else
-		wsconn_close(cl->c, 1000);	/* -w is over */
+		wsconn_close(cl->c, 1000); /* -w is over */
 }
 
 static void
@@ -335,8 +337,8 @@ client_start(struct client *cl)
 	ev_tstamp t0 = ev_time(), left;
 	int r;
 
-	r = net_resolve(u->host, u->port, cl->cfg->connect_timeout,
-	    &cl->addrs, cl->err, sizeof(cl->err));
+	r = net_resolve(u->host, u->port, cl->cfg->connect_timeout, &cl->addrs,
+	    cl->err, sizeof(cl->err));
 	if (r != 0)
 		return r == -2 ? WS_EXIT_LOST : WS_EXIT_CONNECT;
 	left = cl->cfg->connect_timeout - (ev_time() - t0);
@@ -346,9 +348,8 @@ client_start(struct client *cl)
 	return -1;
 }
 
-static const struct lineio_cbs stdio_cbs = {
-	on_line, on_batch, on_stdin_eof, on_stdout_drain, on_stdout_error
-};
+static const struct lineio_cbs stdio_cbs = { on_line, on_batch, on_stdin_eof,
+	on_stdout_drain, on_stdout_error };
 
 /* Everything client_run needs before it connects.  0, or -1 with the
  * exit status in cl->status and the reason in cl->err. */
@@ -368,7 +369,7 @@ client_init(struct client *cl, const struct client_config *cfg)
 	cl->timer.data = cl;
 	proc_signals_start(cl->loop, &cl->signals, signal_cb, cl);
 	if (lineio_open_stdio(cl->loop, cfg->max_message, &stdio_cbs, cl,
-	    &cl->in, &cl->out) == -1) {
+		&cl->in, &cl->out) == -1) {
 		snprintf(cl->err, sizeof(cl->err), "out of memory");
 		cl->status = WS_EXIT_FAIL;
 		return -1;
@@ -376,14 +377,14 @@ client_init(struct client *cl, const struct client_config *cfg)
 	if (!cfg->url.tls)
 		return 0;
 	if ((cl->wcfg.tls = tls_client_ctx(&cfg->tls, cl->err,
-	    sizeof(cl->err))) == NULL) {
+		 sizeof(cl->err))) == NULL) {
 		cl->status = WS_EXIT_USAGE;
 		return -1;
 	}
 	cl->wcfg.tls_host = cfg->url.host;
 	if (cfg->tls.insecure)
 		log_msg("warning: TLS certificates are not verified "
-		    "(--insecure)");
+			"(--insecure)");
 	return 0;
 }
 
@@ -405,8 +406,7 @@ client_run(const struct client_config *cfg)
 		log_msg("%zu message%s not delivered", lost,
 		    lost == 1 ? "" : "s");
 	if ((error = lineio_writer_close(cl.out)) != 0 && cl.status == -1) {
-		snprintf(cl.err, sizeof(cl.err), "stdout: %s",
-		    strerror(error));
+		snprintf(cl.err, sizeof(cl.err), "stdout: %s", strerror(error));
 		cl.status = WS_EXIT_FAIL;
 	}
 	status = exit_status(&cl);

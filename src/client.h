@@ -13,24 +13,24 @@
 #include "tls.h"
 #include "url.h"
 
-#define CLIENT_GRACE_TIMEOUT 5.0	/* signal -> close reply */
-#define CLIENT_OUT_HIGH (1024 * 1024)	/* stdout bytes: stop reading */
+#define CLIENT_GRACE_TIMEOUT 5.0      /* signal -> close reply */
+#define CLIENT_OUT_HIGH (1024 * 1024) /* stdout bytes: stop reading */
 
 struct client_config {
-	const char *url_text;		/* as given, for messages */
+	const char *url_text; /* as given, for messages */
 	struct url url;
-	struct handshake_client hs;		/* its strings point into url/argv */
-	const char *const *execute;	/* -x messages; stdin unused if any */
+	struct handshake_client hs; /* its strings point into url/argv */
+	const char *const *execute; /* -x messages; stdin unused if any */
 	size_t nexecute;
-	double wait_sec;		/* -w: 0 none, < 0 until server closes */
-	size_t count;			/* -1/--count: 0 for no limit */
+	double wait_sec; /* -w: 0 none, < 0 until server closes */
+	size_t count;	 /* -1/--count: 0 for no limit */
 	double connect_timeout;
 	size_t max_message;
-	double ping_interval;		/* 0: no pings */
+	double ping_interval; /* 0: no pings */
 	double ping_timeout;
-	bool interactive;		/* stdin and stderr are terminals */
-	bool echo;			/* --echo: send each message back */
-	struct tls_client_opts tls;	/* for wss:// */
+	bool interactive;	    /* stdin and stderr are terminals */
+	bool echo;		    /* --echo: send each message back */
+	struct tls_client_opts tls; /* for wss:// */
 };
 
 int client_run(const struct client_config *cfg);

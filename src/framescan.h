@@ -16,8 +16,8 @@
 #define FRAMESCAN_MAX_HEADER 14
 
 struct framescan {
-	uint64_t skip;			/* payload bytes left in this frame */
-	uint8_t hdr[FRAMESCAN_MAX_HEADER];	/* a header read so far */
+	uint64_t skip; /* payload bytes left in this frame */
+	uint8_t hdr[FRAMESCAN_MAX_HEADER]; /* a header read so far */
 	size_t hlen;
 };
 

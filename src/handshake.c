@@ -17,18 +17,18 @@
 #include "handshake.h"
 
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-#define ERROR_BODY_MAX 256	/* "403 Forbidden: why" */
+#define ERROR_BODY_MAX 256 /* "403 Forbidden: why" */
 
 /* What the parser callbacks collect from one head. */
 struct head_parse {
-	struct handshake_span field, value;	/* header being read */
+	struct handshake_span field, value; /* header being read */
 	bool in_value;
-	bool folded;		/* obs-fold or a split we cannot join */
-	bool done;		/* headers complete */
+	bool folded; /* obs-fold or a split we cannot join */
+	bool done;   /* headers complete */
 	int nkeys, nhosts;
-	bool ws_headers;	/* any of Upgrade, Sec-WebSocket-Key/Version */
+	bool ws_headers; /* any of Upgrade, Sec-WebSocket-Key/Version */
 	bool upgrade_ok, connection_ok;
-	int version;		/* -1 missing, 0 unparsable */
+	int version; /* -1 missing, 0 unparsable */
 	struct handshake_request *req;
 	/* response side */
 	struct handshake_span accept, protocol, extensions;
@@ -91,7 +91,8 @@ value_clean(struct handshake_span v)
 }
 
 static int
-append_span(struct handshake_span *s, const char *at, size_t n, struct head_parse *ps)
+append_span(struct handshake_span *s, const char *at, size_t n,
+    struct head_parse *ps)
 {
 	if (s->p == NULL)
 		s->p = at;
@@ -180,7 +181,7 @@ on_headers_complete_cb(http_parser *p)
 	if (ps->in_value)
 		header_done(ps);
 	ps->done = true;
-	return 1;	/* no body: the rest is WebSocket data, not ours */
+	return 1; /* no body: the rest is WebSocket data, not ours */
 }
 
 static int
@@ -200,7 +201,8 @@ parse_head(const char *head, size_t len, enum http_parser_type type,
 	http_parser_execute(p, &s, head, len);
 	if (!ps->done || ps->folded)
 		return -1;
-	if (HTTP_PARSER_ERRNO(p) != HPE_OK && HTTP_PARSER_ERRNO(p) != HPE_PAUSED)
+	if (HTTP_PARSER_ERRNO(p) != HPE_OK &&
+	    HTTP_PARSER_ERRNO(p) != HPE_PAUSED)
 		return -1;
 	return 0;
 }
@@ -233,12 +235,13 @@ key_valid(struct handshake_span k)
 	memcpy(in, k.p, HANDSHAKE_KEY_LEN);
 	in[HANDSHAKE_KEY_LEN] = '\0';
 	/* 16 bytes plus two padding bytes; -1 on a non-base64 char. */
-	return EVP_DecodeBlock(out, (unsigned char *)in, HANDSHAKE_KEY_LEN) == 18;
+	return EVP_DecodeBlock(out, (unsigned char *)in, HANDSHAKE_KEY_LEN) ==
+	    18;
 }
 
 int
-handshake_parse_request(const char *head, size_t len, struct handshake_request *req,
-    char *err, size_t errlen)
+handshake_parse_request(const char *head, size_t len,
+    struct handshake_request *req, char *err, size_t errlen)
 {
 	struct head_parse ps;
 	http_parser p;
@@ -251,8 +254,8 @@ handshake_parse_request(const char *head, size_t len, struct handshake_request *
 		return 400;
 	}
 	/* A GET or HEAD with no WebSocket header at all asks for a page. */
-	req->plain = !ps.ws_headers && (p.method == HTTP_GET ||
-	    p.method == HTTP_HEAD);
+	req->plain = !ps.ws_headers &&
+	    (p.method == HTTP_GET || p.method == HTTP_HEAD);
 	req->head = req->plain && p.method == HTTP_HEAD;
 	if (p.method != HTTP_GET && !req->plain) {
 		snprintf(err, errlen, "method %s is not GET",
@@ -315,7 +318,8 @@ handshake_check_policy(const struct handshake_request *req,
 
 		while (p < end) {
 			const char *comma = memchr(p, ',', end - p);
-			struct handshake_span t = { p, (comma ? comma : end) - p };
+			struct handshake_span t = { p,
+				(comma ? comma : end) - p };
 
 			span_trim(&t);
 			for (size_t i = 0; i < pol->nprotocols; i++)
@@ -353,12 +357,14 @@ handshake_build_response(struct buf *out, const struct handshake_request *req,
 	char accept[HANDSHAKE_ACCEPT_LEN + 1];
 
 	handshake_accept_key(req->key.p, req->key.n, accept);
-	if (buf_printf(out, "HTTP/1.1 101 Switching Protocols\r\n"
-	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-	    "Sec-WebSocket-Accept: %s\r\n", accept) == -1)
+	if (buf_printf(out,
+		"HTTP/1.1 101 Switching Protocols\r\n"
+		"Upgrade: websocket\r\nConnection: Upgrade\r\n"
+		"Sec-WebSocket-Accept: %s\r\n",
+		accept) == -1)
 		return -1;
-	if (protocol && buf_printf(out, "Sec-WebSocket-Protocol: %s\r\n",
-	    protocol) == -1)
+	if (protocol &&
+	    buf_printf(out, "Sec-WebSocket-Protocol: %s\r\n", protocol) == -1)
 		return -1;
 	return buf_append(out, "\r\n", 2);
 }
@@ -367,15 +373,24 @@ static const char *
 status_text(int status)
 {
 	switch (status) {
-	case 200: return "OK";
-	case 400: return "Bad Request";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 426: return "Upgrade Required";
-	case 431: return "Request Header Fields Too Large";
-	case 503: return "Service Unavailable";
-	default: return "Error";
+	case 200:
+		return "OK";
+	case 400:
+		return "Bad Request";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 426:
+		return "Upgrade Required";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 503:
+		return "Service Unavailable";
+	default:
+		return "Error";
 	}
 }
 
@@ -391,12 +406,14 @@ handshake_build_error(struct buf *out, int status, const char *detail,
 	    status_text(status), detail);
 	if (n < 0 || (size_t)n >= sizeof(body))
 		n = sizeof(body) - 1;
-	return buf_printf(out, "HTTP/1.1 %d %s\r\n%s%s"
+	return buf_printf(out,
+	    "HTTP/1.1 %d %s\r\n%s%s"
 	    "Content-Type: text/plain; charset=utf-8\r\n"
 	    "Content-Length: %d\r\nConnection: close\r\n\r\n%.*s",
 	    status, status_text(status),
 	    status == 426 ? "Upgrade: websocket\r\n"
-	    "Sec-WebSocket-Version: 13\r\n" : "",
+			    "Sec-WebSocket-Version: 13\r\n" :
+			    "",
 	    status == 405 ? "Allow: GET\r\n" : "", n, head ? 0 : n, body);
 }
 
@@ -431,16 +448,17 @@ int
 handshake_build_request(struct buf *out, const struct handshake_client *cl,
     const char *key)
 {
-	if (buf_printf(out, "GET %s HTTP/1.1\r\nHost: %s\r\n"
-	    "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-	    "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n",
-	    cl->resource, cl->hostport, key) == -1)
+	if (buf_printf(out,
+		"GET %s HTTP/1.1\r\nHost: %s\r\n"
+		"Upgrade: websocket\r\nConnection: Upgrade\r\n"
+		"Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n",
+		cl->resource, cl->hostport, key) == -1)
 		return -1;
 	if (cl->origin && buf_printf(out, "Origin: %s\r\n", cl->origin) == -1)
 		return -1;
 	if (cl->nprotocols > 0) {
 		if (buf_printf(out, "Sec-WebSocket-Protocol: %s",
-		    cl->protocols[0]) == -1)
+			cl->protocols[0]) == -1)
 			return -1;
 		for (size_t i = 1; i < cl->nprotocols; i++)
 			if (buf_printf(out, ", %s", cl->protocols[i]) == -1)
@@ -515,9 +533,11 @@ handshake_parse_response(const char *head, size_t len,
 		    memcmp(ps.protocol.p, cl->protocols[i], ps.protocol.n) == 0)
 			break;
 	if (ps.nprotocols != 1 || i == cl->nprotocols) {
-		snprintf(err, errlen, "server chose subprotocol '%.*s', "
-		    "which was not offered", (int)(ps.protocol.n > 100 ? 100 :
-		    ps.protocol.n), ps.protocol.p);
+		snprintf(err, errlen,
+		    "server chose subprotocol '%.*s', "
+		    "which was not offered",
+		    (int)(ps.protocol.n > 100 ? 100 : ps.protocol.n),
+		    ps.protocol.p);
 		return -1;
 	}
 	snprintf(protocol, HANDSHAKE_MAX_PROTOCOL, "%s", cl->protocols[i]);

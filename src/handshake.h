@@ -16,12 +16,13 @@
 
 #include "buf.h"
 
-#define HANDSHAKE_MAX_HEAD 8192	/* request or response head, CRLFCRLF included */
-#define HANDSHAKE_MAX_LISTS 16		/* repeated list header lines we keep */
+#define HANDSHAKE_MAX_HEAD \
+	8192		       /* request or response head, CRLFCRLF included */
+#define HANDSHAKE_MAX_LISTS 16 /* repeated list header lines we keep */
 #define HANDSHAKE_KEY_LEN 24
 #define HANDSHAKE_ACCEPT_LEN 28
 #define HANDSHAKE_MAX_PROTOCOL 128
-#define HANDSHAKE_MAX_AUTH_B64 1024	/* base64 of user:pass */
+#define HANDSHAKE_MAX_AUTH_B64 1024 /* base64 of user:pass */
 
 struct handshake_span {
 	const char *p;
@@ -29,13 +30,14 @@ struct handshake_span {
 };
 
 struct handshake_request {
-	bool plain;		/* GET or HEAD without any WebSocket header */
-	bool head;		/* ... and it was HEAD: no body in the answer */
+	bool plain; /* GET or HEAD without any WebSocket header */
+	bool head;  /* ... and it was HEAD: no body in the answer */
 	struct handshake_span path;
 	struct handshake_span host;
 	struct handshake_span key;
 	struct handshake_span origin;
-	struct handshake_span protocols[HANDSHAKE_MAX_LISTS];	/* Sec-WebSocket-Protocol lines */
+	struct handshake_span
+	    protocols[HANDSHAKE_MAX_LISTS]; /* Sec-WebSocket-Protocol lines */
 	size_t nprotocols;
 };
 
@@ -48,13 +50,13 @@ struct handshake_policy {
 };
 
 struct handshake_client {
-	const char *resource;	/* path and query */
-	const char *hostport;	/* Host header value */
-	const char *origin;	/* or NULL */
-	const char *auth;	/* "user:pass" for Basic, or NULL */
+	const char *resource; /* path and query */
+	const char *hostport; /* Host header value */
+	const char *origin;   /* or NULL */
+	const char *auth;     /* "user:pass" for Basic, or NULL */
 	const char *const *protocols;
 	size_t nprotocols;
-	const char *const *headers;	/* extra "Name: value" lines */
+	const char *const *headers; /* extra "Name: value" lines */
 	size_t nheaders;
 };
 
@@ -80,8 +82,8 @@ void handshake_accept_key(const char *key, size_t keylen,
     char out[HANDSHAKE_ACCEPT_LEN + 1]);
 
 /* Appends the 101 answer; protocol may be NULL.  0 or -1 (no room). */
-int handshake_build_response(struct buf *out, const struct handshake_request *req,
-    const char *protocol);
+int handshake_build_response(struct buf *out,
+    const struct handshake_request *req, const char *protocol);
 
 /* Appends an error answer (400, 403, 404, 405, 426, 431, 503) with a
  * short plain-text body; for a HEAD request (head) the headers only.

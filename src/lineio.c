@@ -16,21 +16,21 @@
 #include "log.h"
 #include "utf8.h"
 
-#define BINARY_WARN_MAX 5	/* then one note, then silence */
+#define BINARY_WARN_MAX 5 /* then one note, then silence */
 
-#define OUT_SLACK (64 * 1024)	/* beyond high and two messages */
-#define PIPE_BUDGET (16 * PIPE_BUF)	/* bytes per readiness into a pipe */
+#define OUT_SLACK (64 * 1024)	    /* beyond high and two messages */
+#define PIPE_BUDGET (16 * PIPE_BUF) /* bytes per readiness into a pipe */
 
 enum { OUT_BLOCKING, OUT_PIPE, OUT_SOCKET };
 
 struct lineio_reader {
 	ev_io io;
 	struct ev_loop *loop;
-	struct buf part;	/* an incomplete line; owned */
+	struct buf part; /* an incomplete line; owned */
 	size_t max_line;
 	unsigned long lineno;
-	unsigned long nbinary;	/* non-UTF-8 lines seen, for the warnings */
-	bool skipping;		/* inside a dropped line */
+	unsigned long nbinary; /* non-UTF-8 lines seen, for the warnings */
+	bool skipping;	       /* inside a dropped line */
 	bool eof;
 	const struct lineio_cbs *cb;
 	void *arg;
@@ -39,12 +39,12 @@ struct lineio_reader {
 struct lineio_writer {
 	ev_io io;
 	struct ev_loop *loop;
-	struct buf buf;		/* pending output; owned */
+	struct buf buf; /* pending output; owned */
 	int fd;
-	int kind;		/* how fd is written: OUT_* */
+	int kind; /* how fd is written: OUT_* */
 	size_t high, low;
-	bool above;		/* passed high and not yet back below low */
-	int error;		/* errno of the failed write, or 0 */
+	bool above; /* passed high and not yet back below low */
+	int error;  /* errno of the failed write, or 0 */
 	const struct lineio_cbs *cb;
 	void *arg;
 };
@@ -60,8 +60,10 @@ emit(struct lineio_reader *r, const char *p, size_t n)
 	text = utf8_valid(p, n);
 	if (!text && ++r->nbinary <= BINARY_WARN_MAX)
 		log_msg("line %lu: not valid UTF-8, sent as a binary message%s",
-		    r->lineno, r->nbinary == BINARY_WARN_MAX ?
-		    " (further such lines are not reported)" : "");
+		    r->lineno,
+		    r->nbinary == BINARY_WARN_MAX ?
+			" (further such lines are not reported)" :
+			"");
 	r->cb->on_line(p, n, text, r->arg);
 }
 
@@ -141,8 +143,7 @@ lineio_reader_end(struct lineio_reader *r)
 }
 
 static void
-lineio_reader_read_cb(UNUSED struct ev_loop *loop, ev_io *w,
-    UNUSED int revents)
+lineio_reader_read_cb(UNUSED struct ev_loop *loop, ev_io *w, UNUSED int revents)
 {
 	struct lineio_reader *r = w->data;
 	char chunk[LINEIO_READ_MAX];
@@ -265,7 +266,7 @@ lineio_writer_write_cb(struct ev_loop *loop, ev_io *io, UNUSED int revents)
 	if (out_write_some(w) == -1) {
 		ev_io_stop(loop, io);
 		buf_deinit(&w->buf);
-		w->above = false;	/* nothing will be waiting any more */
+		w->above = false; /* nothing will be waiting any more */
 		w->cb->on_error(w->arg);
 		return;
 	}
@@ -273,8 +274,8 @@ lineio_writer_write_cb(struct ev_loop *loop, ev_io *io, UNUSED int revents)
 }
 
 struct lineio_writer *
-lineio_writer_new(struct ev_loop *loop, int fd, size_t high,
-    size_t max_message, const struct lineio_cbs *cbs, void *arg)
+lineio_writer_new(struct ev_loop *loop, int fd, size_t high, size_t max_message,
+    const struct lineio_cbs *cbs, void *arg)
 {
 	struct lineio_writer *w;
 	struct stat st;
@@ -373,7 +374,8 @@ lineio_writer_close(struct lineio_writer *w)
 
 	if (w == NULL)
 		return 0;
-	error = lineio_writer_flush(w) == -1 && w->error != EPIPE ? w->error :
+	error = lineio_writer_flush(w) == -1 && w->error != EPIPE ?
+	    w->error :
 	    0;
 	lineio_writer_free(w);
 	return error;

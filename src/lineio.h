@@ -22,8 +22,8 @@
 
 #include <ev.h>
 
-#define LINEIO_READ_MAX 65536	/* bytes per read(2) */
-#define LINEIO_HIGH (1024 * 1024)	/* stdout bytes: stop reading peers */
+#define LINEIO_READ_MAX 65536	  /* bytes per read(2) */
+#define LINEIO_HIGH (1024 * 1024) /* stdout bytes: stop reading peers */
 
 struct lineio_reader;
 struct lineio_writer;
@@ -33,10 +33,10 @@ struct lineio_writer;
 struct lineio_cbs {
 	/* One line, without its end; text when it is UTF-8. */
 	void (*on_line)(const char *line, size_t len, bool text, void *arg);
-	void (*on_batch)(void *arg);	/* after each read's lines: flush */
+	void (*on_batch)(void *arg); /* after each read's lines: flush */
 	void (*on_eof)(void *arg);
-	void (*on_drain)(void *arg);	/* back below the low mark */
-	void (*on_error)(void *arg);	/* a write failed; see _error() */
+	void (*on_drain)(void *arg); /* back below the low mark */
+	void (*on_error)(void *arg); /* a write failed; see _error() */
 };
 
 /* stdin as a reader of lines of at most max_message bytes (a line is one
@@ -67,8 +67,7 @@ bool lineio_reader_eof(const struct lineio_reader *r);
  * below high / 4), or NULL when out of memory.  The buffer holds at most
  * high plus two messages of max_message bytes. */
 struct lineio_writer *lineio_writer_new(struct ev_loop *loop, int fd,
-    size_t high, size_t max_message, const struct lineio_cbs *cbs,
-    void *arg);
+    size_t high, size_t max_message, const struct lineio_cbs *cbs, void *arg);
 /* Stops it and frees everything, unwritten bytes included.  NULL is
  * fine. */
 void lineio_writer_free(struct lineio_writer *w);

@@ -64,15 +64,15 @@ listen_one(const struct addrinfo *ai, char *err, size_t errlen)
 {
 	int fd, on = 1;
 
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, ai->ai_protocol);
+	fd = socket(ai->ai_family,
+	    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
 	if (fd == -1)
 		goto fail;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1)
 		goto fail;
 	/* "::" means IPv6 only; a separate -a 0.0.0.0 covers IPv4. */
-	if (ai->ai_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
-	    IPV6_V6ONLY, &on, sizeof(on)) == -1)
+	if (ai->ai_family == AF_INET6 &&
+	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, sizeof(on)) == -1)
 		goto fail;
 	if (bind(fd, ai->ai_addr, ai->ai_addrlen) == -1)
 		goto fail;
@@ -104,7 +104,7 @@ net_listen(const char *host, const char *port, int *fds, int max, char *err,
 		n++;
 	}
 	freeaddrinfo(res);
-	if (ai != NULL && n < max) {	/* one address failed: undo */
+	if (ai != NULL && n < max) { /* one address failed: undo */
 		while (n > 0)
 			close(fds[--n]);
 		return -1;
@@ -159,8 +159,8 @@ net_resolve(const char *host, const char *port, double timeout_sec,
 	}
 	ts.tv_sec = (time_t)timeout_sec;
 	ts.tv_nsec = (long)((timeout_sec - ts.tv_sec) * 1e9);
-	while ((r = gai_suspend((const struct gaicb *const *)list, 1,
-	    &ts)) == EAI_INTR)
+	while ((r = gai_suspend((const struct gaicb *const *)list, 1, &ts)) ==
+	    EAI_INTR)
 		;
 	if (r == EAI_AGAIN && gai_error(&req) == EAI_INPROGRESS) {
 		gai_cancel(&req);
@@ -180,8 +180,8 @@ net_connect(const struct addrinfo *ai, char *err, size_t errlen)
 {
 	int fd, on = 1;
 
-	fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK |
-	    SOCK_CLOEXEC, ai->ai_protocol);
+	fd = socket(ai->ai_family,
+	    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
 	if (fd == -1)
 		goto fail;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));

@@ -11,14 +11,14 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
-#define NET_ADDRSTRLEN 64	/* "[v6addr]:port" */
+#define NET_ADDRSTRLEN 64 /* "[v6addr]:port" */
 
 struct addrinfo;
 
 /* Listens on every address host resolves to; stores up to max fds.
  * Returns the count (>= 1) or -1. */
-int net_listen(const char *host, const char *port, int *fds, int max,
-    char *err, size_t errlen);
+int net_listen(const char *host, const char *port, int *fds, int max, char *err,
+    size_t errlen);
 
 /* Accepts one connection, non-blocking with TCP_NODELAY.  Returns the fd,
  * or -1 with errno set (EAGAIN when there is none). */

@@ -7,7 +7,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
-#include <math.h>		/* isfinite, a macro: no -lm */
+#include <math.h> /* isfinite, a macro: no -lm */
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -19,10 +19,10 @@
 #define PORT_MAX 65535
 
 /* The field of type type at offset off in the caller's config. */
-#define FIELD(cfg, off, type)	((type *)(void *)((char *)(cfg) + (off)))
+#define FIELD(cfg, off, type) ((type *)(void *)((char *)(cfg) + (off)))
 
 /* What getopt_long returns for the long-only row i. */
-#define LONG_ONLY(i)	(256 + (int)(i))
+#define LONG_ONLY(i) (256 + (int)(i))
 
 /* The zeroed row that ends a table. */
 static bool
@@ -64,9 +64,11 @@ build(const struct opt_def *defs, struct option *longopts, char *shortopts)
 		if (d->name != NULL) {
 			longopts[nlong].name = d->name;
 			longopts[nlong].has_arg = takes_arg(d->kind) ?
-			    required_argument : no_argument;
+			    required_argument :
+			    no_argument;
 			longopts[nlong].flag = NULL;
-			longopts[nlong].val = d->val != 0 ? d->val :
+			longopts[nlong].val = d->val != 0 ?
+			    d->val :
 			    LONG_ONLY(d - defs);
 			nlong++;
 		}
@@ -109,8 +111,8 @@ set_defaults(const struct opt_cli *cli, void *cfg)
 			*FIELD(cfg, d->off, const char *) = d->def_str;
 			break;
 		case OPT_LIST:
-			*FIELD(cfg, d->off, const char *const *) =
-			    FIELD(cfg, d->store_off, const char *);
+			*FIELD(cfg, d->off, const char *const *) = FIELD(cfg,
+			    d->store_off, const char *);
 			*FIELD(cfg, d->count_off, size_t) = 0;
 			break;
 		case OPT_SECONDS:
@@ -174,9 +176,18 @@ parse_number(const struct opt_def *d, const char *arg, double *v)
 		if (d->kind == OPT_BYTES && end != arg && end[0] != '\0' &&
 		    end[1] == '\0') {
 			switch (toupper((unsigned char)*end)) {
-			case 'K': shift = 10; end++; break;
-			case 'M': shift = 20; end++; break;
-			case 'G': shift = 30; end++; break;
+			case 'K':
+				shift = 10;
+				end++;
+				break;
+			case 'M':
+				shift = 20;
+				end++;
+				break;
+			case 'G':
+				shift = 30;
+				end++;
+				break;
 			}
 		}
 	}
@@ -289,8 +300,8 @@ getopt_error(int ch, char *const argv[], char *err, size_t errlen)
 	bool islong = strncmp(what, "--", 2) == 0;
 
 	if (ch == '?' && optopt != 0 && islong && strchr(what, '=') != NULL)
-		return syntax_error(err, errlen,
-		    "%s: option takes no argument", what);
+		return syntax_error(err, errlen, "%s: option takes no argument",
+		    what);
 	/* A short option may sit inside a cluster such as -1Z, where the
 	 * word would mislead; a missing argument is always the last word. */
 	if (optopt != 0 && !(ch == ':' && islong))
@@ -333,8 +344,7 @@ take_operands(const struct opt_cli *cli, void *cfg, int argc, char *argv[],
 		*operand = argv[optind];
 	}
 	if (operand != NULL && *operand == NULL)
-		return syntax_error(err, errlen, "no %s given",
-		    cli->operand);
+		return syntax_error(err, errlen, "no %s given", cli->operand);
 	return OPT_OK;
 }
 
@@ -353,12 +363,12 @@ opt_parse(const struct opt_cli *cli, void *cfg, int argc, char *argv[],
 		return OPT_ERROR;
 	}
 	set_defaults(cli, cfg);
-	optind = 0;		/* glibc: start afresh, even after a parse */
+	optind = 0; /* glibc: start afresh, even after a parse */
 	opterr = 0;
 	for (;;) {
-		li = -1;	/* stays -1 unless a long option matched */
-		if ((ch = getopt_long(argc, argv, shortopts, longopts,
-		    &li)) == -1)
+		li = -1; /* stays -1 unless a long option matched */
+		if ((ch = getopt_long(argc, argv, shortopts, longopts, &li)) ==
+		    -1)
 			break;
 		if ((d = find(cli->defs, ch)) == NULL)
 			return getopt_error(ch, argv, err, errlen);

@@ -17,25 +17,25 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "log.h"		/* LOG_VERBOSE, for OPT_ROW_VERBOSE */
+#include "log.h" /* LOG_VERBOSE, for OPT_ROW_VERBOSE */
 
-#define OPT_MAX 64		/* rows in a table */
-#define OPT_ERRLEN 256		/* an error message: one line */
+#define OPT_MAX 64     /* rows in a table */
+#define OPT_ERRLEN 256 /* an error message: one line */
 
 /* What an option takes, and the C type of the field it stores into. */
 enum opt_kind {
-	OPT_FLAG,	/* no argument; bool, set to true */
-	OPT_SET,	/* no argument; int (0 by default), set to def: for
-			 * -q and -v, where the last one wins */
-	OPT_HOOK,	/* no argument, nothing stored: only the hook runs */
-	OPT_HELP,	/* no argument; opt_parse() returns OPT_HELP_ASKED */
-	OPT_VERSION,	/* no argument; opt_parse() returns OPT_VERSION_ASKED */
-	OPT_STRING,	/* const char *, pointing into argv */
-	OPT_LIST,	/* repeatable string: see store_off and count_off */
-	OPT_PORT,	/* const char *, checked to be a port number 0-65535 */
-	OPT_SECONDS,	/* double; a fraction is allowed */
-	OPT_COUNT,	/* size_t; a decimal integer */
-	OPT_BYTES	/* size_t; an integer, then K, M or G for 1024^1-3 */
+	OPT_FLAG,    /* no argument; bool, set to true */
+	OPT_SET,     /* no argument; int (0 by default), set to def: for
+		      * -q and -v, where the last one wins */
+	OPT_HOOK,    /* no argument, nothing stored: only the hook runs */
+	OPT_HELP,    /* no argument; opt_parse() returns OPT_HELP_ASKED */
+	OPT_VERSION, /* no argument; opt_parse() returns OPT_VERSION_ASKED */
+	OPT_STRING,  /* const char *, pointing into argv */
+	OPT_LIST,    /* repeatable string: see store_off and count_off */
+	OPT_PORT,    /* const char *, checked to be a port number 0-65535 */
+	OPT_SECONDS, /* double; a fraction is allowed */
+	OPT_COUNT,   /* size_t; a decimal integer */
+	OPT_BYTES    /* size_t; an integer, then K, M or G for 1024^1-3 */
 };
 
 /* Run after the value is stored: NULL to accept it, or the reason to
@@ -44,35 +44,35 @@ typedef const char *opt_hook_fn(void *cfg, const char *arg);
 
 /* One option.  Two rows may store into one field (-k and -n). */
 struct opt_def {
-	const char *name;	/* long name, or NULL for a short-only one */
-	int val;		/* short letter, or 0 for a long-only option */
-	const char *arg;	/* argument name in --help; NULL: none taken */
-	const char *help;	/* --help text, without default or list limit */
+	const char *name; /* long name, or NULL for a short-only one */
+	int val;	  /* short letter, or 0 for a long-only option */
+	const char *arg;  /* argument name in --help; NULL: none taken */
+	const char *help; /* --help text, without default or list limit */
 	enum opt_kind kind;
-	size_t off;		/* offsetof the field; a list's pointer field */
-	size_t store_off;	/* OPT_LIST: offsetof a const char *[max] */
-	size_t count_off;	/* OPT_LIST: offsetof its size_t count */
-	double min, max;	/* numbers: the range; OPT_LIST: max entries */
-	double def;		/* numbers: default; OPT_SET: the value set */
-	const char *def_str;	/* string, port or list default, or NULL */
-	opt_hook_fn *hook;	/* extra check or action, or NULL */
+	size_t off;	     /* offsetof the field; a list's pointer field */
+	size_t store_off;    /* OPT_LIST: offsetof a const char *[max] */
+	size_t count_off;    /* OPT_LIST: offsetof its size_t count */
+	double min, max;     /* numbers: the range; OPT_LIST: max entries */
+	double def;	     /* numbers: default; OPT_SET: the value set */
+	const char *def_str; /* string, port or list default, or NULL */
+	opt_hook_fn *hook;   /* extra check or action, or NULL */
 };
 
 /* One program's command line. */
 struct opt_cli {
-	const char *name;	/* program name, for the version line */
+	const char *name; /* program name, for the version line */
 	const char *version;
-	const char *usage;	/* "usage: ..." lines: the man SYNOPSIS */
-	const char *about;	/* what --help prints before the options */
-	const struct opt_def *defs;	/* ends with a zeroed row, { 0 } */
-	const char *operand;	/* the one operand, required ("URL"): */
-	size_t operand_off;	/* ... a const char *, which an option may
-				 * set instead; NULL operand: none taken */
+	const char *usage;	    /* "usage: ..." lines: the man SYNOPSIS */
+	const char *about;	    /* what --help prints before the options */
+	const struct opt_def *defs; /* ends with a zeroed row, { 0 } */
+	const char *operand;	    /* the one operand, required ("URL"): */
+	size_t operand_off;	    /* ... a const char *, which an option may
+				     * set instead; NULL operand: none taken */
 };
 
 enum opt_status {
-	OPT_USAGE = -2,		/* the command line's shape: usage follows */
-	OPT_ERROR = -1,		/* a value: the message is all */
+	OPT_USAGE = -2, /* the command line's shape: usage follows */
+	OPT_ERROR = -1, /* a value: the message is all */
 	OPT_OK = 0,
 	OPT_HELP_ASKED,
 	OPT_VERSION_ASKED
@@ -108,25 +108,40 @@ int opt_print(FILE *fp, const struct opt_cli *cli, int status);
  * Rows both binaries share, so that their spelling, range and default are
  * written once.  at is the field's offsetof; help says whom it concerns.
  */
-#define OPT_DAY 86400.0		/* the longest time any option takes */
+#define OPT_DAY 86400.0 /* the longest time any option takes */
 
-#define OPT_ROW_HELP \
-	{ "help", 'h', NULL, "print this help and exit", .kind = OPT_HELP }
-#define OPT_ROW_VERSION \
-	{ "version", 'V', NULL, "print the version and exit", \
-	    .kind = OPT_VERSION }
-#define OPT_ROW_VERBOSE(at, help) \
-	{ "verbose", 'v', NULL, help, .kind = OPT_SET, .off = (at), \
-	    .def = LOG_VERBOSE }
-#define OPT_ROW_MAX_MESSAGE(at) \
-	{ "max-message", 0, "BYTES", "largest message accepted", \
-	    .kind = OPT_BYTES, .off = (at), .min = 1, .max = 1 << 30, \
-	    .def = 16 << 20 }
-#define OPT_ROW_PING_INTERVAL(at, help) \
-	{ "ping-interval", 0, "SECONDS", help, .kind = OPT_SECONDS, \
-	    .off = (at), .min = 0, .max = OPT_DAY, .def = 0 }
-#define OPT_ROW_PING_TIMEOUT(at, help) \
-	{ "ping-timeout", 0, "SECONDS", help, .kind = OPT_SECONDS, \
-	    .off = (at), .min = 0.001, .max = OPT_DAY, .def = 10 }
+#define OPT_ROW_HELP                                           \
+	{                                                      \
+		"help", 'h', NULL, "print this help and exit", \
+		    .kind = OPT_HELP                           \
+	}
+#define OPT_ROW_VERSION                                             \
+	{                                                           \
+		"version", 'V', NULL, "print the version and exit", \
+		    .kind = OPT_VERSION                             \
+	}
+#define OPT_ROW_VERBOSE(at, help)                                    \
+	{                                                            \
+		"verbose", 'v', NULL, help,                          \
+		    .kind = OPT_SET, .off = (at), .def = LOG_VERBOSE \
+	}
+#define OPT_ROW_MAX_MESSAGE(at)                                               \
+	{                                                                     \
+		"max-message", 0, "BYTES", "largest message accepted",        \
+		    .kind = OPT_BYTES, .off = (at), .min = 1, .max = 1 << 30, \
+		    .def = 16 << 20                                           \
+	}
+#define OPT_ROW_PING_INTERVAL(at, help)                         \
+	{                                                       \
+		"ping-interval", 0, "SECONDS", help,            \
+		    .kind = OPT_SECONDS, .off = (at), .min = 0, \
+		    .max = OPT_DAY, .def = 0                    \
+	}
+#define OPT_ROW_PING_TIMEOUT(at, help)                              \
+	{                                                           \
+		"ping-timeout", 0, "SECONDS", help,                 \
+		    .kind = OPT_SECONDS, .off = (at), .min = 0.001, \
+		    .max = OPT_DAY, .def = 10                       \
+	}
 
 #endif

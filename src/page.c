@@ -26,8 +26,8 @@ block_hash(const char *page, size_t len, const char *open, const char *close,
 		return -1;
 	start += strlen(open);
 	end = memmem(start, len - (start - page), close, strlen(close));
-	if (end == NULL || EVP_Digest(start, end - start, md, &mdlen,
-	    EVP_sha256(), NULL) != 1)
+	if (end == NULL ||
+	    EVP_Digest(start, end - start, md, &mdlen, EVP_sha256(), NULL) != 1)
 		return -1;
 	EVP_EncodeBlock(b64, md, mdlen);
 	snprintf(out, outlen, "'sha256-%s'", b64);
@@ -44,12 +44,15 @@ page_init(struct page *p, char *err, size_t errlen)
 	 * defined by C. */
 	p->len = (uintptr_t)ws_page_end - (uintptr_t)ws_page;
 	if (block_hash(p->body, p->len, "<script>", "</script>", script,
-	    sizeof(script)) == -1 || block_hash(p->body, p->len, "<style>",
-	    "</style>", style, sizeof(style)) == -1) {
-		snprintf(err, errlen, "built-in page lacks <script> or <style>");
+		sizeof(script)) == -1 ||
+	    block_hash(p->body, p->len, "<style>", "</style>", style,
+		sizeof(style)) == -1) {
+		snprintf(err, errlen,
+		    "built-in page lacks <script> or <style>");
 		return -1;
 	}
-	snprintf(p->csp, sizeof(p->csp), "default-src 'none'; script-src %s; "
+	snprintf(p->csp, sizeof(p->csp),
+	    "default-src 'none'; script-src %s; "
 	    "style-src %s; connect-src 'self'; img-src 'none'; "
 	    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
 	    script, style);
@@ -64,18 +67,22 @@ page_answer(struct buf *out, const struct page *p, const char *path,
 	size_t n = q ? (size_t)(q - path) : pathlen;
 
 	if (p == NULL || n != 1 || path[0] != '/') {
-		if (handshake_build_error(out, 404, "no such page; WebSocket "
-		    "clients connect with an Upgrade request", head) == -1)
+		if (handshake_build_error(out, 404,
+			"no such page; WebSocket "
+			"clients connect with an Upgrade request",
+			head) == -1)
 			return -1;
 		return 404;
 	}
-	if (buf_printf(out, "HTTP/1.1 200 OK\r\n"
-	    "Content-Type: text/html; charset=utf-8\r\n"
-	    "Content-Length: %zu\r\nCache-Control: no-store\r\n"
-	    "Content-Security-Policy: %s\r\n"
-	    "X-Content-Type-Options: nosniff\r\n"
-	    "Referrer-Policy: no-referrer\r\n"
-	    "Connection: close\r\n\r\n", p->len, p->csp) == -1 ||
+	if (buf_printf(out,
+		"HTTP/1.1 200 OK\r\n"
+		"Content-Type: text/html; charset=utf-8\r\n"
+		"Content-Length: %zu\r\nCache-Control: no-store\r\n"
+		"Content-Security-Policy: %s\r\n"
+		"X-Content-Type-Options: nosniff\r\n"
+		"Referrer-Policy: no-referrer\r\n"
+		"Connection: close\r\n\r\n",
+		p->len, p->csp) == -1 ||
 	    (!head && buf_append(out, p->body, p->len) == -1))
 		return -1;
 	return 200;

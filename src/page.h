@@ -16,9 +16,9 @@
 #define PAGE_CSP_MAX 512
 
 struct page {
-	const char *body;	/* static: the built-in bytes */
+	const char *body; /* static: the built-in bytes */
 	size_t len;
-	char csp[PAGE_CSP_MAX];	/* Content-Security-Policy value */
+	char csp[PAGE_CSP_MAX]; /* Content-Security-Policy value */
 };
 
 /* Fills p with the built-in page and its policy.  0, or -1 with the

@@ -17,8 +17,7 @@ struct proc_signals {
 	ev_signal sigint, sigterm;
 };
 
-typedef void proc_signal_cb(struct ev_loop *loop, ev_signal *w,
-    int revents);
+typedef void proc_signal_cb(struct ev_loop *loop, ev_signal *w, int revents);
 
 /* Starts both watchers; each has data as its w->data. */
 void proc_signals_start(struct ev_loop *loop, struct proc_signals *ps,

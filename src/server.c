@@ -29,14 +29,14 @@
 #include "server.h"
 #include "wsconn.h"
 
-#define ACCEPT_BURST 64		/* accepts per readiness, for fairness */
+#define ACCEPT_BURST 64 /* accepts per readiness, for fairness */
 
 /* One accepted connection. */
 struct peer {
 	TAILQ_ENTRY(peer) link;
 	struct server *srv;
-	struct wsconn *conn;		/* owned */
-	size_t unsent;			/* lines it could not be sent */
+	struct wsconn *conn; /* owned */
+	size_t unsent;	     /* lines it could not be sent */
 };
 
 TAILQ_HEAD(peer_list, peer);
@@ -48,19 +48,19 @@ struct server {
 	struct page page;
 	ev_io listeners[SERVER_MAX_LISTENERS];
 	int nlisteners;
-	struct peer_list clients;	/* owns every peer */
-	size_t nclients;		/* in the list */
-	size_t nrejected;		/* ... being turned away with 503 */
-	size_t nopen;			/* clients past the handshake */
-	int spare_fd;			/* given up when fds run out */
-	unsigned long nshed;		/* connections closed unserved */
-	ev_timer shed_log;		/* reports nshed once a second */
+	struct peer_list clients; /* owns every peer */
+	size_t nclients;	  /* in the list */
+	size_t nrejected;	  /* ... being turned away with 503 */
+	size_t nopen;		  /* clients past the handshake */
+	int spare_fd;		  /* given up when fds run out */
+	unsigned long nshed;	  /* connections closed unserved */
+	ev_timer shed_log;	  /* reports nshed once a second */
 	ev_timer slow_check;
-	struct lineio_reader *in;	/* owned */
-	struct lineio_writer *out;	/* owned */
+	struct lineio_reader *in;  /* owned */
+	struct lineio_writer *out; /* owned */
 	struct proc_signals signals;
 	ev_timer grace;
-	bool stopping;		/* closing everything down */
+	bool stopping; /* closing everything down */
 	bool stdin_eof;
 	int status;
 };
@@ -129,8 +129,10 @@ on_line(const char *line, size_t len, bool text, void *arg)
 	struct peer *p;
 
 	TAILQ_FOREACH(p, &s->clients, link)
-		if (wsconn_is_open(p->conn) && wsconn_send(p->conn, text ?
-		    WSLAY_TEXT_FRAME : WSLAY_BINARY_FRAME, line, len) == -1)
+		if (wsconn_is_open(p->conn) &&
+		    wsconn_send(p->conn,
+			text ? WSLAY_TEXT_FRAME : WSLAY_BINARY_FRAME, line,
+			len) == -1)
 			p->unsent++;
 }
 
@@ -233,7 +235,7 @@ remove_client(struct server *s, struct peer *p)
 		    wsconn_peer(p->conn), lost, lost == 1 ? "" : "s");
 	TAILQ_REMOVE(&s->clients, p, link);
 	s->nclients--;
-	if (wsconn_http_status(p->conn) == 503)	/* --max-clients */
+	if (wsconn_http_status(p->conn) == 503) /* --max-clients */
 		s->nrejected--;
 	wsconn_free(p->conn);
 	free(p);
@@ -259,9 +261,8 @@ on_end(struct wsconn *c, void *arg)
 		ev_break(s->loop, EVBREAK_ALL);
 }
 
-static const struct wsconn_callbacks server_cbs = {
-	on_open, on_message, on_writable, on_end
-};
+static const struct wsconn_callbacks server_cbs = { on_open, on_message,
+	on_writable, on_end };
 
 /*
  * Out of file descriptors, the pending connection would keep the listener
@@ -279,7 +280,7 @@ shed_connection(struct server *s, int lfd)
 	if ((fd = accept(lfd, NULL, NULL)) != -1)
 		close(fd);
 	s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	if (fd == -1)		/* nothing was waiting after all */
+	if (fd == -1) /* nothing was waiting after all */
 		return;
 	/* Counted, and reported by shed_log_cb a second later. */
 	if (s->nshed++ == 0)
@@ -309,7 +310,7 @@ add_client(struct server *s, int fd, const char *addr)
 	}
 	p->srv = s;
 	if ((p->conn = wsconn_new(s->loop, fd, addr, &s->wcfg, &server_cbs,
-	    p)) == NULL) {
+		 p)) == NULL) {
 		free(p);
 		log_msg("%s: out of memory", addr);
 		return;
@@ -359,10 +360,11 @@ slow_check_cb(struct ev_loop *loop, ev_timer *w, UNUSED int revents)
 	TAILQ_FOREACH(p, &s->clients, link)
 		if (wsconn_is_open(p->conn) && wsconn_above(p->conn) &&
 		    now - wsconn_above_since(p->conn) >=
-		    s->cfg->slow_client_timeout) {
+			s->cfg->slow_client_timeout) {
 			log_msg("%s: slow client: over %d KiB queued for %g s, "
-			    "closing (1008)", wsconn_peer(p->conn),
-			    WSCONN_HIGH / 1024, s->cfg->slow_client_timeout);
+				"closing (1008)",
+			    wsconn_peer(p->conn), WSCONN_HIGH / 1024,
+			    s->cfg->slow_client_timeout);
 			wsconn_abort(p->conn, 1008, "slow client");
 		}
 	update_stdin(s);
@@ -374,7 +376,7 @@ signal_cb(struct ev_loop *loop, ev_signal *w, UNUSED int revents)
 	struct server *s = w->data;
 
 	if (s->stopping) {
-		ev_break(loop, EVBREAK_ALL);	/* second signal: go now */
+		ev_break(loop, EVBREAK_ALL); /* second signal: go now */
 		return;
 	}
 	log_debug("signal %d: closing clients", w->signum);
@@ -410,8 +412,8 @@ start_listeners(struct server *s)
 			w->data = s;
 			ev_io_start(s->loop, w);
 			net_sockname(fds[j], name, sizeof(name));
-			log_msg("listening on %s://%s/", cfg->use_tls ? "wss" :
-			    "ws", name);
+			log_msg("listening on %s://%s/",
+			    cfg->use_tls ? "wss" : "ws", name);
 		}
 	}
 	return 0;
@@ -448,9 +450,8 @@ server_deinit(struct server *s)
 	SSL_CTX_free(s->wcfg.tls);
 }
 
-static const struct lineio_cbs stdio_cbs = {
-	on_line, on_batch, on_stdin_eof, on_stdout_drain, on_stdout_error
-};
+static const struct lineio_cbs stdio_cbs = { on_line, on_batch, on_stdin_eof,
+	on_stdout_drain, on_stdout_error };
 
 /* Everything server_run needs before it listens.  0, or -1 with the exit
  * status in s->status (reported here). */
@@ -481,13 +482,14 @@ server_init(struct server *s, const struct server_config *cfg)
 	s->grace.data = s;
 	proc_signals_start(s->loop, &s->signals, signal_cb, s);
 	if (lineio_open_stdio(s->loop, cfg->max_message, &stdio_cbs, s, &s->in,
-	    &s->out) == -1) {
+		&s->out) == -1) {
 		log_msg("out of memory");
 		s->status = WS_EXIT_FAIL;
 		return -1;
 	}
-	if (cfg->use_tls && (s->wcfg.tls = tls_server_ctx(&cfg->tls, err,
-	    sizeof(err))) == NULL) {
+	if (cfg->use_tls &&
+	    (s->wcfg.tls = tls_server_ctx(&cfg->tls, err, sizeof(err))) ==
+		NULL) {
 		log_msg("%s", err);
 		s->status = WS_EXIT_USAGE;
 		return -1;

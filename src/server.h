@@ -13,23 +13,23 @@
 #include "tls.h"
 
 #define SERVER_MAX_LISTENERS 16
-#define SERVER_GRACE_TIMEOUT 5.0	/* signal -> clients' close replies */
-#define SERVER_OUT_HIGH (1024 * 1024)	/* stdout bytes: stop reading peers */
+#define SERVER_GRACE_TIMEOUT 5.0      /* signal -> clients' close replies */
+#define SERVER_OUT_HIGH (1024 * 1024) /* stdout bytes: stop reading peers */
 
 struct server_config {
-	const char *const *addresses;	/* -a; never empty */
+	const char *const *addresses; /* -a; never empty */
 	size_t naddresses;
 	const char *port;
 	double handshake_timeout;
 	size_t max_message;
-	size_t max_clients;		/* more get 503 */
-	double ping_interval;		/* 0: no pings */
+	size_t max_clients;   /* more get 503 */
+	double ping_interval; /* 0: no pings */
 	double ping_timeout;
 	double slow_client_timeout;	/* 0: lossless, slowest sets the pace */
 	bool echo;			/* --echo */
 	bool exit_on_eof;		/* -E */
 	bool no_page;			/* --no-page: 404 for plain GET / */
-	struct handshake_policy policy;	/* --subprotocol, --origin; no page */
+	struct handshake_policy policy; /* --subprotocol, --origin; no page */
 	struct tls_server_opts tls;	/* --cert, --key, --client-ca */
 	bool use_tls;
 };

@@ -16,14 +16,14 @@
 #include "framescan.h"
 #include "session.h"
 
-#define READ_CHUNK 4096		/* bytes per read while completing a close */
-#define PUMP_ROUNDS 16		/* wslay_event_send + write rounds per flush */
-#define MASKPOOL 4096		/* random bytes for client frame masks */
-#define CLOSE_FRAME_MAX 139	/* 2 + 8 + 4 + 125: wslay fails longer ones */
-#define OUT_SLACK (64 * 1024)	/* frame headers and a close beyond a message */
+#define READ_CHUNK 4096	      /* bytes per read while completing a close */
+#define PUMP_ROUNDS 16	      /* wslay_event_send + write rounds per flush */
+#define MASKPOOL 4096	      /* random bytes for client frame masks */
+#define CLOSE_FRAME_MAX 139   /* 2 + 8 + 4 + 125: wslay fails longer ones */
+#define OUT_SLACK (64 * 1024) /* frame headers and a close beyond a message */
 
 struct session {
-	wslay_event_context_ptr ctx;	/* owned */
+	wslay_event_context_ptr ctx; /* owned */
 	enum session_role role;
 	const struct session_io *io;
 	void *arg;
@@ -41,7 +41,7 @@ struct session {
 	bool close_queued;	/* we queued a close frame */
 	int close_off;		/* offset in a close frame's payload, or -1 */
 	uint8_t close_hi;	/* its first byte */
-	uint16_t code_received;	/* 1005 when the close had none */
+	uint16_t code_received; /* 1005 when the close had none */
 	uint16_t code_sent;
 	char reason[SESSION_REASON_MAX + 1];
 };
@@ -73,8 +73,8 @@ give_close(struct session *s, uint8_t *p, size_t len)
 	size_t n;
 
 	while ((total = framescan_frame_len((uint8_t *)buf_head(&s->in),
-	    buf_used(&s->in))) == 0 || (total <= CLOSE_FRAME_MAX &&
-	    buf_used(&s->in) < total))
+		    buf_used(&s->in))) == 0 ||
+	    (total <= CLOSE_FRAME_MAX && buf_used(&s->in) < total))
 		if ((r = read_more(s)) <= 0) {
 			/* Only the socket can complete it: no feeding. */
 			s->in_short = r == SESSION_IO_AGAIN;
@@ -135,11 +135,12 @@ recv_cb(wslay_event_context_ptr ctx, uint8_t *p, size_t len, UNUSED int flags,
 	if ((n = recv_some(s, p, len)) > 0)
 		return n;
 	if (n == 0)
-		s->eof = true;	/* EOF returned as 0 would spin forever */
+		s->eof = true; /* EOF returned as 0 would spin forever */
 	else if (n == SESSION_IO_ERR)
 		s->io_error = true;
-	wslay_event_set_error(ctx, n == SESSION_IO_AGAIN ?
-	    WSLAY_ERR_WOULDBLOCK : WSLAY_ERR_CALLBACK_FAILURE);
+	wslay_event_set_error(ctx,
+	    n == SESSION_IO_AGAIN ? WSLAY_ERR_WOULDBLOCK :
+				    WSLAY_ERR_CALLBACK_FAILURE);
 	return -1;
 }
 
@@ -156,7 +157,7 @@ send_cb(wslay_event_context_ptr ctx, const uint8_t *p, size_t len,
 		n = 0;
 	else if (!s->in_recv && len > SESSION_OUT_SOFT - used)
 		n = buf_append_some(&s->out, p, SESSION_OUT_SOFT - used);
-	else	/* wslay's data is only valid now: copy it */
+	else /* wslay's data is only valid now: copy it */
 		n = buf_append_some(&s->out, p, len);
 	if (n == 0) {
 		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
@@ -166,8 +167,7 @@ send_cb(wslay_event_context_ptr ctx, const uint8_t *p, size_t len,
 }
 
 static int
-genmask_cb(wslay_event_context_ptr ctx, uint8_t *p, size_t len,
-    void *user_data)
+genmask_cb(wslay_event_context_ptr ctx, uint8_t *p, size_t len, void *user_data)
 {
 	struct session *s = user_data;
 
@@ -208,7 +208,8 @@ msg_cb(wslay_event_context_ptr ctx,
 		/* frame_chunk_cb may have kept a 1012-1014. */
 		if (s->code_received == 0)
 			s->code_received = arg->status_code ?
-			    arg->status_code : 1005;
+			    arg->status_code :
+			    1005;
 		n = arg->msg_length > 2 ? arg->msg_length - 2 : 0;
 		if (n > SESSION_REASON_MAX)
 			n = SESSION_REASON_MAX;
@@ -239,10 +240,11 @@ frame_chunk_cb(UNUSED wslay_event_context_ptr ctx,
     const struct wslay_event_on_frame_recv_chunk_arg *arg, void *user_data)
 {
 	struct session *s = user_data;
-	uint8_t *p = (uint8_t *)arg->data;	/* wslay's writable ibuf */
+	uint8_t *p = (uint8_t *)arg->data; /* wslay's writable ibuf */
 
-	for (size_t i = 0; i < arg->data_length && s->close_off >= 0 &&
-	    s->close_off < 2; i++, s->close_off++) {
+	for (size_t i = 0;
+	     i < arg->data_length && s->close_off >= 0 && s->close_off < 2;
+	     i++, s->close_off++) {
 		if (s->close_off == 0)
 			s->close_hi = p[i];
 		else if (s->close_hi == 0x03 && p[i] >= 0xf4 && p[i] <= 0xf6) {
@@ -252,10 +254,8 @@ frame_chunk_cb(UNUSED wslay_event_context_ptr ctx,
 	}
 }
 
-static const struct wslay_event_callbacks wslay_cbs = {
-	recv_cb, send_cb, genmask_cb, frame_start_cb, frame_chunk_cb, NULL,
-	msg_cb
-};
+static const struct wslay_event_callbacks wslay_cbs = { recv_cb, send_cb,
+	genmask_cb, frame_start_cb, frame_chunk_cb, NULL, msg_cb };
 
 struct session *
 session_new(enum session_role role, size_t max_message,
@@ -384,7 +384,7 @@ int
 session_flush(struct session *s)
 {
 	if (s->in_recv)
-		return SESSION_OK;	/* msg_cb encodes; the owner flushes */
+		return SESSION_OK; /* msg_cb encodes; the owner flushes */
 	queue_pending_close(s);
 	if (pump(s) != SESSION_OK)
 		return SESSION_IOERR;
@@ -465,7 +465,8 @@ session_phase(const struct session *s)
 	    buf_used(&s->out) > 0)
 		return SESSION_ACTIVE;
 	/* Read was shut without a close frame: wslay failed it. */
-	return wslay_event_get_close_received(s->ctx) ? SESSION_CLOSED :
+	return wslay_event_get_close_received(s->ctx) ?
+	    SESSION_CLOSED :
 	    SESSION_BROKEN;
 }
 
@@ -512,7 +513,9 @@ session_code_sent(const struct session *s)
 	/* 1006: none sent yet; 1005: an empty close. */
 	code = wslay_event_get_status_code_sent(s->ctx);
 	return code == WSLAY_CODE_ABNORMAL_CLOSURE ||
-	    code == WSLAY_CODE_NO_STATUS_RCVD ? 0 : code;
+		code == WSLAY_CODE_NO_STATUS_RCVD ?
+	    0 :
+	    code;
 }
 
 void
@@ -523,11 +526,11 @@ session_describe_failure(const struct session *s, char *out, size_t outlen)
 	switch (session_code_sent(s)) {
 	case 0:
 	case 1002:
-		what = "protocol error";	/* 0: a frame-level error */
+		what = "protocol error"; /* 0: a frame-level error */
 		break;
 	case 1007:
 		what = s->close_off >= 0 ? "invalid UTF-8 in a close reason" :
-		    "invalid UTF-8 in a text message";
+					   "invalid UTF-8 in a text message";
 		break;
 	case 1009:
 		what = "message too big";
@@ -552,8 +555,8 @@ session_undelivered(const struct session *s)
 
 	/* The count includes a close frame that is queued and unsent: ours,
 	 * or the one wslay queues whenever it stops reading. */
-	if (n > 0 && !wslay_event_get_close_sent(s->ctx) && (s->close_queued ||
-	    !wslay_event_get_read_enabled(s->ctx)))
+	if (n > 0 && !wslay_event_get_close_sent(s->ctx) &&
+	    (s->close_queued || !wslay_event_get_read_enabled(s->ctx)))
 		n--;
 	return n;
 }

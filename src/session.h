@@ -30,18 +30,18 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define SESSION_OUT_SOFT (256 * 1024)	/* encoded bytes: stop encoding */
-#define SESSION_HIGH (1024 * 1024)	/* queued bytes: owner stops feeding */
-#define SESSION_LOW (256 * 1024)	/* ... and resumes below this */
-#define SESSION_REASON_MAX 123		/* close reason bytes (RFC 6455 5.5) */
-#define SESSION_IN_MAX (64 * 1024)	/* bytes read ahead or held back */
+#define SESSION_OUT_SOFT (256 * 1024) /* encoded bytes: stop encoding */
+#define SESSION_HIGH (1024 * 1024)    /* queued bytes: owner stops feeding */
+#define SESSION_LOW (256 * 1024)      /* ... and resumes below this */
+#define SESSION_REASON_MAX 123	      /* close reason bytes (RFC 6455 5.5) */
+#define SESSION_IN_MAX (64 * 1024)    /* bytes read ahead or held back */
 
 enum session_role { SESSION_SERVER, SESSION_CLIENT };
 
 /* What the owner's read and write functions return besides a count. */
 enum session_io_status {
-	SESSION_IO_AGAIN = -1,	/* nothing now */
-	SESSION_IO_ERR = -2	/* failed; the owner keeps the reason */
+	SESSION_IO_AGAIN = -1, /* nothing now */
+	SESSION_IO_ERR = -2    /* failed; the owner keeps the reason */
 };
 
 struct session_io {
@@ -56,21 +56,21 @@ struct session_io {
 
 enum session_result {
 	SESSION_OK = 0,
-	SESSION_EOF = -1,	/* the stream ended */
-	SESSION_IOERR = -2,	/* read or write failed */
-	SESSION_FAILED = -3	/* a frame-level error (a bad header): an
-				 * empty close is queued.  Other protocol
-				 * errors (bad UTF-8, a message too big,
-				 * an unmasked frame) return SESSION_OK
-				 * with reading stopped and a close queued:
-				 * session_phase() then says BROKEN once
-				 * it is written */
+	SESSION_EOF = -1,   /* the stream ended */
+	SESSION_IOERR = -2, /* read or write failed */
+	SESSION_FAILED = -3 /* a frame-level error (a bad header): an
+			     * empty close is queued.  Other protocol
+			     * errors (bad UTF-8, a message too big,
+			     * an unmasked frame) return SESSION_OK
+			     * with reading stopped and a close queued:
+			     * session_phase() then says BROKEN once
+			     * it is written */
 };
 
 enum session_phase {
-	SESSION_ACTIVE,		/* more to read or write */
-	SESSION_CLOSED,		/* close handshake complete, output written */
-	SESSION_BROKEN		/* failed: nothing more to read, output written */
+	SESSION_ACTIVE, /* more to read or write */
+	SESSION_CLOSED, /* close handshake complete, output written */
+	SESSION_BROKEN	/* failed: nothing more to read, output written */
 };
 
 struct session;

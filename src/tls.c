@@ -34,16 +34,17 @@ common_setup(SSL_CTX *ctx)
 {
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	/* Our output buffer may move or grow between retries of a write. */
-	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE |
-	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+	SSL_CTX_set_mode(ctx,
+	    SSL_MODE_ENABLE_PARTIAL_WRITE |
+		SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
 	/* A peer that closes TCP without close_notify after a WebSocket
 	 * close has ended normally. */
 	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
 }
 
 struct passphrase {
-	const char *given;	/* or NULL */
-	bool asked;		/* OpenSSL wanted one */
+	const char *given; /* or NULL */
+	bool asked;	   /* OpenSSL wanted one */
 };
 
 /* Never prompt: OpenSSL's default would read the terminal or, worse, our
@@ -75,10 +76,12 @@ load_pair(SSL_CTX *ctx, const char *cert, const char *key,
 	SSL_CTX_set_default_passwd_cb(ctx, passphrase_cb);
 	SSL_CTX_set_default_passwd_cb_userdata(ctx, &pp);
 	r = SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM);
-	SSL_CTX_set_default_passwd_cb_userdata(ctx, NULL);	/* pp dies */
+	SSL_CTX_set_default_passwd_cb_userdata(ctx, NULL); /* pp dies */
 	if (r != 1 && pp.asked && passphrase == NULL) {
-		snprintf(err, errlen, "%s: the key is encrypted and no "
-		    "passphrase was given", key);
+		snprintf(err, errlen,
+		    "%s: the key is encrypted and no "
+		    "passphrase was given",
+		    key);
 		ERR_clear_error();
 		return -1;
 	}
@@ -108,15 +111,16 @@ tls_client_ctx(const struct tls_client_opts *o, char *err, size_t errlen)
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
 	else {
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
-		if (o->ca != NULL ? SSL_CTX_load_verify_locations(ctx, o->ca,
-		    NULL) != 1 : SSL_CTX_set_default_verify_paths(ctx) != 1) {
+		if (o->ca != NULL ?
+			SSL_CTX_load_verify_locations(ctx, o->ca, NULL) != 1 :
+			SSL_CTX_set_default_verify_paths(ctx) != 1) {
 			queue_error(err, errlen, o->ca ? o->ca : "trust store",
 			    "cannot load CA certificates");
 			goto fail;
 		}
 	}
-	if (o->cert != NULL && load_pair(ctx, o->cert, o->key, o->passphrase,
-	    err, errlen) == -1)
+	if (o->cert != NULL &&
+	    load_pair(ctx, o->cert, o->key, o->passphrase, err, errlen) == -1)
 		goto fail;
 	return ctx;
 fail:
@@ -139,16 +143,16 @@ tls_server_ctx(const struct tls_server_opts *o, char *err, size_t errlen)
 	if (load_pair(ctx, o->cert, o->key, NULL, err, errlen) == -1)
 		goto fail;
 	if (o->client_ca != NULL) {
-		if (SSL_CTX_load_verify_locations(ctx, o->client_ca,
-		    NULL) != 1 || (names = SSL_load_client_CA_file(
-		    o->client_ca)) == NULL) {
+		if (SSL_CTX_load_verify_locations(ctx, o->client_ca, NULL) !=
+			1 ||
+		    (names = SSL_load_client_CA_file(o->client_ca)) == NULL) {
 			queue_error(err, errlen, o->client_ca,
 			    "cannot load CA certificates");
 			goto fail;
 		}
 		SSL_CTX_set_client_CA_list(ctx, names);
-		SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER |
-		    SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+		SSL_CTX_set_verify(ctx,
+		    SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
 	}
 	return ctx;
 fail:
@@ -257,10 +261,12 @@ tls_error(SSL *ssl, char *err, size_t errlen)
 		snprintf(err, errlen, "TLS: certificate verify failed: %s",
 		    X509_verify_cert_error_string(v));
 	else if (e != 0)
-		snprintf(err, errlen, "TLS: %s", ERR_reason_error_string(e) ?
-		    ERR_reason_error_string(e) : "error");
+		snprintf(err, errlen, "TLS: %s",
+		    ERR_reason_error_string(e) ? ERR_reason_error_string(e) :
+						 "error");
 	else
-		snprintf(err, errlen, "TLS: %s", errno ? strerror(errno) :
-		    "connection closed during the handshake");
+		snprintf(err, errlen, "TLS: %s",
+		    errno ? strerror(errno) :
+			    "connection closed during the handshake");
 	ERR_clear_error();
 }

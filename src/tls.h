@@ -19,17 +19,17 @@
 #include <openssl/ssl.h>
 
 struct tls_client_opts {
-	const char *ca;		/* PEM bundle to trust instead of the system's */
-	const char *cert;	/* client certificate chain, or NULL */
+	const char *ca;	  /* PEM bundle to trust instead of the system's */
+	const char *cert; /* client certificate chain, or NULL */
 	const char *key;
-	const char *passphrase;	/* for an encrypted key, or NULL */
+	const char *passphrase; /* for an encrypted key, or NULL */
 	bool insecure;		/* skip verification */
 };
 
 struct tls_server_opts {
-	const char *cert;	/* certificate chain */
+	const char *cert; /* certificate chain */
 	const char *key;
-	const char *client_ca;	/* require client certificates, or NULL */
+	const char *client_ca; /* require client certificates, or NULL */
 };
 
 enum tls_status {

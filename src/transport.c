@@ -14,16 +14,16 @@
 #include "tls.h"
 #include "transport.h"
 
-#define DISCARD_CHUNK 4096	/* bytes per read while lingering */
+#define DISCARD_CHUNK 4096 /* bytes per read while lingering */
 
 struct transport {
-	int fd;			/* owned */
-	SSL *ssl;		/* owned; NULL for plain TCP */
-	bool handshaking;	/* TLS handshake not yet done */
-	int tls_wait;		/* ... and what it waits for: EV_READ/WRITE */
-	bool rd_wants_write;	/* SSL_read needs the socket writable */
-	bool wr_wants_read;	/* SSL_write needs it readable */
-	bool tls_failed;	/* no close_notify after an error */
+	int fd;		     /* owned */
+	SSL *ssl;	     /* owned; NULL for plain TCP */
+	bool handshaking;    /* TLS handshake not yet done */
+	int tls_wait;	     /* ... and what it waits for: EV_READ/WRITE */
+	bool rd_wants_write; /* SSL_read needs the socket writable */
+	bool wr_wants_read;  /* SSL_write needs it readable */
+	bool tls_failed;     /* no close_notify after an error */
 };
 
 struct transport *
@@ -99,8 +99,7 @@ transport_describe(const struct transport *t, char *out, size_t outlen)
 }
 
 ssize_t
-transport_read(struct transport *t, void *p, size_t n, char *err,
-    size_t errlen)
+transport_read(struct transport *t, void *p, size_t n, char *err, size_t errlen)
 {
 	ssize_t r;
 

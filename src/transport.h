@@ -17,8 +17,8 @@
 #include <openssl/ssl.h>
 
 enum transport_status {
-	TRANSPORT_AGAIN = -1,	/* nothing now: wait for transport_events() */
-	TRANSPORT_ERR = -2	/* failed: err says why */
+	TRANSPORT_AGAIN = -1, /* nothing now: wait for transport_events() */
+	TRANSPORT_ERR = -2    /* failed: err says why */
 };
 
 struct transport;
@@ -48,8 +48,8 @@ ssize_t transport_read(struct transport *t, void *p, size_t n, char *err,
 
 /* send(2) or SSL_write: bytes (> 0), TRANSPORT_AGAIN or TRANSPORT_ERR.
  * After TRANSPORT_AGAIN over TLS, call again with the same bytes. */
-ssize_t transport_write(struct transport *t, const void *p, size_t n,
-    char *err, size_t errlen);
+ssize_t transport_write(struct transport *t, const void *p, size_t n, char *err,
+    size_t errlen);
 
 /* The libev events (EV_READ, EV_WRITE) to wait for, given what the owner
  * wants to do next.  During the TLS handshake only its own wait counts;

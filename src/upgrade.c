@@ -29,8 +29,10 @@ head_len(const char *in, size_t len, struct upgrade_result *r)
 	ssize_t n = handshake_head_len(in, len, HANDSHAKE_MAX_HEAD);
 
 	if (n == -1) {
-		snprintf(r->why, sizeof(r->why), "HTTP head larger than %d "
-		    "bytes", HANDSHAKE_MAX_HEAD);
+		snprintf(r->why, sizeof(r->why),
+		    "HTTP head larger than %d "
+		    "bytes",
+		    HANDSHAKE_MAX_HEAD);
 		r->http_status = 431;
 	}
 	return n;
@@ -61,8 +63,10 @@ upgrade_server(const char *in, size_t len, const struct handshake_policy *pol,
 	/* Fail at once what can never become a request: a TLS hello (0x16)
 	 * waits in vain for CRLFCRLF until the timeout otherwise. */
 	if (!is_method_char(in[0])) {
-		refused(r, 400, in[0] == 0x16 ? "a TLS handshake on a plain "
-		    "ws:// port" : "not an HTTP request");
+		refused(r, 400,
+		    in[0] == 0x16 ? "a TLS handshake on a plain "
+				    "ws:// port" :
+				    "not an HTTP request");
 		return refuse_answered(out, r);
 	}
 	if ((n = head_len(in, len, r)) == -1)
@@ -71,9 +75,9 @@ upgrade_server(const char *in, size_t len, const struct handshake_policy *pol,
 		return UPGRADE_MORE;
 	status = handshake_parse_request(in, n, &req, r->why, sizeof(r->why));
 	if (status == 426 && req.plain) {
-		snprintf(r->why, sizeof(r->why), "%s %.*s", req.head ? "HEAD" :
-		    "GET", (int)(req.path.n > 100 ? 100 : req.path.n),
-		    req.path.p);
+		snprintf(r->why, sizeof(r->why), "%s %.*s",
+		    req.head ? "HEAD" : "GET",
+		    (int)(req.path.n > 100 ? 100 : req.path.n), req.path.p);
 		r->http_status = page_answer(out, page, req.path.p, req.path.n,
 		    req.head);
 		if (r->http_status == -1)
@@ -91,8 +95,8 @@ upgrade_server(const char *in, size_t len, const struct handshake_policy *pol,
 		refused(r, 400, "request cannot be answered");
 		return refuse_answered(out, r);
 	}
-	snprintf(r->protocol, sizeof(r->protocol), "%s", protocol ? protocol :
-	    "");
+	snprintf(r->protocol, sizeof(r->protocol), "%s",
+	    protocol ? protocol : "");
 	r->head_len = n;
 	return UPGRADE_OPEN;
 }
@@ -114,14 +118,14 @@ upgrade_client(const char *in, size_t len, const struct handshake_client *hs,
 
 	memset(r, 0, sizeof(*r));
 	if ((n = head_len(in, len, r)) == -1) {
-		r->http_status = 0;	/* not the server's status */
+		r->http_status = 0; /* not the server's status */
 		return UPGRADE_REFUSED;
 	}
 	if (n == 0)
 		return UPGRADE_MORE;
 	r->head_len = n;
 	if (handshake_parse_response(in, n, hs, key, &r->http_status,
-	    r->protocol, r->why, sizeof(r->why)) == -1)
+		r->protocol, r->why, sizeof(r->why)) == -1)
 		return UPGRADE_REFUSED;
 	return UPGRADE_OPEN;
 }

@@ -16,30 +16,31 @@
 #include "handshake.h"
 #include "page.h"
 
-#define UPGRADE_WHY_MAX 192	/* a refusal's reason, NUL included */
+#define UPGRADE_WHY_MAX 192 /* a refusal's reason, NUL included */
 
 enum upgrade_status {
-	UPGRADE_MORE,		/* the head is incomplete: read on */
-	UPGRADE_OPEN,		/* done; the session starts at head_len */
-	UPGRADE_ANSWERED,	/* server: a plain GET or HEAD was answered */
-	UPGRADE_REFUSED		/* refused: why says why */
+	UPGRADE_MORE,	  /* the head is incomplete: read on */
+	UPGRADE_OPEN,	  /* done; the session starts at head_len */
+	UPGRADE_ANSWERED, /* server: a plain GET or HEAD was answered */
+	UPGRADE_REFUSED	  /* refused: why says why */
 };
 
 struct upgrade_result {
-	size_t head_len;	/* OPEN: bytes of the head (frames follow);
-				 * client: also REFUSED, when complete */
-	int http_status;	/* ANSWERED, REFUSED: the status; 0 if none */
-	char protocol[HANDSHAKE_MAX_PROTOCOL];	/* OPEN: the subprotocol, or "" */
-	char why[UPGRADE_WHY_MAX];	/* REFUSED: the reason; ANSWERED: the
-					 * request, e.g. "GET /" */
+	size_t head_len; /* OPEN: bytes of the head (frames follow);
+			  * client: also REFUSED, when complete */
+	int http_status; /* ANSWERED, REFUSED: the status; 0 if none */
+	char
+	    protocol[HANDSHAKE_MAX_PROTOCOL]; /* OPEN: the subprotocol, or "" */
+	char why[UPGRADE_WHY_MAX]; /* REFUSED: the reason; ANSWERED: the
+				    * request, e.g. "GET /" */
 };
 
 /* Server: in holds the bytes read so far.  OPEN and ANSWERED append the
  * answer to out; REFUSED appends the error answer when it has a status.
  * page NULL: plain GETs get 404. */
 enum upgrade_status upgrade_server(const char *in, size_t len,
-    const struct handshake_policy *pol, const struct page *page, struct buf *out,
-    struct upgrade_result *r);
+    const struct handshake_policy *pol, const struct page *page,
+    struct buf *out, struct upgrade_result *r);
 
 /* Client: a fresh key into key and the request onto out.  0, or -1 when
  * the request cannot be built. */
@@ -48,6 +49,7 @@ int upgrade_client_request(struct buf *out, const struct handshake_client *hs,
 
 /* Client: in holds the bytes of the answer read so far. */
 enum upgrade_status upgrade_client(const char *in, size_t len,
-    const struct handshake_client *hs, const char *key, struct upgrade_result *r);
+    const struct handshake_client *hs, const char *key,
+    struct upgrade_result *r);
 
 #endif

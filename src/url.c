@@ -55,7 +55,8 @@ set_resource(struct url *u, const char *prefix, const char *p, size_t n)
 static bool
 has_scheme(const char *s)
 {
-	size_t n = strspn(s, "abcdefghijklmnopqrstuvwxyz"
+	size_t n = strspn(s,
+	    "abcdefghijklmnopqrstuvwxyz"
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
 
 	return n > 0 && strncmp(s + n, "://", 3) == 0;
@@ -107,7 +108,7 @@ url_parse(const char *s, struct url *u, char *err, size_t errlen)
 		snprintf(u->port, sizeof(u->port), "%s", u->tls ? "443" : "80");
 	if ((pu.field_set & (1 << UF_USERINFO)) &&
 	    copy_field(u->userinfo, sizeof(u->userinfo), full, &pu,
-	    UF_USERINFO) == -1) {
+		UF_USERINFO) == -1) {
 		snprintf(err, errlen, "user info too long");
 		return -1;
 	}

@@ -14,12 +14,12 @@
 #define URL_MAX_USERINFO 256
 
 struct url {
-	bool tls;				/* wss:// */
-	char host[URL_MAX_HOST];		/* no brackets around IPv6 */
-	char port[6];				/* always set: 80/443 default */
-	char resource[URL_MAX_RESOURCE];	/* path and ?query; "/" default */
-	char hostport[URL_MAX_HOST + 8];	/* the Host header value */
-	char userinfo[URL_MAX_USERINFO];	/* "user:pass" or "" */
+	bool tls;			 /* wss:// */
+	char host[URL_MAX_HOST];	 /* no brackets around IPv6 */
+	char port[6];			 /* always set: 80/443 default */
+	char resource[URL_MAX_RESOURCE]; /* path and ?query; "/" default */
+	char hostport[URL_MAX_HOST + 8]; /* the Host header value */
+	char userinfo[URL_MAX_USERINFO]; /* "user:pass" or "" */
 };
 
 /* Parses s into u.  Returns 0, or -1 with the reason in err. */

@@ -24,15 +24,15 @@ utf8_valid(const void *p, size_t n)
 		else if (*s >= 0xe0 && *s <= 0xef) {
 			more = 2;
 			if (*s == 0xe0)
-				lo = 0xa0;	/* overlong */
+				lo = 0xa0; /* overlong */
 			else if (*s == 0xed)
-				hi = 0x9f;	/* surrogates */
+				hi = 0x9f; /* surrogates */
 		} else if (*s >= 0xf0 && *s <= 0xf4) {
 			more = 3;
 			if (*s == 0xf0)
-				lo = 0x90;	/* overlong */
+				lo = 0x90; /* overlong */
 			else if (*s == 0xf4)
-				hi = 0x8f;	/* above U+10FFFF */
+				hi = 0x8f; /* above U+10FFFF */
 		} else
 			return false;
 		if (end - s <= more)

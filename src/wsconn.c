@@ -37,8 +37,8 @@ wsconn_finish(struct wsconn *c, enum wsconn_end end)
 void
 wsconn_finish_lost(struct wsconn *c)
 {
-	wsconn_finish(c, transport_tls_failed(c->t) ? WSCONN_END_TLS :
-	    WSCONN_END_LOST);
+	wsconn_finish(c,
+	    transport_tls_failed(c->t) ? WSCONN_END_TLS : WSCONN_END_LOST);
 }
 
 /* The last statement of every libev callback. */
@@ -47,7 +47,7 @@ finish_cb(struct wsconn *c)
 {
 	if (c->state == WSCONN_DONE && !c->ended) {
 		c->ended = true;
-		c->cb->on_end(c, c->arg);	/* may free c */
+		c->cb->on_end(c, c->arg); /* may free c */
 	}
 }
 
@@ -102,9 +102,8 @@ stream_message_cb(void *arg, int opcode, const uint8_t *p, size_t n)
 	c->cb->on_message(c, opcode, p, n, c->arg);
 }
 
-static const struct session_io stream_io = {
-	stream_read_cb, stream_write_cb, stream_message_cb
-};
+static const struct session_io stream_io = { stream_read_cb, stream_write_cb,
+	stream_message_cb };
 
 /* Writes the HTTP bytes until they are out or the socket is full.  -1 on
  * a write error. */
@@ -156,8 +155,7 @@ enter_closing(struct wsconn *c)
 static size_t
 queued_bytes(const struct wsconn *c)
 {
-	return (c->s ? session_queued_bytes(c->s) : 0) +
-	    buf_used(&c->http_out);
+	return (c->s ? session_queued_bytes(c->s) : 0) + buf_used(&c->http_out);
 }
 
 static bool
@@ -225,16 +223,18 @@ progress(struct wsconn *c)
 	if (c->state == WSCONN_REFUSING && buf_used(&c->http_out) == 0)
 		start_linger(c, WSCONN_END_REFUSED);
 
-	want_rd = !c->paused && (c->state == WSCONN_HANDSHAKE ||
-	    c->state == WSCONN_LINGER || (in_session(c) &&
-	    session_want_read(c->s)));
-	want_wr = c->state != WSCONN_LINGER && (buf_used(&c->http_out) > 0 ||
-	    (in_session(c) && session_want_write(c->s)));
-	arm(c, c->state == WSCONN_LINGER ? (want_rd ? EV_READ : 0) :
-	    transport_events(c->t, want_rd, want_wr));
+	want_rd = !c->paused &&
+	    (c->state == WSCONN_HANDSHAKE || c->state == WSCONN_LINGER ||
+		(in_session(c) && session_want_read(c->s)));
+	want_wr = c->state != WSCONN_LINGER &&
+	    (buf_used(&c->http_out) > 0 ||
+		(in_session(c) && session_want_write(c->s)));
+	arm(c,
+	    c->state == WSCONN_LINGER ?
+		(want_rd ? EV_READ : 0) :
+		transport_events(c->t, want_rd, want_wr));
 	/* Bytes OpenSSL holds already decrypted raise no readiness. */
-	if (want_rd && c->state != WSCONN_LINGER &&
-	    transport_has_pending(c->t))
+	if (want_rd && c->state != WSCONN_LINGER && transport_has_pending(c->t))
 		ev_feed_event(c->loop, &c->rio, EV_READ);
 	/* The queue drained without a write event (the kernel took it all
 	 * at once): on_writable must still come, from the loop. */
@@ -252,10 +252,9 @@ abort_session(struct wsconn *c, uint16_t code)
 {
 	session_abort(c->s, code);
 	c->aborted = true;
-	c->above = false;	/* nothing more will be sent to it */
+	c->above = false; /* nothing more will be sent to it */
 	enter_closing(c);
 }
-
 
 static void
 recv_step(struct wsconn *c)
@@ -278,7 +277,8 @@ recv_step(struct wsconn *c)
 			break;
 		}
 		if (c->err[0] == '\0')
-			snprintf(c->err, sizeof(c->err), "connection lost "
+			snprintf(c->err, sizeof(c->err),
+			    "connection lost "
 			    "without a close frame");
 		wsconn_finish_lost(c);
 		break;
@@ -296,13 +296,15 @@ void
 wsconn_start_session(struct wsconn *c, size_t head_len)
 {
 	enum session_role role = c->cfg->role == WSCONN_SERVER ?
-	    SESSION_SERVER : SESSION_CLIENT;
+	    SESSION_SERVER :
+	    SESSION_CLIENT;
 
 	c->s = session_new(role, c->cfg->max_message, &stream_io, c);
 	/* Frames that came with the head go first; they fit, as the
 	 * session's read-ahead holds more than a head. */
-	if (c->s == NULL || session_feed(c->s, buf_head(&c->http_in) +
-	    head_len, buf_used(&c->http_in) - head_len) == -1) {
+	if (c->s == NULL ||
+	    session_feed(c->s, buf_head(&c->http_in) + head_len,
+		buf_used(&c->http_in) - head_len) == -1) {
 		snprintf(c->err, sizeof(c->err), "out of memory");
 		wsconn_finish(c, WSCONN_END_LOST);
 		return;
@@ -316,10 +318,6 @@ wsconn_start_session(struct wsconn *c, size_t head_len)
 	if (c->state == WSCONN_OPEN && session_has_readahead(c->s))
 		recv_step(c);
 }
-
-
-
-
 
 /* Whatever reading means in the current state. */
 static void
@@ -384,8 +382,10 @@ keepalive(struct wsconn *c)
 	ev_tstamp now = ev_now(c->loop), idle = now - c->last_rx;
 
 	if (c->ping_sent > 0 && c->last_rx < c->ping_sent) {
-		snprintf(c->err, sizeof(c->err), "no answer to a ping within "
-		    "%g s", c->cfg->ping_timeout);
+		snprintf(c->err, sizeof(c->err),
+		    "no answer to a ping within "
+		    "%g s",
+		    c->cfg->ping_timeout);
 		/* Say goodbye if the socket takes it; don't wait for a reply
 		 * from a peer that has stopped answering. */
 		abort_session(c, 1001);
@@ -399,7 +399,8 @@ keepalive(struct wsconn *c)
 		return;
 	}
 	if (session_ping(c->s) == -1) {
-		snprintf(c->err, sizeof(c->err), "cannot queue a ping: out of "
+		snprintf(c->err, sizeof(c->err),
+		    "cannot queue a ping: out of "
 		    "memory");
 		wsconn_finish(c, WSCONN_END_LOST);
 		return;
@@ -422,9 +423,11 @@ timer_cb(UNUSED struct ev_loop *loop, ev_timer *w, int revents)
 			wsconn_finish(c, WSCONN_END_TIMEOUT);
 			break;
 		case WSCONN_CLOSING:
-			if (!c->aborted)	/* else keep the reason */
-				snprintf(c->err, sizeof(c->err), "no close "
-				    "reply within %g s", WSCONN_CLOSE_TIMEOUT);
+			if (!c->aborted) /* else keep the reason */
+				snprintf(c->err, sizeof(c->err),
+				    "no close "
+				    "reply within %g s",
+				    WSCONN_CLOSE_TIMEOUT);
 			wsconn_finish(c, WSCONN_END_TIMEOUT);
 			break;
 		case WSCONN_LINGER:
@@ -453,7 +456,7 @@ wsconn_new(struct ev_loop *loop, int fd, const char *peer,
 		return NULL;
 	}
 	if ((c->t = transport_new(fd, cfg->tls, cfg->tls_host,
-	    cfg->role == WSCONN_CLIENT)) == NULL) {
+		 cfg->role == WSCONN_CLIENT)) == NULL) {
 		free(c);
 		return NULL;
 	}
@@ -552,8 +555,8 @@ wsconn_abort(struct wsconn *c, uint16_t code, const char *why)
 void
 wsconn_reject(struct wsconn *c, int status, const char *why)
 {
-	if (c->cfg->role != WSCONN_SERVER || (c->state != WSCONN_TLS &&
-	    c->state != WSCONN_HANDSHAKE))
+	if (c->cfg->role != WSCONN_SERVER ||
+	    (c->state != WSCONN_TLS && c->state != WSCONN_HANDSHAKE))
 		return;
 	/* Over TLS the answer waits for the TLS handshake: start_http. */
 	c->http_status = status;
@@ -562,7 +565,7 @@ wsconn_reject(struct wsconn *c, int status, const char *why)
 	if (c->state == WSCONN_HANDSHAKE) {
 		/* http_out is empty and bounded well above an answer. */
 		if (handshake_build_error(&c->http_out, status, c->err,
-		    false) == -1)
+			false) == -1)
 			buf_deinit(&c->http_out);
 		wsconn_open_refuse(c, status, c->err);
 		progress(c);
@@ -671,8 +674,9 @@ wsconn_describe_end(const struct wsconn *c, char *out, size_t outlen)
 			    c->err);
 		break;
 	case WSCONN_END_REFUSED:
-		snprintf(out, outlen, "%s %d: %s", c->http_status == 200 ?
-		    "answered" : "refused", c->http_status, c->err);
+		snprintf(out, outlen, "%s %d: %s",
+		    c->http_status == 200 ? "answered" : "refused",
+		    c->http_status, c->err);
 		break;
 	default:
 		snprintf(out, outlen, "%s", c->err);

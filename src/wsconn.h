@@ -22,27 +22,27 @@
 
 #include <ev.h>
 #include <openssl/ssl.h>
-#include <wslay/wslay.h>	/* opcodes: WSLAY_TEXT_FRAME, ... */
+#include <wslay/wslay.h> /* opcodes: WSLAY_TEXT_FRAME, ... */
 
 #include "handshake.h"
 #include "page.h"
 #include "session.h"
 
-#define WSCONN_HIGH SESSION_HIGH	/* queued bytes: owner stops feeding */
-#define WSCONN_LOW SESSION_LOW		/* ... and resumes below this */
-#define WSCONN_CLOSE_TIMEOUT 5.0	/* close frame sent -> peer's reply */
-#define WSCONN_LINGER_TIMEOUT 2.0	/* close done -> peer's TCP EOF */
+#define WSCONN_HIGH SESSION_HIGH  /* queued bytes: owner stops feeding */
+#define WSCONN_LOW SESSION_LOW	  /* ... and resumes below this */
+#define WSCONN_CLOSE_TIMEOUT 5.0  /* close frame sent -> peer's reply */
+#define WSCONN_LINGER_TIMEOUT 2.0 /* close done -> peer's TCP EOF */
 
 enum wsconn_role { WSCONN_SERVER, WSCONN_CLIENT };
 
 enum wsconn_end {
-	WSCONN_END_CLOSED,	/* close handshake completed */
-	WSCONN_END_REFUSED,	/* opening handshake refused, either way */
-	WSCONN_END_FAILED,	/* we failed it: a protocol error */
-	WSCONN_END_LOST,	/* EOF or I/O error without a close frame */
-	WSCONN_END_TIMEOUT,	/* opening or closing handshake timed out */
-	WSCONN_END_DROPPED,	/* the owner closed it before it opened */
-	WSCONN_END_TLS		/* TLS failed: handshake, verification, I/O */
+	WSCONN_END_CLOSED,  /* close handshake completed */
+	WSCONN_END_REFUSED, /* opening handshake refused, either way */
+	WSCONN_END_FAILED,  /* we failed it: a protocol error */
+	WSCONN_END_LOST,    /* EOF or I/O error without a close frame */
+	WSCONN_END_TIMEOUT, /* opening or closing handshake timed out */
+	WSCONN_END_DROPPED, /* the owner closed it before it opened */
+	WSCONN_END_TLS	    /* TLS failed: handshake, verification, I/O */
 };
 
 struct wsconn;
@@ -59,15 +59,15 @@ struct wsconn_callbacks {
 
 struct wsconn_config {
 	enum wsconn_role role;
-	double handshake_timeout;	/* 0: the owner bounds it */
+	double handshake_timeout; /* 0: the owner bounds it */
 	size_t max_message;
-	double ping_interval;		/* 0: no pings */
-	double ping_timeout;		/* answer time for a ping */
-	const struct handshake_policy *policy;	/* server role */
-	const struct page *page;	/* server: NULL for 404 at GET / */
-	const struct handshake_client *client;	/* client role */
-	SSL_CTX *tls;			/* NULL for plain TCP */
-	const char *tls_host;		/* client: SNI and name to verify */
+	double ping_interval;		       /* 0: no pings */
+	double ping_timeout;		       /* answer time for a ping */
+	const struct handshake_policy *policy; /* server role */
+	const struct page *page; /* server: NULL for 404 at GET / */
+	const struct handshake_client *client; /* client role */
+	SSL_CTX *tls;			       /* NULL for plain TCP */
+	const char *tls_host; /* client: SNI and name to verify */
 };
 
 /* Takes over fd (connected, non-blocking) and starts the handshake: the

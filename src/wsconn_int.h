@@ -19,19 +19,19 @@
 #include "transport.h"
 #include "wsconn.h"
 
-#define HTTP_READ_CHUNK 4096	/* bytes per read during the upgrade */
+#define HTTP_READ_CHUNK 4096 /* bytes per read during the upgrade */
 /* The head, and one read past its limit (upgrade then refuses it). */
 #define HTTP_IN_MAX (HANDSHAKE_MAX_HEAD + HTTP_READ_CHUNK)
 /* Our request, the 101, an error answer or the page. */
 #define HTTP_OUT_MAX (256 * 1024)
 
 enum wsconn_state {
-	WSCONN_TLS,		/* TLS handshake in progress */
-	WSCONN_HANDSHAKE,	/* HTTP upgrade in progress */
-	WSCONN_REFUSING,	/* writing an HTTP answer, then closing */
+	WSCONN_TLS,	  /* TLS handshake in progress */
+	WSCONN_HANDSHAKE, /* HTTP upgrade in progress */
+	WSCONN_REFUSING,  /* writing an HTTP answer, then closing */
 	WSCONN_OPEN,
-	WSCONN_CLOSING,		/* close frame queued or received */
-	WSCONN_LINGER,		/* finished; reading to the peer's EOF */
+	WSCONN_CLOSING, /* close frame queued or received */
+	WSCONN_LINGER,	/* finished; reading to the peer's EOF */
 	WSCONN_DONE
 };
 
@@ -40,26 +40,26 @@ struct wsconn {
 	ev_timer timer;
 	struct ev_loop *loop;
 	enum wsconn_state state;
-	struct transport *t;		/* owned */
-	struct session *s;		/* owned; NULL until open */
-	struct buf http_in;		/* the head being read; owned */
-	struct buf http_out;		/* request or answer to write; owned */
+	struct transport *t; /* owned */
+	struct session *s;   /* owned; NULL until open */
+	struct buf http_in;  /* the head being read; owned */
+	struct buf http_out; /* request or answer to write; owned */
 	const struct wsconn_config *cfg;
 	const struct wsconn_callbacks *cb;
 	void *arg;
-	bool paused;		/* owner stopped reading (slow stdout) */
-	bool above;		/* queue passed WSCONN_HIGH */
-	bool ended;		/* on_end delivered */
-	bool aborted;		/* closed at once by wsconn_abort or keepalive */
-	bool in_recv;		/* inside session_recv: defer progress */
-	ev_tstamp last_rx;	/* last bytes from the peer */
-	ev_tstamp ping_sent;	/* unanswered ping, or 0 */
-	ev_tstamp above_since;	/* when the queue passed WSCONN_HIGH */
-	char key[HANDSHAKE_KEY_LEN + 1];	/* client: the key we sent */
+	bool paused;	       /* owner stopped reading (slow stdout) */
+	bool above;	       /* queue passed WSCONN_HIGH */
+	bool ended;	       /* on_end delivered */
+	bool aborted;	       /* closed at once by wsconn_abort or keepalive */
+	bool in_recv;	       /* inside session_recv: defer progress */
+	ev_tstamp last_rx;     /* last bytes from the peer */
+	ev_tstamp ping_sent;   /* unanswered ping, or 0 */
+	ev_tstamp above_since; /* when the queue passed WSCONN_HIGH */
+	char key[HANDSHAKE_KEY_LEN + 1]; /* client: the key we sent */
 	char peer[NET_ADDRSTRLEN];
 	enum wsconn_end end;
-	int http_status;		/* refused: the HTTP status */
-	char err[LOG_ERR_MAX];		/* why it ended, when not CLOSED */
+	int http_status;       /* refused: the HTTP status */
+	char err[LOG_ERR_MAX]; /* why it ended, when not CLOSED */
 };
 
 /* Ends the connection with end; on_end follows from the loop callback. */

@@ -81,13 +81,13 @@ wsconn_open_read(struct wsconn *c)
 		wsconn_finish(c, WSCONN_END_LOST);
 		return;
 	}
-	n = transport_read(c->t, dst, HTTP_READ_CHUNK, c->err,
-	    sizeof(c->err));
+	n = transport_read(c->t, dst, HTTP_READ_CHUNK, c->err, sizeof(c->err));
 	if (n == TRANSPORT_AGAIN)
 		return;
 	if (n <= 0) {
 		if (n == 0)
-			snprintf(c->err, sizeof(c->err), "connection closed "
+			snprintf(c->err, sizeof(c->err),
+			    "connection closed "
 			    "during the handshake");
 		wsconn_finish_lost(c);
 		return;
@@ -103,12 +103,12 @@ wsconn_open_http(struct wsconn *c)
 {
 	c->state = WSCONN_HANDSHAKE;
 	if (c->cfg->role == WSCONN_SERVER) {
-		if (c->http_status != 0)	/* wsconn_reject came first */
+		if (c->http_status != 0) /* wsconn_reject came first */
 			wsconn_reject(c, c->http_status, c->err);
 		return;
 	}
-	if (upgrade_client_request(&c->http_out, c->cfg->client,
-	    c->key) == -1) {
+	if (upgrade_client_request(&c->http_out, c->cfg->client, c->key) ==
+	    -1) {
 		snprintf(c->err, sizeof(c->err), "cannot build the request");
 		wsconn_finish(c, WSCONN_END_REFUSED);
 		return;

@@ -82,8 +82,8 @@ static const char *const origins[] = { "https://example.com" };
 static const struct page page = { PAGE, sizeof(PAGE) - 1,
 	"default-src 'none'" };
 static const struct handshake_policy policy = { protocols, 2, origins, 1 };
-static const struct handshake_client client = { "/", "h", NULL, NULL, NULL, 0, NULL,
-	0 };
+static const struct handshake_client client = { "/", "h", NULL, NULL, NULL, 0,
+	NULL, 0 };
 static const struct wsconn_config server_cfg = {
 	.role = WSCONN_SERVER,
 	.handshake_timeout = 5,
@@ -292,7 +292,8 @@ peer_write(int fd, const void *p, size_t n, size_t first)
 static void
 answer_request(int fd, const uint8_t *frames, size_t n)
 {
-	char req[HANDSHAKE_MAX_HEAD + 1], accept[HANDSHAKE_ACCEPT_LEN + 1], *k, *resp;
+	char req[HANDSHAKE_MAX_HEAD + 1], accept[HANDSHAKE_ACCEPT_LEN + 1], *k,
+	    *resp;
 	size_t got = 0, first = n < chunk ? n : chunk;
 	int len, spins = 0;
 

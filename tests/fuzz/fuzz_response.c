@@ -24,10 +24,10 @@
 #define KEY "dGhlIHNhbXBsZSBub25jZQ=="
 
 static const char *const protocols[] = { "chat", "superchat" };
-static const struct handshake_client with_protocols = { "/chat", "server.example.com",
-	NULL, NULL, protocols, 2, NULL, 0 };
-static const struct handshake_client without_protocols = { "/", "h", NULL, NULL, NULL,
-	0, NULL, 0 };
+static const struct handshake_client with_protocols = { "/chat",
+	"server.example.com", NULL, NULL, protocols, 2, NULL, 0 };
+static const struct handshake_client without_protocols = { "/", "h", NULL, NULL,
+	NULL, 0, NULL, 0 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

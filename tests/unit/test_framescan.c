@@ -16,9 +16,13 @@ make_stream(uint8_t *s)
 {
 	size_t n = 0;
 
-	memcpy(s + n, "\x81\x82\x01\x02\x03\x04" "ab", 8), n += 8;
+	memcpy(s + n,
+	    "\x81\x82\x01\x02\x03\x04"
+	    "ab",
+	    8),
+	    n += 8;
 	s[n++] = 0x82, s[n++] = 126, s[n++] = 0, s[n++] = 200;
-	memset(s + n, 0x88, 200), n += 200;	/* payload bytes look like close */
+	memset(s + n, 0x88, 200), n += 200; /* payload bytes look like close */
 	s[n++] = 0x89, s[n++] = 0;
 	memcpy(s + n, "\x88\x04\x03\xe8\xc3\xa9", 6), n += 6;
 	memcpy(s + n, "\x81\x01x", 3), n += 3;
@@ -73,7 +77,8 @@ test_passing_the_close_goes_on(void)
 	framescan_advance(&fs, s, CLOSE_AT, true);
 	CU_ASSERT_EQUAL(framescan_advance(&fs, s + CLOSE_AT, 6, false), 6);
 	CU_ASSERT_EQUAL(framescan_advance(&fs, s + CLOSE_AT + 6,
-	    n - CLOSE_AT - 6, true), 3);
+			    n - CLOSE_AT - 6, true),
+	    3);
 }
 
 static void

@@ -653,10 +653,10 @@ test_round_trip_plain(void)
 }
 
 static const char *const offered[] = { "chat", "superchat" };
-static const struct handshake_client offering = { "/", "h", NULL, NULL, offered, 2,
+static const struct handshake_client offering = { "/", "h", NULL, NULL, offered,
+	2, NULL, 0 };
+static const struct handshake_client plain = { "/", "h", NULL, NULL, NULL, 0,
 	NULL, 0 };
-static const struct handshake_client plain = { "/", "h", NULL, NULL, NULL, 0, NULL,
-	0 };
 
 /* Feeds head to the client side for KEY; the status is in *status. */
 static int

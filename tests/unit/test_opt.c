@@ -30,7 +30,7 @@ struct tcfg {
 	const char *url;
 };
 
-#define AT(m)	offsetof(struct tcfg, m)
+#define AT(m) offsetof(struct tcfg, m)
 
 /* -1: --count 1. */
 static const char *
@@ -68,20 +68,26 @@ static const struct opt_def defs[] = {
 	    .def = -1 },
 	{ "str", 's', "TEXT", "a string", .kind = OPT_STRING, .off = AT(str),
 	    .def_str = "dflt", .hook = not_bad },
-	OPT_ROW_VERBOSE(AT(level), "louder"),
-	OPT_ROW_VERSION,
+	OPT_ROW_VERBOSE(AT(level), "louder"), OPT_ROW_VERSION,
 	{ "wait", 'w', "SECONDS", "a wait", .kind = OPT_SECONDS,
 	    .off = AT(wait), .min = -1, .max = 86400, .def = 0.25 },
 	{ 0 }
 };
 
-static const struct opt_cli cli = { .name = "prog", .version = "1.2.3",
-    .usage = "usage: prog [-1fhqVv] url", .about = "About prog.",
-    .defs = defs, .operand = "URL", .operand_off = AT(url) };
+static const struct opt_cli cli = { .name = "prog",
+	.version = "1.2.3",
+	.usage = "usage: prog [-1fhqVv] url",
+	.about = "About prog.",
+	.defs = defs,
+	.operand = "URL",
+	.operand_off = AT(url) };
 
 /* The same table for a program that takes no operand. */
-static const struct opt_cli cli_none = { .name = "none", .version = "0",
-    .usage = "usage: none", .about = "", .defs = defs };
+static const struct opt_cli cli_none = { .name = "none",
+	.version = "0",
+	.usage = "usage: none",
+	.about = "",
+	.defs = defs };
 
 static struct tcfg c;
 static char err[OPT_ERRLEN];
@@ -104,13 +110,14 @@ parse_words(const struct opt_cli *pc, const char *const *words)
 	return opt_parse(pc, &c, argc, argv, err, sizeof(err));
 }
 
-#define PARSE(...)	parse_words(&cli, (const char *[]){ __VA_ARGS__, NULL })
+#define PARSE(...) parse_words(&cli, (const char *[]){ __VA_ARGS__, NULL })
 
 /* Expects OPT_USAGE, the usage to follow, with exactly msg in err. */
-#define FAILS_USAGE(msg, ...) do { \
-	CU_ASSERT_EQUAL(PARSE(__VA_ARGS__), OPT_USAGE); \
-	CU_ASSERT_STRING_EQUAL(err, msg); \
-} while (0)
+#define FAILS_USAGE(msg, ...)                                   \
+	do {                                                    \
+		CU_ASSERT_EQUAL(PARSE(__VA_ARGS__), OPT_USAGE); \
+		CU_ASSERT_STRING_EQUAL(err, msg);               \
+	} while (0)
 
 static void
 test_defaults(void)
@@ -199,14 +206,17 @@ test_bytes(void)
 		const char *arg;
 		size_t v;
 	} ok[] = {
-		{ "1", 1 }, { "1k", 1024 }, { "2K", 2048 },
-		{ "3m", 3 << 20 }, { "16M", 16 << 20 }, { "1G", 1 << 30 },
+		{ "1", 1 },
+		{ "1k", 1024 },
+		{ "2K", 2048 },
+		{ "3m", 3 << 20 },
+		{ "16M", 16 << 20 },
+		{ "1G", 1 << 30 },
 		{ "1073741824", 1 << 30 },
 	};
 
 	for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
-		CU_ASSERT_EQUAL(PARSE("--max-message", ok[i].arg, "u"),
-		    OPT_OK);
+		CU_ASSERT_EQUAL(PARSE("--max-message", ok[i].arg, "u"), OPT_OK);
 		CU_ASSERT_EQUAL(c.bytes, ok[i].v);
 	}
 }
@@ -228,7 +238,8 @@ test_value_errors(void)
 		{ { "-la", "-lb", "--list", "c" },
 		    "--list c: too many (max 2)" },
 		/* Ports: 0-65535 whatever the row says. */
-		{ { "--port", "70000" }, "--port 70000: too large (max 65535)" },
+		{ { "--port", "70000" },
+		    "--port 70000: too large (max 65535)" },
 		{ { "-p", "65536" }, "-p 65536: too large (max 65535)" },
 		{ { "-p", "-1" }, "-p -1: too small (min 0)" },
 		{ { "-p", "80x" }, "-p 80x: invalid" },
@@ -238,7 +249,8 @@ test_value_errors(void)
 		 * leading space are no durations. */
 		{ { "-w", "abc" }, "-w abc: invalid" },
 		{ { "-w", "-2" }, "-w -2: too small (min -1)" },
-		{ { "--wait", "86401" }, "--wait 86401: too large (max 86400)" },
+		{ { "--wait", "86401" },
+		    "--wait 86401: too large (max 86400)" },
 		{ { "--off", "0" }, "--off 0: too small (min 0.001)" },
 		{ { "--ping-timeout", "0" },
 		    "--ping-timeout 0: too small (min 0.001)" },

@@ -82,7 +82,8 @@ serve(const char *s, size_t n, const struct handshake_policy *pol,
 }
 
 static enum upgrade_status
-serve_str(const char *s, const struct handshake_policy *pol, const struct page *pg)
+serve_str(const char *s, const struct handshake_policy *pol,
+    const struct page *pg)
 {
 	return serve(s, strlen(s), pol, pg);
 }
@@ -180,7 +181,8 @@ test_server_head_too_large(void)
 	memcpy(big, "GET / HTTP/1.1\r\nX-Pad: ", n);
 	memset(big + n, 'a', sizeof(big) - n);
 	/* Up to HANDSHAKE_MAX_HEAD - 1 bytes it may still end. */
-	CU_ASSERT_EQUAL(serve(big, HANDSHAKE_MAX_HEAD - 1, &any, NULL), UPGRADE_MORE);
+	CU_ASSERT_EQUAL(serve(big, HANDSHAKE_MAX_HEAD - 1, &any, NULL),
+	    UPGRADE_MORE);
 	CU_ASSERT_EQUAL(serve(big, sizeof(big), &any, NULL), UPGRADE_REFUSED);
 	CU_ASSERT_EQUAL(r.http_status, 431);
 	CU_ASSERT_TRUE(buf_starts(&out, "HTTP/1.1 431 "));
@@ -342,8 +344,8 @@ test_server_refusals(void)
 /* ---- client -------------------------------------------------------------- */
 
 static const char *const offered[] = { "chat", "superchat" };
-static const struct handshake_client client = { "/chat?x=1", "example.com:9000", NULL,
-	NULL, offered, 2, NULL, 0 };
+static const struct handshake_client client = { "/chat?x=1", "example.com:9000",
+	NULL, NULL, offered, 2, NULL, 0 };
 
 /* A 101 for key, choosing protocol (NULL: none), then extra bytes. */
 static size_t
@@ -566,7 +568,8 @@ test_upgrade_add(void)
 		{ "client: wrong accept refused", test_client_wrong_accept },
 		{ "client: non-101 refused with its status",
 		    test_client_non_101 },
-		{ "client: head over HANDSHAKE_MAX_HEAD", test_client_head_too_large },
+		{ "client: head over HANDSHAKE_MAX_HEAD",
+		    test_client_head_too_large },
 		{ "round trip", test_round_trip },
 		{ "page: CSP hashes", test_page_init },
 		{ "page: answers", test_page_answer },

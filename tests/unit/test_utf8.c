@@ -18,7 +18,7 @@ test_ascii(void)
 {
 	VALID("hello, world");
 	VALID("\x7f");
-	VALID("a\0b");	/* NUL is a valid code point */
+	VALID("a\0b"); /* NUL is a valid code point */
 }
 
 static void
@@ -32,27 +32,27 @@ test_empty(void)
 static void
 test_two_byte(void)
 {
-	VALID("\xc2\x80");		/* U+0080, lowest */
-	VALID("\xdf\xbf");		/* U+07FF, highest */
+	VALID("\xc2\x80"); /* U+0080, lowest */
+	VALID("\xdf\xbf"); /* U+07FF, highest */
 	VALID("\xce\xba\xe1\xbd\xb9\xcf\x83\xce\xbc\xce\xb5"); /* κόσμε */
 }
 
 static void
 test_three_byte(void)
 {
-	VALID("\xe0\xa0\x80");		/* U+0800 */
-	VALID("\xe2\x82\xac");		/* U+20AC euro */
-	VALID("\xed\x9f\xbf");		/* U+D7FF, below surrogates */
-	VALID("\xee\x80\x80");		/* U+E000, first after */
-	VALID("\xef\xbf\xbf");		/* U+FFFF */
+	VALID("\xe0\xa0\x80"); /* U+0800 */
+	VALID("\xe2\x82\xac"); /* U+20AC euro */
+	VALID("\xed\x9f\xbf"); /* U+D7FF, below surrogates */
+	VALID("\xee\x80\x80"); /* U+E000, first after */
+	VALID("\xef\xbf\xbf"); /* U+FFFF */
 }
 
 static void
 test_four_byte(void)
 {
-	VALID("\xf0\x90\x80\x80");	/* U+10000 */
-	VALID("\xf0\x9f\x98\x80");	/* U+1F600 */
-	VALID("\xf4\x8f\xbf\xbf");	/* U+10FFFF, the maximum */
+	VALID("\xf0\x90\x80\x80"); /* U+10000 */
+	VALID("\xf0\x9f\x98\x80"); /* U+1F600 */
+	VALID("\xf4\x8f\xbf\xbf"); /* U+10FFFF, the maximum */
 }
 
 static void
@@ -72,35 +72,35 @@ test_lone_continuation(void)
 static void
 test_overlong(void)
 {
-	INVALID("\xc0\xaf");		/* '/' in two bytes */
+	INVALID("\xc0\xaf"); /* '/' in two bytes */
 	INVALID("\xc1\xbf");
-	INVALID("\xe0\x80\xaf");	/* '/' in three */
-	INVALID("\xe0\x9f\xbf");	/* U+07FF in three */
-	INVALID("\xf0\x80\x80\xaf");	/* '/' in four */
-	INVALID("\xf0\x8f\xbf\xbf");	/* U+FFFF in four */
+	INVALID("\xe0\x80\xaf");     /* '/' in three */
+	INVALID("\xe0\x9f\xbf");     /* U+07FF in three */
+	INVALID("\xf0\x80\x80\xaf"); /* '/' in four */
+	INVALID("\xf0\x8f\xbf\xbf"); /* U+FFFF in four */
 }
 
 static void
 test_surrogates(void)
 {
-	INVALID("\xed\xa0\x80");	/* U+D800 */
-	INVALID("\xed\xbf\xbf");	/* U+DFFF */
+	INVALID("\xed\xa0\x80");	     /* U+D800 */
+	INVALID("\xed\xbf\xbf");	     /* U+DFFF */
 	INVALID("\xed\xa0\xbd\xed\xb8\x80"); /* a CESU-8 pair */
 }
 
 static void
 test_above_max(void)
 {
-	INVALID("\xf4\x90\x80\x80");	/* U+110000 */
+	INVALID("\xf4\x90\x80\x80"); /* U+110000 */
 	INVALID("\xf5\x80\x80\x80");
 	INVALID("\xf5");
-	INVALID("\xf8\x88\x80\x80\x80");	/* old five-byte form */
+	INVALID("\xf8\x88\x80\x80\x80"); /* old five-byte form */
 }
 
 static void
 test_truncated(void)
 {
-	INVALID("\xe2\x82");		/* euro sign, last byte missing */
+	INVALID("\xe2\x82"); /* euro sign, last byte missing */
 	INVALID("abc\xe2\x82");
 	INVALID("\xc2");
 	INVALID("\xf0\x9f\x98");
