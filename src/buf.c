@@ -51,10 +51,11 @@ buf_reserve(struct buf *b, size_t n)
 
 	if (n > b->max - used)
 		return NULL;
-	/* Compared as differences: a sum could wrap near SIZE_MAX. */
-	if (n <= b->cap - b->len)
+	/* Compared as differences: a sum could wrap near SIZE_MAX.  Without
+	 * storage (data NULL, cap 0) there is nothing to reuse. */
+	if (b->data != NULL && n <= b->cap - b->len)
 		return b->data + b->len;
-	if (n <= b->cap - used) {
+	if (b->data != NULL && n <= b->cap - used) {
 		/* Enough room once the consumed front is reclaimed. */
 		memmove(b->data, b->data + b->pos, used);
 		b->pos = 0;
@@ -69,7 +70,7 @@ buf_reserve(struct buf *b, size_t n)
 		want = b->max;
 	if ((p = malloc(want)) == NULL)
 		return NULL;
-	if (used)
+	if (b->data != NULL)
 		memcpy(p, b->data + b->pos, used);
 	free(b->data);
 	b->data = p;
