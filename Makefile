@@ -20,7 +20,7 @@ TEST_DEPS = bats bats-assert bats-support libcunit1-dev python3 \
 SRC  = src/buf.c src/log.c src/utf8.c src/url.c src/handshake.c src/net.c \
        src/proc.c src/opt.c src/lineio.c src/transport.c src/session.c \
        src/upgrade.c src/wsconn.c src/wsconn_open.c src/server.c \
-       src/client.c src/page.c src/tls.c src/framescan.c
+       src/client.c src/page.c src/tls.c src/framescan.c src/budget.c
 OBJ  = $(SRC:.c=.o) src/page_html.o
 BINS = wsserve wscat
 

@@ -5,7 +5,8 @@
  * toward the server is below its high mark, so lines typed or piped before
  * the handshake wait in the pipe, and nothing is dropped.  After stdin ends
  * every queued line is sent before the close frame.  The exit status is
- * decided in one place, exit_status().
+ * decided in one place, exit_status(): how the connection ended, then
+ * whether all of the input went out.
  */
 #include <errno.h>
 #include <netdb.h>
@@ -200,7 +201,7 @@ on_end(UNUSED struct wsconn *c, void *arg)
 }
 
 static const struct wsconn_callbacks client_cbs = { on_open, on_message,
-	on_writable, on_end };
+	on_writable, on_end, NULL };
 
 static void connect_next(struct client *cl);
 
@@ -286,9 +287,9 @@ signal_cb(UNUSED struct ev_loop *loop, ev_signal *w, UNUSED int revents)
 	set_timer(cl, CLIENT_GRACE_TIMEOUT);
 }
 
-/* The one place where an outcome becomes an exit status and a message. */
+/* How the connection ended, as an exit status, with its message. */
 static int
-exit_status(struct client *cl)
+end_status(struct client *cl)
 {
 	const struct wsconn *c = cl->c;
 	char how[LOG_ERR_MAX];
@@ -328,6 +329,30 @@ exit_status(struct client *cl)
 		log_msg("%s", wsconn_error(c));
 		return WS_EXIT_LOST;
 	}
+}
+
+/* The one place where an outcome becomes an exit status and a message.
+ * A clean end turns into a failure when the input did not all go out:
+ * stdin could not be read, or lines were dropped (over --max-message) or
+ * were still queued at the end.  Each of those was reported already but
+ * the queued ones, which are counted here. */
+static int
+exit_status(struct client *cl)
+{
+	size_t lost;
+	int status;
+	bool short_input;
+
+	lost = cl->unsent + (cl->c != NULL ? wsconn_undelivered(cl->c) : 0);
+	if (lost > 0)
+		log_msg("%zu message%s not delivered", lost,
+		    lost == 1 ? "" : "s");
+	status = end_status(cl);
+	short_input = lost > 0 ||
+	    (cl->in != NULL &&
+		(lineio_reader_error(cl->in) != 0 ||
+		    lineio_reader_dropped(cl->in) > 0));
+	return status == WS_EXIT_OK && short_input ? WS_EXIT_FAIL : status;
 }
 
 static int
@@ -392,7 +417,6 @@ int
 client_run(const struct client_config *cfg)
 {
 	struct client cl;
-	size_t lost;
 	int status, error;
 
 	if (client_init(&cl, cfg) == 0) {
@@ -401,10 +425,6 @@ client_run(const struct client_config *cfg)
 		else
 			ev_run(cl.loop, 0);
 	}
-	lost = cl.unsent + (cl.c != NULL ? wsconn_undelivered(cl.c) : 0);
-	if (lost > 0)
-		log_msg("%zu message%s not delivered", lost,
-		    lost == 1 ? "" : "s");
 	if ((error = lineio_writer_close(cl.out)) != 0 && cl.status == -1) {
 		snprintf(cl.err, sizeof(cl.err), "stdout: %s", strerror(error));
 		cl.status = WS_EXIT_FAIL;

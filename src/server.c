@@ -20,6 +20,7 @@
 #include <ev.h>
 
 #include "attr.h"
+#include "budget.h"
 #include "exitcode.h"
 #include "lineio.h"
 #include "log.h"
@@ -33,10 +34,12 @@
 
 /* One accepted connection. */
 struct peer {
-	TAILQ_ENTRY(peer) link;
+	TAILQ_ENTRY(peer) link; /* in srv->pending, then srv->clients */
 	struct server *srv;
 	struct wsconn *conn; /* owned */
 	size_t unsent;	     /* lines it could not be sent */
+	bool opened;	     /* moved to srv->clients */
+	bool dropped;	     /* pending, dropped for a newer one */
 };
 
 TAILQ_HEAD(peer_list, peer);
@@ -48,10 +51,11 @@ struct server {
 	struct page page;
 	ev_io listeners[SERVER_MAX_LISTENERS];
 	int nlisteners;
-	struct peer_list clients; /* owns every peer */
-	size_t nclients;	  /* in the list */
-	size_t nrejected;	  /* ... being turned away with 503 */
-	size_t nopen;		  /* clients past the handshake */
+	struct peer_list pending; /* handshaking peers; owned */
+	struct peer_list clients; /* peers past the handshake; owned */
+	size_t npending;	  /* pending and not dropped */
+	size_t nopen;		  /* in clients, not yet ended */
+	struct budget budget;	  /* partial messages of all peers */
 	int spare_fd;		  /* given up when fds run out */
 	unsigned long nshed;	  /* connections closed unserved */
 	ev_timer shed_log;	  /* reports nshed once a second */
@@ -79,11 +83,19 @@ update_stdin(struct server *s)
 {
 	struct peer *p;
 
+	size_t queued = 0;
+
 	if (s->stopping || s->stdin_eof || s->nopen == 0)
 		goto stop;
-	TAILQ_FOREACH(p, &s->clients, link)
+	/* Each queue is bounded by its high mark, all of them together by
+	 * the memory budget. */
+	TAILQ_FOREACH(p, &s->clients, link) {
 		if (wsconn_is_open(p->conn) && wsconn_above(p->conn))
 			goto stop;
+		queued += wsconn_queued_bytes(p->conn);
+	}
+	if (s->budget.max > 0 && queued + s->budget.used > s->budget.max)
+		goto stop;
 	lineio_reader_start(s->in);
 	return;
 stop:
@@ -96,8 +108,23 @@ close_all(struct server *s, uint16_t code)
 	struct peer *p;
 
 	/* wsconn_close never frees: on_end comes from the loop. */
+	TAILQ_FOREACH(p, &s->pending, link)
+		wsconn_close(p->conn, code);
 	TAILQ_FOREACH(p, &s->clients, link)
 		wsconn_close(p->conn, code);
+}
+
+/* Memory came free: the peers that stopped reading for the budget read
+ * on (each rechecks it). */
+static void
+resume_budget(struct server *s)
+{
+	struct peer *p;
+
+	if (!budget_changed(&s->budget))
+		return;
+	TAILQ_FOREACH(p, &s->clients, link)
+		wsconn_flush(p->conn);
 }
 
 /* Stops accepting and closes every client with code.  A signal bounds the
@@ -112,7 +139,7 @@ shut_down(struct server *s, uint16_t code, bool bounded)
 	stop_listening(s);
 	lineio_reader_stop(s->in);
 	close_all(s, code);
-	if (TAILQ_EMPTY(&s->clients))
+	if (TAILQ_EMPTY(&s->clients) && TAILQ_EMPTY(&s->pending))
 		ev_break(s->loop, EVBREAK_ALL);
 	else if (bounded) {
 		ev_timer_set(&s->grace, SERVER_GRACE_TIMEOUT, 0.);
@@ -162,6 +189,8 @@ pause_clients(struct server *s, bool pause)
 {
 	struct peer *p;
 
+	TAILQ_FOREACH(p, &s->pending, link)
+		wsconn_pause(p->conn, pause);
 	TAILQ_FOREACH(p, &s->clients, link)
 		wsconn_pause(p->conn, pause);
 }
@@ -191,10 +220,15 @@ static void
 on_open(struct wsconn *c, void *arg)
 {
 	struct peer *p = arg;
+	struct server *s = p->srv;
 
-	p->srv->nopen++;
+	TAILQ_REMOVE(&s->pending, p, link);
+	TAILQ_INSERT_TAIL(&s->clients, p, link);
+	p->opened = true;
+	s->npending--;
+	s->nopen++;
 	log_info("%s connected", wsconn_peer(c));
-	update_stdin(p->srv);
+	update_stdin(s);
 }
 
 static void
@@ -214,6 +248,20 @@ on_message(struct wsconn *c, int opcode, const uint8_t *data, size_t n,
 		p->unsent++;
 	if (lineio_writer_full(s->out))
 		pause_clients(s, true);
+	resume_budget(s);
+}
+
+/* --max-clients counts open clients only: handshakes have their own
+ * bound, --max-pending. */
+static int
+on_request(UNUSED struct wsconn *c, const char **why, void *arg)
+{
+	struct peer *p = arg;
+
+	if (p->srv->nopen < p->srv->cfg->max_clients)
+		return 0;
+	*why = "too many clients";
+	return 503;
 }
 
 static void
@@ -233,10 +281,13 @@ remove_client(struct server *s, struct peer *p)
 	if (lost > 0)
 		log_msg("%s: %zu queued message%s not delivered",
 		    wsconn_peer(p->conn), lost, lost == 1 ? "" : "s");
-	TAILQ_REMOVE(&s->clients, p, link);
-	s->nclients--;
-	if (wsconn_http_status(p->conn) == 503) /* --max-clients */
-		s->nrejected--;
+	if (p->opened)
+		TAILQ_REMOVE(&s->clients, p, link);
+	else {
+		TAILQ_REMOVE(&s->pending, p, link);
+		if (!p->dropped)
+			s->npending--;
+	}
 	wsconn_free(p->conn);
 	free(p);
 }
@@ -257,12 +308,29 @@ on_end(struct wsconn *c, void *arg)
 	}
 	remove_client(s, p);
 	update_stdin(s);
-	if (s->stopping && TAILQ_EMPTY(&s->clients))
+	resume_budget(s);
+	if (s->stopping && TAILQ_EMPTY(&s->clients) && TAILQ_EMPTY(&s->pending))
 		ev_break(s->loop, EVBREAK_ALL);
 }
 
 static const struct wsconn_callbacks server_cbs = { on_open, on_message,
-	on_writable, on_end };
+	on_writable, on_end, on_request };
+
+/* --max-pending: the oldest handshake gives way to a new one, so that
+ * sockets that never send a byte cannot lock real clients out. */
+static void
+drop_oldest_pending(struct server *s)
+{
+	struct peer *p;
+
+	TAILQ_FOREACH(p, &s->pending, link)
+		if (!p->dropped) {
+			p->dropped = true;
+			s->npending--;
+			wsconn_close(p->conn, 1001); /* on_end follows */
+			return;
+		}
+}
 
 /*
  * Out of file descriptors, the pending connection would keep the listener
@@ -315,13 +383,10 @@ add_client(struct server *s, int fd, const char *addr)
 		log_msg("%s: out of memory", addr);
 		return;
 	}
-	TAILQ_INSERT_TAIL(&s->clients, p, link);
-	if (s->nclients - s->nrejected >= s->cfg->max_clients) {
-		/* Answered with 503 at once, then closed. */
-		wsconn_reject(p->conn, 503, "too many clients");
-		s->nrejected++;
-	}
-	s->nclients++;
+	if (s->npending >= s->cfg->max_pending)
+		drop_oldest_pending(s);
+	TAILQ_INSERT_TAIL(&s->pending, p, link);
+	s->npending++;
 	if (lineio_writer_full(s->out))
 		wsconn_pause(p->conn, true);
 }
@@ -425,6 +490,10 @@ server_deinit(struct server *s)
 	struct peer *p, *next;
 	int error;
 
+	for (p = TAILQ_FIRST(&s->pending); p != NULL; p = next) {
+		next = TAILQ_NEXT(p, link);
+		remove_client(s, p);
+	}
 	for (p = TAILQ_FIRST(&s->clients); p != NULL; p = next) {
 		next = TAILQ_NEXT(p, link);
 		remove_client(s, p);
@@ -470,6 +539,8 @@ server_init(struct server *s, const struct server_config *cfg)
 	s->wcfg.ping_interval = cfg->ping_interval;
 	s->wcfg.ping_timeout = cfg->ping_timeout;
 	s->wcfg.policy = &cfg->policy;
+	budget_init(&s->budget, cfg->max_memory);
+	s->wcfg.budget = &s->budget;
 	s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	ev_timer_init(&s->shed_log, shed_log_cb, 1., 0.);
 	s->shed_log.data = s;
@@ -477,6 +548,7 @@ server_init(struct server *s, const struct server_config *cfg)
 	s->slow_check.data = s;
 	if (cfg->slow_client_timeout > 0)
 		ev_timer_start(s->loop, &s->slow_check);
+	TAILQ_INIT(&s->pending);
 	TAILQ_INIT(&s->clients);
 	ev_init(&s->grace, grace_cb);
 	s->grace.data = s;

@@ -22,10 +22,12 @@ struct server_config {
 	const char *port;
 	double handshake_timeout;
 	size_t max_message;
-	size_t max_clients;   /* more get 503 */
+	size_t max_clients;   /* more open ones get 503 */
+	size_t max_pending;   /* handshakes; the oldest is dropped */
+	size_t max_memory;    /* partial messages of all clients */
 	double ping_interval; /* 0: no pings */
 	double ping_timeout;
-	double slow_client_timeout;	/* 0: lossless, slowest sets the pace */
+	double slow_client_timeout;	/* 0: the slowest sets the pace */
 	bool echo;			/* --echo */
 	bool exit_on_eof;		/* -E */
 	bool no_page;			/* --no-page: 404 for plain GET / */

@@ -12,6 +12,7 @@
 #include <wslay/wslay.h>
 
 #include "attr.h"
+#include "budget.h"
 #include "buf.h"
 #include "framescan.h"
 #include "session.h"
@@ -27,18 +28,23 @@ struct session {
 	enum session_role role;
 	const struct session_io *io;
 	void *arg;
-	struct buf in;		/* frames read ahead or held back; owned */
-	struct framescan scan;	/* where frames start in what wslay gets */
-	bool in_short;		/* in holds part of a close frame, no more */
-	struct buf out;		/* encoded bytes awaiting a write; owned */
-	uint8_t *maskpool;	/* client: random bytes for masks; owned */
-	size_t maskpos;		/* next unused byte of maskpool */
-	bool paused;		/* the owner stopped reading */
-	bool in_recv;		/* inside wslay_event_recv */
-	bool eof;		/* read returned 0 */
-	bool io_error;		/* read or write failed */
-	uint16_t close_code;	/* to queue once the queue has drained */
-	bool close_queued;	/* we queued a close frame */
+	struct buf in;	       /* frames read ahead or held back; owned */
+	struct framescan scan; /* where frames start in what wslay gets */
+	bool in_short;	       /* in holds part of a close frame, no more */
+	struct buf out;	       /* encoded bytes awaiting a write; owned */
+	uint8_t *maskpool;     /* client: random bytes for masks; owned */
+	size_t maskpos;	       /* next unused byte of maskpool */
+	bool paused;	       /* the owner stopped reading */
+	bool in_recv;	       /* inside wslay_event_recv */
+	bool eof;	       /* read returned 0 */
+	bool io_error;	       /* read or write failed */
+	uint16_t close_code;   /* to queue once the queue has drained */
+	bool close_queued;     /* we queued a close frame */
+	struct buf msg;	       /* the data message being received; owned */
+	struct budget *budget; /* shared with other sessions, or NULL */
+	size_t max_message;
+	bool in_control;	/* the frame being received is a control one */
+	bool msg_failed;	/* fail_message: read no more data */
 	int close_off;		/* offset in a close frame's payload, or -1 */
 	uint8_t close_hi;	/* its first byte */
 	uint16_t code_received; /* 1005 when the close had none */
@@ -128,7 +134,9 @@ recv_cb(wslay_event_context_ptr ctx, uint8_t *p, size_t len, UNUSED int flags,
 	struct session *s = user_data;
 	ssize_t n;
 
-	if (s->paused || buf_used(&s->out) > SESSION_HIGH) {
+	if (s->paused || buf_used(&s->out) > SESSION_HIGH ||
+	    (s->budget != NULL &&
+		budget_blocks(s->budget, s, s->msg.cap))) {
 		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
 		return -1;
 	}
@@ -186,6 +194,28 @@ fail:
 	return -1;
 }
 
+/* Forgets the message being assembled, and gives its memory back to the
+ * budget (which counts what is allocated, s->msg.cap). */
+static void
+drop_msg(struct session *s)
+{
+	if (s->budget != NULL)
+		budget_release(s->budget, s, s->msg.cap);
+	buf_deinit(&s->msg);
+}
+
+/* Fails the message in progress from inside a wslay callback: a close with
+ * code, and no more reading (wslay's own way of failing). */
+static void
+fail_message(struct session *s, wslay_event_context_ptr ctx, uint16_t code)
+{
+	s->msg_failed = true;
+	drop_msg(s);
+	/* Fails only once a close was queued: that one goes out. */
+	(void)wslay_event_queue_close(ctx, code, NULL, 0);
+	wslay_event_shutdown_read(ctx);
+}
+
 static void
 msg_cb(wslay_event_context_ptr ctx,
     const struct wslay_event_on_msg_recv_arg *arg, void *user_data)
@@ -196,11 +226,23 @@ msg_cb(wslay_event_context_ptr ctx,
 	switch (arg->opcode) {
 	case WSLAY_TEXT_FRAME:
 	case WSLAY_BINARY_FRAME:
-		s->io->on_message(s->arg, arg->opcode, arg->msg,
-		    arg->msg_length);
+		if (s->msg_failed)
+			break;
+		/* No-buffering mode: the payload is ours, in s->msg. */
+		s->io->on_message(s->arg, arg->opcode,
+		    (const uint8_t *)buf_head(&s->msg), buf_used(&s->msg));
+		drop_msg(s);
 		/* Encode a reply now, so that it goes out before the close
 		 * a later bad frame in this read would queue.  A failure
 		 * here leaves the reply queued for the next flush. */
+		if (wslay_event_want_write(ctx))
+			(void)wslay_event_send(ctx);
+		break;
+	case WSLAY_PING:
+		/* Encode wslay's pong at once: queued, pongs to a peer that
+		 * does not read would pile up in wslay's unbounded control
+		 * queue.  Encoded, they count against the output bound, and
+		 * reading stops above SESSION_HIGH. */
 		if (wslay_event_want_write(ctx))
 			(void)wslay_event_send(ctx);
 		break;
@@ -220,28 +262,61 @@ msg_cb(wslay_event_context_ptr ctx,
 	}
 }
 
+/*
+ * Data frames are assembled here, not by wslay (no-buffering mode): wslay's
+ * buffered mode allocates per fragment and copies the whole message once
+ * more at its end, so a message in one-byte fragments cost ~95 times its
+ * size.  A frame's length is known at its start, so a message that would
+ * pass max_message fails with 1009 before its bytes are read.
+ */
 static void
-frame_start_cb(UNUSED wslay_event_context_ptr ctx,
+frame_start_cb(wslay_event_context_ptr ctx,
     const struct wslay_event_on_frame_recv_start_arg *arg, void *user_data)
 {
 	struct session *s = user_data;
 
 	s->close_off = arg->opcode == WSLAY_CONNECTION_CLOSE ? 0 : -1;
+	s->in_control = (arg->opcode & 0x8) != 0;
+	if (s->in_control || s->msg_failed)
+		return;
+	if (arg->opcode != WSLAY_CONTINUATION_FRAME)
+		drop_msg(s); /* a new message */
+	/* Larger than the memory budget is too big as well. */
+	if (arg->payload_length > s->max_message - buf_used(&s->msg) ||
+	    (s->budget != NULL && s->budget->max > 0 &&
+		arg->payload_length > s->budget->max - buf_used(&s->msg)))
+		fail_message(s, ctx, 1009);
 }
 
 /*
- * wslay 1.1.1 answers the IANA close codes 1012-1014 with 1002.  The close
- * payload passes through here, already unmasked in wslay's own buffer,
+ * A chunk of a frame's payload, already unmasked and (text) UTF-8 checked
+ * so far.  Data goes into the message being assembled.
+ *
+ * Close frames: wslay 1.1.1 answers the IANA close codes 1012-1014 with
+ * 1002.  The close payload passes through here, in wslay's own buffer,
  * before wslay checks the code: turn 1012-1014 into 1000 (same high byte)
  * so that wslay accepts and echoes it, and keep the real code.
  */
 static void
-frame_chunk_cb(UNUSED wslay_event_context_ptr ctx,
+frame_chunk_cb(wslay_event_context_ptr ctx,
     const struct wslay_event_on_frame_recv_chunk_arg *arg, void *user_data)
 {
 	struct session *s = user_data;
 	uint8_t *p = (uint8_t *)arg->data; /* wslay's writable ibuf */
 
+	if (!s->in_control) {
+		/* Fits: frame_start_cb checked the length against the bound
+		 * of s->msg. */
+		size_t cap = s->msg.cap;
+
+		if (s->msg_failed)
+			return;
+		if (buf_append(&s->msg, arg->data, arg->data_length) == -1)
+			fail_message(s, ctx, 1011);
+		else if (s->budget != NULL && s->msg.cap > cap)
+			budget_add(s->budget, s, s->msg.cap, s->msg.cap - cap);
+		return;
+	}
 	for (size_t i = 0;
 	     i < arg->data_length && s->close_off >= 0 && s->close_off < 2;
 	     i++, s->close_off++) {
@@ -273,6 +348,8 @@ session_new(enum session_role role, size_t max_message,
 	buf_init(&s->in, SESSION_IN_MAX);
 	/* Room for the replies to what one receive pass may hold. */
 	buf_init(&s->out, SESSION_HIGH + max_message + OUT_SLACK);
+	buf_init(&s->msg, max_message);
+	s->max_message = max_message;
 	if (role == SESSION_SERVER)
 		r = wslay_event_context_server_init(&s->ctx, &wslay_cbs, s);
 	else
@@ -281,7 +358,9 @@ session_new(enum session_role role, size_t max_message,
 		free(s);
 		return NULL;
 	}
+	/* Per frame in no-buffering mode; frame_start_cb bounds messages. */
 	wslay_event_config_set_max_recv_msg_length(s->ctx, max_message);
+	wslay_event_config_set_no_buffering(s->ctx, 1);
 	return s;
 }
 
@@ -294,6 +373,7 @@ session_free(struct session *s)
 	free(s->maskpool);
 	buf_deinit(&s->in);
 	buf_deinit(&s->out);
+	drop_msg(s);
 	free(s);
 }
 
@@ -443,7 +523,15 @@ bool
 session_want_read(const struct session *s)
 {
 	return wslay_event_want_read(s->ctx) &&
-	    buf_used(&s->out) <= SESSION_HIGH;
+	    buf_used(&s->out) <= SESSION_HIGH &&
+	    (s->budget == NULL ||
+		!budget_waits(s->budget, s, s->msg.cap));
+}
+
+void
+session_set_budget(struct session *s, struct budget *b)
+{
+	s->budget = b;
 }
 
 bool
@@ -534,6 +622,9 @@ session_describe_failure(const struct session *s, char *out, size_t outlen)
 		break;
 	case 1009:
 		what = "message too big";
+		break;
+	case 1011:
+		what = "out of memory";
 		break;
 	default:
 		what = "closed by us";

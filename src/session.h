@@ -109,6 +109,13 @@ void session_close(struct session *s, uint16_t code);
  * (session_undelivered counts it). */
 void session_abort(struct session *s, uint16_t code);
 
+struct budget;
+
+/* Counts the partial message against b (src/budget), shared with other
+ * sessions: over it, this session may have to stop reading, and a
+ * message larger than b's maximum fails with 1009.  NULL: no budget. */
+void session_set_budget(struct session *s, struct budget *b);
+
 /* Stops (or resumes) reading: session_recv then reads nothing. */
 void session_pause(struct session *s, bool pause);
 

@@ -300,6 +300,8 @@ wsconn_start_session(struct wsconn *c, size_t head_len)
 	    SESSION_CLIENT;
 
 	c->s = session_new(role, c->cfg->max_message, &stream_io, c);
+	if (c->s != NULL)
+		session_set_budget(c->s, c->cfg->budget);
 	/* Frames that came with the head go first; they fit, as the
 	 * session's read-ahead holds more than a head. */
 	if (c->s == NULL ||
@@ -381,11 +383,16 @@ keepalive(struct wsconn *c)
 {
 	ev_tstamp now = ev_now(c->loop), idle = now - c->last_rx;
 
+	/* Our own stall (reading paused for a slow stdout) is not the
+	 * peer's silence: no ping and no timeout until reading resumes. */
+	if (c->paused) {
+		c->ping_sent = 0;
+		set_timer(c, c->cfg->ping_interval);
+		return;
+	}
 	if (c->ping_sent > 0 && c->last_rx < c->ping_sent) {
 		snprintf(c->err, sizeof(c->err),
-		    "no answer to a ping within "
-		    "%g s",
-		    c->cfg->ping_timeout);
+		    "no answer to a ping within %g s", c->cfg->ping_timeout);
 		/* Say goodbye if the socket takes it; don't wait for a reply
 		 * from a peer that has stopped answering. */
 		abort_session(c, 1001);
@@ -400,8 +407,7 @@ keepalive(struct wsconn *c)
 	}
 	if (session_ping(c->s) == -1) {
 		snprintf(c->err, sizeof(c->err),
-		    "cannot queue a ping: out of "
-		    "memory");
+		    "cannot queue a ping: out of memory");
 		wsconn_finish(c, WSCONN_END_LOST);
 		return;
 	}
@@ -553,32 +559,13 @@ wsconn_abort(struct wsconn *c, uint16_t code, const char *why)
 }
 
 void
-wsconn_reject(struct wsconn *c, int status, const char *why)
-{
-	if (c->cfg->role != WSCONN_SERVER ||
-	    (c->state != WSCONN_TLS && c->state != WSCONN_HANDSHAKE))
-		return;
-	/* Over TLS the answer waits for the TLS handshake: start_http. */
-	c->http_status = status;
-	if (why != c->err)
-		snprintf(c->err, sizeof(c->err), "%s", why);
-	if (c->state == WSCONN_HANDSHAKE) {
-		/* http_out is empty and bounded well above an answer. */
-		if (handshake_build_error(&c->http_out, status, c->err,
-			false) == -1)
-			buf_deinit(&c->http_out);
-		wsconn_open_refuse(c, status, c->err);
-		progress(c);
-	}
-	finish_later(c);
-}
-
-void
 wsconn_pause(struct wsconn *c, bool pause)
 {
 	if (c->paused == pause)
 		return;
 	c->paused = pause;
+	if (!pause) /* the peer's silence counts from now on */
+		c->last_rx = ev_now(c->loop);
 	if (c->s != NULL)
 		session_pause(c->s, pause);
 	progress(c);
@@ -632,12 +619,6 @@ enum wsconn_end
 wsconn_end(const struct wsconn *c)
 {
 	return c->end;
-}
-
-int
-wsconn_http_status(const struct wsconn *c)
-{
-	return c->http_status;
 }
 
 uint16_t

@@ -55,6 +55,9 @@ struct wsconn_callbacks {
 	/* The queue fell below WSCONN_LOW after being above WSCONN_HIGH. */
 	void (*on_writable)(struct wsconn *c, void *arg);
 	void (*on_end)(struct wsconn *c, void *arg);
+	/* Server role, optional: a valid upgrade request arrived.  0 to
+	 * accept it, or an HTTP status to refuse it with (*why says why). */
+	int (*on_request)(struct wsconn *c, const char **why, void *arg);
 };
 
 struct wsconn_config {
@@ -66,8 +69,9 @@ struct wsconn_config {
 	const struct handshake_policy *policy; /* server role */
 	const struct page *page; /* server: NULL for 404 at GET / */
 	const struct handshake_client *client; /* client role */
-	SSL_CTX *tls;			       /* NULL for plain TCP */
-	const char *tls_host; /* client: SNI and name to verify */
+	struct budget *budget; /* partial messages; NULL: none */
+	SSL_CTX *tls;	       /* NULL for plain TCP */
+	const char *tls_host;  /* client: SNI and name to verify */
 };
 
 /* Takes over fd (connected, non-blocking) and starts the handshake: the
@@ -97,11 +101,6 @@ void wsconn_close(struct wsconn *c, uint16_t code);
  * connection is open it is dropped. */
 void wsconn_abort(struct wsconn *c, uint16_t code, const char *why);
 
-/* Server role, before the request is read: answers status (e.g. 503)
- * and closes; over TLS, once the TLS handshake is done.
- * wsconn_http_status() says status at once. */
-void wsconn_reject(struct wsconn *c, int status, const char *why);
-
 /* Stops or resumes reading from the peer (receive backpressure). */
 void wsconn_pause(struct wsconn *c, bool pause);
 
@@ -124,11 +123,9 @@ size_t wsconn_queued_bytes(const struct wsconn *c);
 /* "127.0.0.1:5123" or "[::1]:5123". */
 const char *wsconn_peer(const struct wsconn *c);
 
-/* After on_end: how it ended, the HTTP status of a refusal (also set by
- * wsconn_reject), the peer's close code (1005 when the close had none),
- * and the reason it ended when not CLOSED. */
+/* After on_end: how it ended, the peer's close code (1005 when the close
+ * had none), and the reason it ended when not CLOSED. */
 enum wsconn_end wsconn_end(const struct wsconn *c);
-int wsconn_http_status(const struct wsconn *c);
 uint16_t wsconn_code_received(const struct wsconn *c);
 const char *wsconn_error(const struct wsconn *c);
 

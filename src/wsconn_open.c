@@ -26,6 +26,25 @@ wsconn_open_refuse(struct wsconn *c, int status, const char *why)
 		c->state = WSCONN_REFUSING;
 }
 
+/* The owner may still turn a valid request away (--max-clients): the 101
+ * in http_out gives way to the error answer. */
+static bool
+refused_by_owner(struct wsconn *c)
+{
+	const char *why = "refused";
+	int status;
+
+	if (c->cb->on_request == NULL ||
+	    (status = c->cb->on_request(c, &why, c->arg)) == 0)
+		return false;
+	buf_deinit(&c->http_out);
+	/* http_out is empty and bounded well above an answer. */
+	if (handshake_build_error(&c->http_out, status, why, false) == -1)
+		buf_deinit(&c->http_out);
+	wsconn_open_refuse(c, status, why);
+	return true;
+}
+
 /* What the upgrade step made of the head read so far. */
 static void
 upgrade_step(struct wsconn *c)
@@ -42,6 +61,8 @@ upgrade_step(struct wsconn *c)
 		case UPGRADE_OPEN:
 			log_debug("%s: request %.*s", c->peer,
 			    (int)r.head_len - 4, in);
+			if (refused_by_owner(c))
+				break;
 			wsconn_start_session(c, r.head_len);
 			break;
 		case UPGRADE_ANSWERED:
@@ -102,11 +123,8 @@ void
 wsconn_open_http(struct wsconn *c)
 {
 	c->state = WSCONN_HANDSHAKE;
-	if (c->cfg->role == WSCONN_SERVER) {
-		if (c->http_status != 0) /* wsconn_reject came first */
-			wsconn_reject(c, c->http_status, c->err);
+	if (c->cfg->role == WSCONN_SERVER)
 		return;
-	}
 	if (upgrade_client_request(&c->http_out, c->cfg->client, c->key) ==
 	    -1) {
 		snprintf(c->err, sizeof(c->err), "cannot build the request");
