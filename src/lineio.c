@@ -1,13 +1,40 @@
 /*
  * Line-oriented stdin and message-oriented stdout on libev.
+ *
+ * stdout must never stall the loop, yet its file description is shared
+ * with the shell and whatever else writes to the terminal or pipe, so
+ * O_NONBLOCK is never set on it.  Each kind of file gets its own way to
+ * write only what it takes now:
+ *
+ *   pipe        poll, then at most PIPE_BUF bytes (which a pipe that polled
+ *               writable takes whole), a few times per readiness;
+ *   socket      send(2) with MSG_DONTWAIT, a per-call flag;
+ *   terminal    (any character device) a second open file description of
+ *               the same device, opened O_NONBLOCK through /proc/self/fd:
+ *               the flag lives in that description, which is ours alone.
+ *               A tty that is not read (or stopped with Ctrl-S) then gives
+ *               EAGAIN, and the EV_WRITE watcher waits for room;
+ *   file        plain writes (a disk does not wait for a reader).
+ *
+ * A writer thread fed by a bounded queue would do it too, but it would need
+ * locks around the buffer and the high mark, an ev_async to report drains
+ * and errors, and a thread to stop at exit; the second description keeps
+ * everything on the loop, and pipes and files take the same path as
+ * before, so they cost nothing more.  When the device cannot be opened
+ * again (no /proc, permissions, an exclusive tty) it is written plainly, as
+ * before.  At exit lineio_writer_flush writes what is left through the
+ * original, blocking descriptor.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "attr.h"
@@ -21,7 +48,12 @@
 #define OUT_SLACK (64 * 1024)	    /* beyond high and two messages */
 #define PIPE_BUDGET (16 * PIPE_BUF) /* bytes per readiness into a pipe */
 
-enum { OUT_BLOCKING, OUT_PIPE, OUT_SOCKET };
+/* The pty multiplexer, /dev/ptmx and /dev/pts/ptmx: opening it again
+ * would make a new pty, not reach the one on fd. */
+#define PTMX_MAJOR 5
+#define PTMX_MINOR 2
+
+enum { OUT_BLOCKING, OUT_PIPE, OUT_SOCKET, OUT_DEVICE };
 
 struct lineio_reader {
 	ev_io io;
@@ -29,9 +61,11 @@ struct lineio_reader {
 	struct buf part; /* an incomplete line; owned */
 	size_t max_line;
 	unsigned long lineno;
-	unsigned long nbinary; /* non-UTF-8 lines seen, for the warnings */
-	bool skipping;	       /* inside a dropped line */
+	unsigned long nbinary;	/* non-UTF-8 lines seen, for the warnings */
+	unsigned long ndropped; /* lines not passed on */
+	bool skipping;		/* inside a dropped line */
 	bool eof;
+	int error; /* errno of the failed read, or 0 */
 	const struct lineio_cbs *cb;
 	void *arg;
 };
@@ -40,8 +74,9 @@ struct lineio_writer {
 	ev_io io;
 	struct ev_loop *loop;
 	struct buf buf; /* pending output; owned */
-	int fd;
-	int kind; /* how fd is written: OUT_* */
+	int fd;		/* the caller's; flush writes here, blocking */
+	int wfd;	/* the loop writes here: fd, or owned (OUT_DEVICE) */
+	int kind;	/* how wfd is written: OUT_* */
 	size_t high, low;
 	bool above; /* passed high and not yet back below low */
 	int error;  /* errno of the failed write, or 0 */
@@ -73,6 +108,7 @@ static void
 drop_line(struct lineio_reader *r, bool complete, bool too_long)
 {
 	r->lineno++;
+	r->ndropped++;
 	if (too_long)
 		log_msg("line %lu: longer than %zu bytes, not sent", r->lineno,
 		    r->max_line);
@@ -156,6 +192,7 @@ lineio_reader_read_cb(UNUSED struct ev_loop *loop, ev_io *w, UNUSED int revents)
 	} else if (n == 0)
 		lineio_reader_end(r);
 	else if (errno != EINTR && errno != EAGAIN) {
+		r->error = errno;
 		log_msg("stdin: %s", strerror(errno));
 		lineio_reader_end(r);
 	}
@@ -196,6 +233,18 @@ lineio_reader_eof(const struct lineio_reader *r)
 	return r->eof;
 }
 
+int
+lineio_reader_error(const struct lineio_reader *r)
+{
+	return r->error;
+}
+
+unsigned long
+lineio_reader_dropped(const struct lineio_reader *r)
+{
+	return r->ndropped;
+}
+
 void
 lineio_reader_start(struct lineio_reader *r)
 {
@@ -228,12 +277,12 @@ out_write_some(struct lineio_writer *w)
 			if (n > PIPE_BUF)
 				n = PIPE_BUF;
 			budget -= n;
-			r = write(w->fd, buf_head(&w->buf), n);
+			r = write(w->wfd, buf_head(&w->buf), n);
 		} else if (w->kind == OUT_SOCKET)
-			r = send(w->fd, buf_head(&w->buf), n,
+			r = send(w->wfd, buf_head(&w->buf), n,
 			    MSG_DONTWAIT | MSG_NOSIGNAL);
 		else
-			r = write(w->fd, buf_head(&w->buf), n);
+			r = write(w->wfd, buf_head(&w->buf), n);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -273,23 +322,55 @@ lineio_writer_write_cb(struct ev_loop *loop, ev_io *io, UNUSED int revents)
 	out_after_write(w);
 }
 
+/* A new non-blocking open file description of the character device on fd,
+ * or -1 (then fd is written as it is). */
+static int
+reopen_device(int fd, const struct stat *st)
+{
+	char path[32];
+	struct stat nst;
+	int nfd;
+
+	if (major(st->st_rdev) == PTMX_MAJOR &&
+	    minor(st->st_rdev) == PTMX_MINOR)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+	nfd = open(path, O_WRONLY | O_NOCTTY | O_NONBLOCK | O_CLOEXEC);
+	if (nfd == -1)
+		return -1;
+	/* Another clone device may have given us something else. */
+	if (fstat(nfd, &nst) == -1 || !S_ISCHR(nst.st_mode) ||
+	    nst.st_rdev != st->st_rdev) {
+		close(nfd);
+		return -1;
+	}
+	return nfd;
+}
+
 struct lineio_writer *
 lineio_writer_new(struct ev_loop *loop, int fd, size_t high, size_t max_message,
     const struct lineio_cbs *cbs, void *arg)
 {
 	struct lineio_writer *w;
 	struct stat st;
+	int nfd;
 
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return NULL;
 	w->loop = loop;
 	w->fd = fd;
+	w->wfd = fd;
 	w->kind = OUT_BLOCKING;
 	if (fstat(fd, &st) == 0) {
 		if (S_ISFIFO(st.st_mode))
 			w->kind = OUT_PIPE;
 		else if (S_ISSOCK(st.st_mode))
 			w->kind = OUT_SOCKET;
+		else if (S_ISCHR(st.st_mode) &&
+		    (nfd = reopen_device(fd, &st)) != -1) {
+			w->wfd = nfd;
+			w->kind = OUT_DEVICE;
+		}
 	}
 	/* Above high the owner stops reading, but the message it is
 	 * receiving and one more may still arrive. */
@@ -298,7 +379,7 @@ lineio_writer_new(struct ev_loop *loop, int fd, size_t high, size_t max_message,
 	w->low = high / 4;
 	w->cb = cbs;
 	w->arg = arg;
-	ev_io_init(&w->io, lineio_writer_write_cb, fd, EV_WRITE);
+	ev_io_init(&w->io, lineio_writer_write_cb, w->wfd, EV_WRITE);
 	w->io.data = w;
 	return w;
 }
@@ -310,6 +391,8 @@ lineio_writer_free(struct lineio_writer *w)
 		return;
 	if (ev_is_active(&w->io))
 		ev_io_stop(w->loop, &w->io);
+	if (w->wfd != w->fd)
+		close(w->wfd);
 	buf_deinit(&w->buf);
 	free(w);
 }

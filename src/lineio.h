@@ -9,10 +9,15 @@
  * line number: the first are skipped, the second passed on as binary.
  *
  * Writer: appends "payload\n" records to a bounded buffer and writes them
- * as the fd accepts them: plain writes for files and terminals, at most
- * PIPE_BUF per poll for pipes (so a blocking write never blocks), and
- * MSG_DONTWAIT for sockets.  Above its high mark the owner should stop
- * reading the network; on_drain says when to resume.
+ * as the fd accepts them, so that a reader that does not keep up (a pipe
+ * nobody reads, a terminal stopped with Ctrl-S) pauses only this flow and
+ * never the loop: at most PIPE_BUF per poll for pipes (so a blocking write
+ * never blocks), MSG_DONTWAIT for sockets, and for terminals and other
+ * character devices a new non-blocking open file description of the same
+ * device, which is this process's alone (plain blocking writes when that
+ * cannot be opened).  Regular files are written plainly.  Above its high
+ * mark the owner should stop reading the network; on_drain says when to
+ * resume.
  */
 #ifndef LINEIO_H
 #define LINEIO_H
@@ -62,10 +67,18 @@ void lineio_reader_feed(struct lineio_reader *r, const char *p, size_t n);
 void lineio_reader_end(struct lineio_reader *r);
 /* True once the input has ended. */
 bool lineio_reader_eof(const struct lineio_reader *r);
+/* The errno of the read that failed and so ended the input (it is logged
+ * as "stdin: reason"), or 0. */
+int lineio_reader_error(const struct lineio_reader *r);
+/* Lines not passed on so far: longer than max_line, or no memory for
+ * them (each is logged with its number). */
+unsigned long lineio_reader_dropped(const struct lineio_reader *r);
 
 /* A writer to fd that stops the owner above high bytes (and resumes it
  * below high / 4), or NULL when out of memory.  The buffer holds at most
- * high plus two messages of max_message bytes. */
+ * high plus two messages of max_message bytes.  fd's flags are left as
+ * they are; for a character device the writer opens the device again
+ * (non-blocking, close-on-exec) and owns that descriptor. */
 struct lineio_writer *lineio_writer_new(struct ev_loop *loop, int fd,
     size_t high, size_t max_message, const struct lineio_cbs *cbs, void *arg);
 /* Stops it and frees everything, unwritten bytes included.  NULL is
@@ -76,7 +89,8 @@ void lineio_writer_free(struct lineio_writer *w);
 int lineio_writer_message(struct lineio_writer *w, const void *p, size_t n);
 /* True above the high mark: stop feeding. */
 bool lineio_writer_full(const struct lineio_writer *w);
-/* Writes out everything pending, blocking; used at exit.  0 or -1. */
+/* Writes out everything pending to fd, blocking however long the reader
+ * takes; used at exit.  0 or -1. */
 int lineio_writer_flush(struct lineio_writer *w);
 /* Writes out what is pending (blocking) and frees w.  Returns the errno
  * of a failed write, or 0: also for EPIPE, since a reader that went away

@@ -223,9 +223,10 @@ progress(struct wsconn *c)
 	if (c->state == WSCONN_REFUSING && buf_used(&c->http_out) == 0)
 		start_linger(c, WSCONN_END_REFUSED);
 
-	want_rd = !c->paused &&
-	    (c->state == WSCONN_HANDSHAKE || c->state == WSCONN_LINGER ||
-		(in_session(c) && session_want_read(c->s)));
+	/* A pause holds back messages only: a slow stdout must not keep a
+	 * new client from its handshake, nor a closing one from its end. */
+	want_rd = c->state == WSCONN_HANDSHAKE || c->state == WSCONN_LINGER ||
+	    (in_session(c) && !c->paused && session_want_read(c->s));
 	want_wr = c->state != WSCONN_LINGER &&
 	    (buf_used(&c->http_out) > 0 ||
 		(in_session(c) && session_want_write(c->s)));

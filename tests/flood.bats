@@ -27,10 +27,24 @@ peak_rss_while() {
 	echo "$peak"
 }
 
-# assert_below WHAT VALUE LIMIT
+# io_stopped PID MIN: PID has read at least MIN bytes, and neither read
+# nor written anything in the last 0.3 s (it is holding back).
+io_chars() { sed -n 's/^[rw]char: //p' "/proc/$1/io" | tr '\n' ' '; }
+io_stopped() {
+	local a b
+	a=$(io_chars "$1")
+	sleep 0.3
+	b=$(io_chars "$1")
+	[ "${a%% *}" -ge "$2" ] && [ "$a" = "$b" ]
+}
+
+# assert_below WHAT VALUE LIMIT.  Under AddressSanitizer (make asan sets
+# ASAN_OPTIONS) RSS measures its shadow memory and quarantine, not ours:
+# there the figure is shown and the behaviour checked, not the ceiling.
 assert_below() {
 	echo "# $1: $2 KiB (limit $3 KiB)" >&3
-	[ "$2" -gt 0 ] && [ "$2" -lt "$3" ] ||
+	[ "$2" -gt 0 ] || fail "$1: no RSS sampled"
+	[ -n "${ASAN_OPTIONS:-}" ] || [ "$2" -lt "$3" ] ||
 		fail "$1 is $2 KiB, over the limit of $3 KiB"
 }
 
@@ -111,15 +125,38 @@ assert_below() {
 	seq -f 'b%09g' 1 200000 >"$BATS_TEST_TMPDIR/b"
 	spawn a 60 "$WSCAT" -w 14 "ws://127.0.0.1:$PORT/" <"$BATS_TEST_TMPDIR/a"
 	spawn b 60 "$WSCAT" -w 14 "ws://127.0.0.1:$PORT/" <"$BATS_TEST_TMPDIR/b"
+	# Once stdout is stalled, a new client still gets its handshake.
+	wait_until 8 io_stopped "$SERVER_PID" 1000000
+	spawn c 60 "$WSCAT" -w 10 "ws://127.0.0.1:$PORT/" <<<late
+	wait_for_clients 3 3
+	# ... while nothing has been read from stdout yet.
+	[ ! -s "$BATS_TEST_TMPDIR/reader.out" ]
 	wait_for_status a 0 40
 	wait_for_status b 0 40
-	wait_for_lines "$BATS_TEST_TMPDIR/reader.out" 400000 20
+	wait_for_status c 0 40
+	wait_for_lines "$BATS_TEST_TMPDIR/reader.out" 400001 20
 	run grep -c 'no answer to a ping' "$SERVER_ERR"
 	assert_output 0
 	run grep -c 'disconnected (1000)' "$SERVER_ERR"
-	assert_output 2
+	assert_output 3
 	run wc -l <"$BATS_TEST_TMPDIR/reader.out"
-	assert_output 400000
+	assert_output 400001
+}
+
+@test "wscat --ping-interval 1 --ping-timeout 2 survives a 10 s stall of its stdout and prints every line" {
+	# Before, it exited 6 with 1,114 of 30,000 lines.
+	start_wsserve
+	spawn reader 60 sh -c '"$0" --ping-interval 1 --ping-timeout 2 -w -1 "$1" |
+		{ sleep 10; cat; }' "$WSCAT" "$URL" </dev/null
+	wait_for_clients 1
+	seq -f '%0100g' 1 30000 >&4
+	wait_for_lines "$BATS_TEST_TMPDIR/reader.out" 30000 30
+	server_eof
+	stop_wsserve
+	run cmp "$BATS_TEST_TMPDIR/reader.out" <(seq -f '%0100g' 1 30000)
+	assert_success
+	run grep -c 'no answer to a ping' "$SERVER_ERR" "$BATS_TEST_TMPDIR/reader.err"
+	refute_output --partial ':1'
 }
 
 @test "by default a client that stops reading is closed with 1008 after 30 s while another gets every line" {

@@ -3,15 +3,18 @@
  * CRLF, lines split across reads, the last line without LF, over-long
  * lines skipped, non-UTF-8 lines flagged for binary), and reports skipped
  * and binary lines on stderr by number; then reader and writer on a pipe
- * through a libev loop.
+ * through a libev loop, a read error, and the writer on a pty that nobody
+ * reads (it must not block) and on a pty master.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pty.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <CUnit/CUnit.h>
@@ -132,6 +135,8 @@ test_lf_and_crlf(void)
 	CU_ASSERT_STRING_EQUAL(s.line[3], "c\r");
 	/* Feeding is not a read: no batch until one ends. */
 	CU_ASSERT_EQUAL(s.batches, 0);
+	CU_ASSERT_EQUAL(lineio_reader_dropped(r), 0);
+	CU_ASSERT_EQUAL(lineio_reader_error(r), 0);
 	lineio_reader_free(r);
 }
 
@@ -226,6 +231,7 @@ test_too_long_skipped(void)
 	/* The skipped line still has its number, and is reported once. */
 	CU_ASSERT_STRING_EQUAL(err,
 	    "test: line 2: longer than 4 bytes, not sent\n");
+	CU_ASSERT_EQUAL(lineio_reader_dropped(r), 1);
 	lineio_reader_free(r);
 }
 
@@ -264,6 +270,7 @@ test_too_long_at_end(void)
 	CU_ASSERT_EQUAL(s.n, 1);
 	CU_ASSERT_EQUAL(s.eofs, 1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, "line 2: longer than 4 bytes"));
+	CU_ASSERT_EQUAL(lineio_reader_dropped(r), 1);
 	lineio_reader_free(r);
 }
 
@@ -357,6 +364,37 @@ test_reader_on_pipe(void)
 	CU_ASSERT_EQUAL(s.n, 2);
 	lineio_reader_free(r);
 	close(fds[0]);
+	ev_loop_destroy(loop);
+}
+
+/* A read that fails ends the input: logged once, its errno kept (wscat
+ * turns it into exit status 1). */
+static void
+test_reader_error(void)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct lineio_reader *r;
+	struct seen s;
+	const char *err;
+	int fd;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(loop);
+	fd = open(".", O_RDONLY | O_DIRECTORY);
+	CU_ASSERT_FATAL(fd != -1);
+	memset(&s, 0, sizeof(s));
+	r = lineio_reader_new(loop, fd, 100, &cbs, &s);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+	capture_start();
+	lineio_reader_start(r);
+	RUN_UNTIL(loop, s.eofs > 0);
+	err = capture_end();
+	CU_ASSERT_EQUAL(s.eofs, 1);
+	CU_ASSERT_EQUAL(s.n, 0);
+	CU_ASSERT_TRUE(lineio_reader_eof(r));
+	CU_ASSERT_EQUAL(lineio_reader_error(r), EISDIR);
+	CU_ASSERT_STRING_EQUAL(err, "test: stdin: Is a directory\n");
+	lineio_reader_free(r);
+	close(fd);
 	ev_loop_destroy(loop);
 }
 
@@ -474,6 +512,115 @@ test_writer_bounded(void)
 	ev_loop_destroy(loop);
 }
 
+/* A pty as a raw terminal (LF stays LF); the master is non-blocking. */
+static void
+open_raw_pty(int *master, int *slave)
+{
+	struct termios t;
+
+	CU_ASSERT_EQUAL_FATAL(openpty(master, slave, NULL, NULL, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(tcgetattr(*slave, &t), 0);
+	cfmakeraw(&t);
+	CU_ASSERT_EQUAL_FATAL(tcsetattr(*slave, TCSANOW, &t), 0);
+	CU_ASSERT_EQUAL(fcntl(*master, F_SETFL, O_NONBLOCK), 0);
+}
+
+#define PTY_MSGS 300
+#define PTY_MSG 1000
+
+/* A terminal that nobody reads takes a few KiB, then would block a plain
+ * write; the writer takes what it can and waits, the loop goes on, and the
+ * terminal's own file description stays blocking. */
+static void
+test_writer_on_pty(void)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct lineio_writer *w;
+	struct seen s;
+	static char msg[PTY_MSG], got[PTY_MSGS * (PTY_MSG + 1) + 16];
+	size_t total = 0, want = PTY_MSGS * (PTY_MSG + 1);
+	ssize_t k;
+	int master, slave, flags, bad = 0;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(loop);
+	open_raw_pty(&master, &slave);
+	flags = fcntl(slave, F_GETFL);
+	memset(&s, 0, sizeof(s));
+	w = lineio_writer_new(loop, slave, 256 * 1024, PTY_MSG, &cbs, &s);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	for (int i = 0; i < PTY_MSGS; i++) {
+		memset(msg, 'a' + i % 26, sizeof(msg));
+		CU_ASSERT_EQUAL(lineio_writer_message(w, msg, sizeof(msg)), 0);
+	}
+	CU_ASSERT_TRUE(lineio_writer_full(w));
+	/* A blocking write would hang here for good: fail instead. */
+	alarm(10);
+	for (int i = 0; i < 20; i++)
+		ev_run(loop, EVRUN_NOWAIT);
+	alarm(0);
+	CU_ASSERT_TRUE(lineio_writer_full(w));
+	CU_ASSERT_EQUAL(s.drains, 0);
+	CU_ASSERT_EQUAL(s.errors, 0);
+	CU_ASSERT_EQUAL(fcntl(slave, F_GETFL), flags);
+	/* Once the terminal is read, all of it comes through, in order. */
+	for (int i = 0; i < 100000 && total < want; i++) {
+		ev_run(loop, EVRUN_NOWAIT);
+		if ((k = read(master, got + total, sizeof(got) - total)) > 0)
+			total += k;
+	}
+	CU_ASSERT_EQUAL(total, want);
+	for (size_t i = 0; i < total; i++)
+		if (got[i] !=
+		    (i % (PTY_MSG + 1) == PTY_MSG ?
+			    '\n' :
+			    'a' + (int)(i / (PTY_MSG + 1)) % 26))
+			bad++;
+	CU_ASSERT_EQUAL(bad, 0);
+	CU_ASSERT_EQUAL(s.drains, 1);
+	CU_ASSERT_FALSE(lineio_writer_full(w));
+	/* At exit what is left goes out at once, blocking. */
+	CU_ASSERT_EQUAL(lineio_writer_message(w, "bye", 3), 0);
+	CU_ASSERT_EQUAL(lineio_writer_flush(w), 0);
+	CU_ASSERT_EQUAL(read(master, got, sizeof(got)), 4);
+	CU_ASSERT_EQUAL(memcmp(got, "bye\n", 4), 0);
+	CU_ASSERT_EQUAL(s.errors, 0);
+	CU_ASSERT_EQUAL(lineio_writer_close(w), 0);
+	close(master);
+	close(slave);
+	ev_loop_destroy(loop);
+}
+
+/* Opening a pty master's device again would make a new pty: the writer
+ * must write to the one it was given. */
+static void
+test_writer_on_pty_master(void)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct lineio_writer *w;
+	struct seen s;
+	char got[16];
+	ssize_t k = 0;
+	int master, slave;
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(loop);
+	open_raw_pty(&master, &slave);
+	CU_ASSERT_EQUAL(fcntl(slave, F_SETFL, O_NONBLOCK), 0);
+	memset(&s, 0, sizeof(s));
+	w = lineio_writer_new(loop, master, 1000, 100, &cbs, &s);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	CU_ASSERT_EQUAL(lineio_writer_message(w, "to the slave", 12), 0);
+	for (int i = 0; i < 200 && k <= 0; i++) {
+		ev_run(loop, EVRUN_NOWAIT);
+		k = read(slave, got, sizeof(got));
+	}
+	CU_ASSERT_EQUAL(k, 13);
+	CU_ASSERT_EQUAL(memcmp(got, "to the slave\n", 13), 0);
+	CU_ASSERT_EQUAL(lineio_writer_close(w), 0);
+	close(master);
+	close(slave);
+	ev_loop_destroy(loop);
+}
+
 int
 test_lineio_add(void)
 {
@@ -490,10 +637,16 @@ test_lineio_add(void)
 		{ "non-UTF-8 line flagged and reported", test_binary_flag },
 		{ "binary line reports capped", test_binary_reports_capped },
 		{ "reader on a pipe: start, stop, EOF", test_reader_on_pipe },
+		{ "reader: a read error ends the input, kept and logged",
+		    test_reader_error },
 		{ "writer on a pipe: high mark, drain, flush",
 		    test_writer_on_pipe },
 		{ "writer: EPIPE", test_writer_epipe },
 		{ "writer: bounded buffer", test_writer_bounded },
+		{ "writer on a pty nobody reads: never blocks, loses nothing",
+		    test_writer_on_pty },
+		{ "writer on a pty master: writes to that pty",
+		    test_writer_on_pty_master },
 	};
 
 	return unit_add_suite("lineio", tests, UNIT_NTESTS(tests));
