@@ -40,15 +40,19 @@ count_one(void *args, const char *arg)
 	return NULL;
 }
 
+/* What goes into the request is checked here, not when the request is
+ * built: a bad value is a usage error, found before anything connects. */
 static const char *
 auth_valid(void *args, const char *arg)
 {
 	(void)args;
-	return strchr(arg, ':') != NULL ? NULL : "expected user:pass";
+	if (strchr(arg, ':') == NULL)
+		return "expected user:pass";
+	return handshake_auth_valid(arg) ?
+	    NULL :
+	    "control character not allowed";
 }
 
-/* Checked here, not when the request is built: a bad header is a usage
- * error, found before anything connects. */
 static const char *
 header_valid(void *args, const char *arg)
 {
@@ -56,6 +60,29 @@ header_valid(void *args, const char *arg)
 	return handshake_header_valid(arg) ?
 	    NULL :
 	    "not a 'Name: value' header";
+}
+
+static const char *
+origin_valid(void *args, const char *arg)
+{
+	(void)args;
+	return handshake_value_valid(arg) ?
+	    NULL :
+	    "control character not allowed";
+}
+
+static const char *
+protocol_valid(void *args, const char *arg)
+{
+	(void)args;
+	return handshake_token_valid(arg) ? NULL : "not a token";
+}
+
+static const char *
+ciphers_valid(void *args, const char *arg)
+{
+	(void)args;
+	return tls_ciphers_check(arg);
 }
 
 /* -w -1 waits until the server closes; no other negative means anything. */
@@ -79,6 +106,9 @@ static const struct opt_def options[] = {
 	    .kind = OPT_STRING, .off = AT(cl.tls.ca) },
 	{ "cert", 0, "FILE", "client certificate (PEM) for wss://",
 	    .kind = OPT_STRING, .off = AT(cl.tls.cert) },
+	{ "ciphers", 0, "LIST", "TLS 1.2 cipher suites (OpenSSL syntax)",
+	    .kind = OPT_STRING, .off = AT(cl.tls.ciphers),
+	    .hook = ciphers_valid },
 	/* The same field as the URL operand: one or the other. */
 	{ "connect", 'c', "URL", "the server to connect to",
 	    .kind = OPT_STRING, .off = AT(cl.url_text) },
@@ -107,7 +137,8 @@ static const struct opt_def options[] = {
 	{ "no-check", 'n', NULL, "the same as --insecure",
 	    .kind = OPT_FLAG, .off = AT(cl.tls.insecure) },
 	{ "origin", 'o', "ORIGIN", "send an Origin header",
-	    .kind = OPT_STRING, .off = AT(cl.hs.origin) },
+	    .kind = OPT_STRING, .off = AT(cl.hs.origin),
+	    .hook = origin_valid },
 	OPT_ROW_PING_INTERVAL(AT(cl.ping_interval),
 	    "ping a server silent that long; 0: never"),
 	OPT_ROW_PING_TIMEOUT(AT(cl.ping_timeout),
@@ -117,7 +148,7 @@ static const struct opt_def options[] = {
 	{ "subprotocol", 's', "PROTOCOL", "offer PROTOCOL",
 	    .kind = OPT_LIST, .off = AT(cl.hs.protocols),
 	    .store_off = AT(protocols), .count_off = AT(cl.hs.nprotocols),
-	    .max = MAX_LIST },
+	    .max = MAX_LIST, .hook = protocol_valid },
 	OPT_ROW_VERBOSE(AT(log_level), "show connection details on stderr"),
 	OPT_ROW_VERSION,
 	{ "wait", 'w', "SECONDS", "after the input ends, wait SECONDS; "
@@ -130,10 +161,10 @@ static const struct opt_def options[] = {
 static const char usage[] =
     "usage: wscat [-1hknVv] [-H name:value] [-o origin] [-s protocol]\n"
     "             [-w seconds] [-x message] [--auth user:pass] [--ca file]\n"
-    "             [--cert file] [--connect-timeout seconds] [--count n] [--echo]\n"
-    "             [--key file] [--max-message bytes] [--passphrase pass]\n"
-    "             [--ping-interval seconds] [--ping-timeout seconds]\n"
-    "             -c url | url";
+    "             [--cert file] [--ciphers list] [--connect-timeout seconds]\n"
+    "             [--count n] [--echo] [--key file] [--max-message bytes]\n"
+    "             [--passphrase pass] [--ping-interval seconds]\n"
+    "             [--ping-timeout seconds] -c url | url";
 
 static const char about[] =
     "A WebSocket client: sends each stdin line as a message and prints\n"
@@ -152,7 +183,7 @@ main(int argc, char *argv[])
 {
 	static struct wscat_args a; /* struct url is large */
 	struct client_config *cfg = &a.cl;
-	char err[OPT_ERRLEN];
+	char err[OPT_ERRLEN], quoted[OPT_ERRLEN];
 	int rc;
 
 	proc_init();
@@ -161,8 +192,10 @@ main(int argc, char *argv[])
 	if (rc != OPT_OK)
 		return opt_print(rc < 0 ? stderr : stdout, &cli, rc);
 
-	if (url_parse(cfg->url_text, &cfg->url, err, sizeof(err)) == -1)
-		errx(WS_EXIT_USAGE, "%s: %s", cfg->url_text, err);
+	if (url_parse(cfg->url_text, &cfg->url, err, sizeof(err)) == -1) {
+		opt_quote(cfg->url_text, quoted, sizeof(quoted));
+		errx(WS_EXIT_USAGE, "%s: %s", quoted, err);
+	}
 	if (cfg->echo && cfg->nexecute > 0)
 		errx(WS_EXIT_USAGE, "--echo and -x do not go together");
 	if (cfg->tls.key != NULL && cfg->tls.cert == NULL)

@@ -27,6 +27,14 @@ struct wsserve_args {
 
 #define AT(m) offsetof(struct wsserve_args, m)
 
+/* An invalid list is a usage error, found before anything listens. */
+static const char *
+ciphers_valid(void *args, const char *arg)
+{
+	(void)args;
+	return tls_ciphers_check(arg);
+}
+
 /* The table is laid out by hand: one option, one block of lines. */
 /* clang-format off */
 static const struct opt_def options[] = {
@@ -36,6 +44,9 @@ static const struct opt_def options[] = {
 	    .max = MAX_LIST, .def_str = "127.0.0.1" },
 	{ "cert", 0, "FILE", "serve wss:// with this PEM certificate chain",
 	    .kind = OPT_STRING, .off = AT(srv.tls.cert) },
+	{ "ciphers", 0, "LIST", "TLS 1.2 cipher suites (OpenSSL syntax)",
+	    .kind = OPT_STRING, .off = AT(srv.tls.ciphers),
+	    .hook = ciphers_valid },
 	{ "client-ca", 0, "FILE", "require client certificates signed by "
 	    "this CA", .kind = OPT_STRING, .off = AT(srv.tls.client_ca) },
 	{ "exit-on-eof", 'E', NULL, "at stdin EOF close all clients (1000) "
@@ -48,10 +59,16 @@ static const struct opt_def options[] = {
 	OPT_ROW_HELP,
 	{ "key", 0, "FILE", "the PEM private key for --cert",
 	    .kind = OPT_STRING, .off = AT(srv.tls.key) },
-	{ "max-clients", 0, "N", "answer 503 beyond N clients",
+	{ "max-clients", 0, "N", "answer 503 beyond N open clients",
 	    .kind = OPT_COUNT, .off = AT(srv.max_clients),
 	    .min = 1, .max = 1000000, .def = 1024 },
+	{ "max-memory", 0, "BYTES", "bound partial messages of all clients "
+	    "together", .kind = OPT_BYTES, .off = AT(srv.max_memory),
+	    .min = 1 << 20, .max = 1LL << 40, .def = 256 << 20 },
 	OPT_ROW_MAX_MESSAGE(AT(srv.max_message)),
+	{ "max-pending", 0, "N", "drop the oldest handshake beyond N",
+	    .kind = OPT_COUNT, .off = AT(srv.max_pending),
+	    .min = 1, .max = 1000000, .def = 128 },
 	{ "no-page", 0, NULL, "do not serve the test page at "
 	    "http://ADDRESS:PORT/", .kind = OPT_FLAG, .off = AT(srv.no_page) },
 	{ "origin", 0, "ORIGIN", "accept only this Origin",
@@ -66,11 +83,11 @@ static const struct opt_def options[] = {
 	    .kind = OPT_PORT, .off = AT(srv.port), .def_str = "15678" },
 	{ "quiet", 'q', NULL, "do not log connects and disconnects",
 	    .kind = OPT_SET, .off = AT(log_level), .def = LOG_QUIET },
-	/* The default, 0, is lossless: the slowest client sets the pace. */
+	/* 0 is lossless: the slowest client sets the pace, forever. */
 	{ "slow-client-timeout", 0, "SECONDS", "close (1008) a client that "
-	    "lags that long", .kind = OPT_SECONDS,
+	    "lags that long; 0: never", .kind = OPT_SECONDS,
 	    .off = AT(srv.slow_client_timeout),
-	    .min = 0.001, .max = OPT_DAY, .def = 0 },
+	    .min = 0, .max = OPT_DAY, .def = 30 },
 	{ "subprotocol", 0, "NAME", "accept subprotocol NAME",
 	    .kind = OPT_LIST, .off = AT(srv.policy.protocols),
 	    .store_off = AT(protocols), .count_off = AT(srv.policy.nprotocols),
@@ -83,9 +100,11 @@ static const struct opt_def options[] = {
 
 static const char usage[] =
     "usage: wsserve [-EhqVv] [-a address] [-p port] [--cert file]\n"
-    "               [--client-ca file] [--echo] [--handshake-timeout seconds]\n"
-    "               [--key file] [--max-clients n] [--max-message bytes]\n"
-    "               [--no-page] [--origin origin] [--ping-interval seconds]\n"
+    "               [--ciphers list] [--client-ca file] [--echo]\n"
+    "               [--handshake-timeout seconds] [--key file]\n"
+    "               [--max-clients n] [--max-memory bytes]\n"
+    "               [--max-message bytes] [--max-pending n] [--no-page]\n"
+    "               [--origin origin] [--ping-interval seconds]\n"
     "               [--ping-timeout seconds] [--slow-client-timeout seconds]\n"
     "               [--subprotocol name]";
 
@@ -118,6 +137,8 @@ main(int argc, char *argv[])
 		errx(WS_EXIT_USAGE, "--cert and --key go together");
 	if (cfg->tls.client_ca != NULL && cfg->tls.cert == NULL)
 		errx(WS_EXIT_USAGE, "--client-ca needs --cert and --key");
+	if (cfg->tls.ciphers != NULL && cfg->tls.cert == NULL)
+		errx(WS_EXIT_USAGE, "--ciphers needs --cert and --key");
 	cfg->use_tls = cfg->tls.cert != NULL;
 
 	log_init(cli.name, (enum log_level)a.log_level);

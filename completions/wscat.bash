@@ -16,15 +16,15 @@ _wscat()
             return
             ;;
         -H | --header | -o | --origin | -s | --subprotocol | -x | --execute | \
-            --auth | --connect-timeout | --count | --max-message | -w | --wait | \
-            --passphrase | --ping-interval | --ping-timeout)
+            --auth | --ciphers | --connect-timeout | --count | --max-message | \
+            -w | --wait | --passphrase | --ping-interval | --ping-timeout)
             # Free text or a number: nothing to offer.
             return
             ;;
     esac
 
     if [[ $cur == -* ]]; then
-        local opts="-1 --auth --ca --cert --connect --connect-timeout --count
+        local opts="-1 --auth --ca --cert --ciphers --connect --connect-timeout --count
             --echo --execute --header --help --insecure --key --max-message --no-check
             --origin --passphrase --ping-interval --ping-timeout --subprotocol
             --verbose --version --wait"
@@ -34,7 +34,7 @@ _wscat()
 
     # The URL operand, unless -c or a URL came already.
     local args i
-    _count_args : '@(-c|--connect|-H|--header|-o|--origin|-s|--subprotocol|-x|--execute|--auth|--ca|--cert|--key|--passphrase|--connect-timeout|--count|--max-message|--ping-interval|--ping-timeout|-w|--wait)'
+    _count_args : '@(-c|--connect|-H|--header|-o|--origin|-s|--subprotocol|-x|--execute|--auth|--ca|--cert|--ciphers|--key|--passphrase|--connect-timeout|--count|--max-message|--ping-interval|--ping-timeout|-w|--wait)'
     ((args == 1)) || return
     for ((i = 1; i < cword; i++)); do
         [[ ${words[i]} == @(-c|--connect|--connect=*) ]] && return

@@ -10,7 +10,7 @@ end
 function __wscat_needs_url
     set -l tokens (commandline -opc)
     set -e tokens[1]
-    argparse 1 auth= ca= cert= c/connect= connect-timeout= count= \
+    argparse 1 auth= ca= cert= ciphers= c/connect= connect-timeout= count= \
         echo x/execute= H/header= h/help k/insecure key= max-message= n/no-check \
         o/origin= passphrase= ping-interval= ping-timeout= s/subprotocol= \
         v/verbose V/version w/wait= \
@@ -26,6 +26,7 @@ complete -c wscat -s 1 -d 'Exit after one received message'
 complete -c wscat -l auth -x -d 'Send HTTP Basic authorization (user:pass)'
 complete -c wscat -l ca -r -F -d 'Trust the CAs in this PEM file'
 complete -c wscat -l cert -r -F -d 'Client certificate (PEM)'
+complete -c wscat -l ciphers -x -d 'TLS 1.2 cipher suites (OpenSSL syntax)'
 complete -c wscat -s c -l connect -x -a '(__wscat_urls)' -d 'Server to connect to'
 complete -c wscat -l connect-timeout -x -d 'Bound DNS, TCP and handshake (seconds)'
 complete -c wscat -l count -x -d 'Exit after N received messages'

@@ -10,17 +10,19 @@ _wsserve()
             _filedir
             return
             ;;
-        -a | --address | -p | --port | --handshake-timeout | --max-clients | \
-            --max-message | --origin | --ping-interval | --ping-timeout | \
-            --slow-client-timeout | --subprotocol)
+        -a | --address | -p | --port | --ciphers | --handshake-timeout | \
+            --max-clients | --max-memory | --max-message | --max-pending | \
+            --origin | --ping-interval | \
+            --ping-timeout | --slow-client-timeout | --subprotocol)
             # Free text or a number: nothing to offer.
             return
             ;;
     esac
 
     # wsserve takes no operands, so every word is an option.
-    local opts="--address --cert --client-ca --echo --exit-on-eof
-        --handshake-timeout --help --key --max-clients --max-message --no-page
+    local opts="--address --cert --ciphers --client-ca --echo --exit-on-eof
+        --handshake-timeout --help --key --max-clients --max-memory
+        --max-message --max-pending --no-page
         --origin --ping-interval --ping-timeout --port --quiet
         --slow-client-timeout --subprotocol --verbose --version"
     COMPREPLY=($(compgen -W "$opts" -- "$cur"))

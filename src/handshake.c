@@ -25,7 +25,8 @@ struct head_parse {
 	bool in_value;
 	bool folded; /* obs-fold or a split we cannot join */
 	bool done;   /* headers complete */
-	int nkeys, nhosts;
+	bool body;   /* Content-Length > 0 or any Transfer-Encoding */
+	int nkeys, nhosts, norigins;
 	bool ws_headers; /* any of Upgrade, Sec-WebSocket-Key/Version */
 	bool upgrade_ok, connection_ok;
 	int version; /* -1 missing, 0 unparsable */
@@ -77,17 +78,46 @@ is_tchar(int c)
 	return isalnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c));
 }
 
+/* A control character (CTL in RFC 5234), HTAB excepted when tab_ok. */
+static bool
+is_ctl(unsigned char c, bool tab_ok)
+{
+	return (c < 0x20 && !(tab_ok && c == '\t')) || c == 0x7f;
+}
+
 /* Header values may hold visible ASCII, tab, space and obs-text. */
 static bool
 value_clean(struct handshake_span v)
 {
-	for (size_t i = 0; i < v.n; i++) {
-		unsigned char c = v.p[i];
-
-		if ((c < 0x20 && c != '\t') || c == 0x7f)
+	for (size_t i = 0; i < v.n; i++)
+		if (is_ctl(v.p[i], true))
 			return false;
-	}
 	return true;
+}
+
+/* True when a line of the head starts with white space: obs-fold (RFC
+ * 7230 section 3.2.4), or space before the first header, which a parser
+ * may read as part of the request line.  Either is refused. */
+static bool
+has_obs_fold(const char *head, size_t len)
+{
+	for (const char *p = head, *end = head + len;
+	     (p = memchr(p, '\n', end - p)) != NULL && ++p < end;)
+		if (*p == ' ' || *p == '\t')
+			return true;
+	return false;
+}
+
+/* A Content-Length other than zero. */
+static bool
+nonzero_length(struct handshake_span v)
+{
+	if (v.n == 0)
+		return true;
+	for (size_t i = 0; i < v.n; i++)
+		if (v.p[i] != '0')
+			return true;
+	return false;
 }
 
 static int
@@ -128,8 +158,13 @@ header_done(struct head_parse *ps)
 	} else if (req && span_eq(f, "Sec-WebSocket-Key")) {
 		req->key = v;
 		ps->nkeys++;
-	} else if (req && span_eq(f, "Origin"))
+	} else if (req && span_eq(f, "Origin")) {
 		req->origin = v;
+		ps->norigins++;
+	} else if (req && span_eq(f, "Content-Length"))
+		ps->body |= nonzero_length(v);
+	else if (req && span_eq(f, "Transfer-Encoding"))
+		ps->body = true;
 	else if (req && span_eq(f, "Sec-WebSocket-Protocol")) {
 		if (req->nprotocols < HANDSHAKE_MAX_LISTS)
 			req->protocols[req->nprotocols++] = v;
@@ -249,9 +284,20 @@ handshake_parse_request(const char *head, size_t len,
 	memset(req, 0, sizeof(*req));
 	memset(&ps, 0, sizeof(ps));
 	ps.req = req;
+	if (has_obs_fold(head, len)) {
+		snprintf(err, errlen, "header line folded (obs-fold)");
+		return 400;
+	}
 	if (parse_head(head, len, HTTP_REQUEST, &ps, &p) == -1) {
 		snprintf(err, errlen, "malformed HTTP request");
 		return 400;
+	}
+	/* RFC 6455 section 4.1 asks for HTTP/1.1 exactly; a later major
+	 * version is one we do not speak (RFC 7231 section 6.6.6). */
+	if (p.http_major != 1 || p.http_minor != 1) {
+		snprintf(err, errlen, "HTTP/%u.%u is not HTTP/1.1",
+		    p.http_major, p.http_minor);
+		return p.http_major > 1 ? 505 : 400;
 	}
 	/* A GET or HEAD with no WebSocket header at all asks for a page. */
 	req->plain = !ps.ws_headers &&
@@ -262,13 +308,19 @@ handshake_parse_request(const char *head, size_t len,
 		    http_method_str(p.method));
 		return 405;
 	}
-	if (p.http_major < 1 || (p.http_major == 1 && p.http_minor < 1)) {
-		snprintf(err, errlen, "HTTP/%u.%u is older than 1.1",
-		    p.http_major, p.http_minor);
+	/* A body would be read as WebSocket frames. */
+	if (ps.body) {
+		snprintf(err, errlen, "%s request with a body",
+		    http_method_str(p.method));
 		return 400;
 	}
 	if (ps.nhosts != 1 || req->host.n == 0) {
 		snprintf(err, errlen, "missing or repeated Host header");
+		return 400;
+	}
+	/* With two, which one the policy saw would depend on the parser. */
+	if (ps.norigins > 1) {
+		snprintf(err, errlen, "repeated Origin header");
 		return 400;
 	}
 	if (!ps.upgrade_ok || !ps.connection_ok) {
@@ -360,7 +412,8 @@ handshake_build_response(struct buf *out, const struct handshake_request *req,
 	if (buf_printf(out,
 		"HTTP/1.1 101 Switching Protocols\r\n"
 		"Upgrade: websocket\r\nConnection: Upgrade\r\n"
-		"Sec-WebSocket-Accept: %s\r\n",
+		"Sec-WebSocket-Accept: %s\r\n"
+		"X-Content-Type-Options: nosniff\r\n",
 		accept) == -1)
 		return -1;
 	if (protocol &&
@@ -389,6 +442,8 @@ status_text(int status)
 		return "Request Header Fields Too Large";
 	case 503:
 		return "Service Unavailable";
+	case 505:
+		return "HTTP Version Not Supported";
 	default:
 		return "Error";
 	}
@@ -409,6 +464,7 @@ handshake_build_error(struct buf *out, int status, const char *detail,
 	return buf_printf(out,
 	    "HTTP/1.1 %d %s\r\n%s%s"
 	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "X-Content-Type-Options: nosniff\r\n"
 	    "Content-Length: %d\r\nConnection: close\r\n\r\n%.*s",
 	    status, status_text(status),
 	    status == 426 ? "Upgrade: websocket\r\n"
@@ -429,6 +485,37 @@ handshake_new_key(char key[HANDSHAKE_KEY_LEN + 1])
 }
 
 bool
+handshake_token_valid(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s; s++)
+		if (!is_tchar((unsigned char)*s))
+			return false;
+	return true;
+}
+
+bool
+handshake_value_valid(const char *s)
+{
+	for (; *s; s++)
+		if (is_ctl(*s, true))
+			return false;
+	return true;
+}
+
+bool
+handshake_auth_valid(const char *s)
+{
+	if (strchr(s, ':') == NULL)
+		return false;
+	for (; *s; s++)
+		if (is_ctl(*s, false))
+			return false;
+	return true;
+}
+
+bool
 handshake_header_valid(const char *line)
 {
 	const char *colon = strchr(line, ':');
@@ -438,8 +525,25 @@ handshake_header_valid(const char *line)
 	for (const char *p = line; p < colon; p++)
 		if (!is_tchar((unsigned char)*p))
 			return false;
-	for (const char *p = colon + 1; *p; p++)
-		if ((*p > 0 && *p < 0x20 && *p != '\t') || *p == 0x7f)
+	return handshake_value_valid(colon + 1);
+}
+
+/* What cmd/ checked already, checked again where the bytes are written:
+ * nothing the client sends can end a header line early. */
+static bool
+request_valid(const struct handshake_client *cl)
+{
+	if (!handshake_value_valid(cl->resource) ||
+	    strpbrk(cl->resource, " \t") != NULL ||
+	    !handshake_value_valid(cl->hostport) ||
+	    strpbrk(cl->hostport, " \t") != NULL ||
+	    (cl->origin && !handshake_value_valid(cl->origin)))
+		return false;
+	for (size_t i = 0; i < cl->nprotocols; i++)
+		if (!handshake_token_valid(cl->protocols[i]))
+			return false;
+	for (size_t i = 0; i < cl->nheaders; i++)
+		if (!handshake_header_valid(cl->headers[i]))
 			return false;
 	return true;
 }
@@ -448,6 +552,8 @@ int
 handshake_build_request(struct buf *out, const struct handshake_client *cl,
     const char *key)
 {
+	if (!request_valid(cl))
+		return -1;
 	if (buf_printf(out,
 		"GET %s HTTP/1.1\r\nHost: %s\r\n"
 		"Upgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -495,6 +601,10 @@ handshake_parse_response(const char *head, size_t len,
 	*status = 0;
 	protocol[0] = '\0';
 	memset(&ps, 0, sizeof(ps));
+	if (has_obs_fold(head, len)) {
+		snprintf(err, errlen, "header line folded (obs-fold)");
+		return -1;
+	}
 	if (parse_head(head, len, HTTP_RESPONSE, &ps, &p) == -1) {
 		snprintf(err, errlen, "malformed HTTP response");
 		return -1;

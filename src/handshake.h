@@ -65,8 +65,11 @@ struct handshake_client {
 ssize_t handshake_head_len(const char *data, size_t len, size_t max);
 
 /* Parses and validates a client's upgrade request.  Returns 0 when it is a
- * valid WebSocket request, else the status to answer: 400, 405 or 426.
- * A plain GET or HEAD (req->plain) returns 426 too: see page_answer(). */
+ * valid WebSocket request, else the status to answer: 400 (malformed, a
+ * folded header line, a body, HTTP/1.0 or 1.x other than 1.1, a missing or
+ * repeated Host, a repeated Origin, a bad key or version header), 405 (not
+ * GET), 426, or 505 (HTTP/2.0 and later majors).  A plain GET or HEAD
+ * (req->plain) returns 426 too: see page_answer(). */
 int handshake_parse_request(const char *head, size_t len,
     struct handshake_request *req, char *err, size_t errlen);
 
@@ -81,12 +84,13 @@ int handshake_check_policy(const struct handshake_request *req,
 void handshake_accept_key(const char *key, size_t keylen,
     char out[HANDSHAKE_ACCEPT_LEN + 1]);
 
-/* Appends the 101 answer; protocol may be NULL.  0 or -1 (no room). */
+/* Appends the 101 answer; protocol may be NULL.  Like every answer, it
+ * carries X-Content-Type-Options: nosniff.  0 or -1 (no room). */
 int handshake_build_response(struct buf *out,
     const struct handshake_request *req, const char *protocol);
 
-/* Appends an error answer (400, 403, 404, 405, 426, 431, 503) with a
- * short plain-text body; for a HEAD request (head) the headers only.
+/* Appends an error answer (400, 403, 404, 405, 426, 431, 503, 505) with
+ * a short plain-text body; for a HEAD request (head) the headers only.
  * 0 or -1. */
 int handshake_build_error(struct buf *out, int status, const char *detail,
     bool head);
@@ -94,10 +98,28 @@ int handshake_build_error(struct buf *out, int status, const char *detail,
 /* A fresh random Sec-WebSocket-Key.  0 or -1. */
 int handshake_new_key(char key[HANDSHAKE_KEY_LEN + 1]);
 
-/* True when line is a well-formed "Name: value" extra header. */
+/*
+ * Checks of what a client puts into its request, for cmd/ to refuse a bad
+ * value as a usage error.  None lets a CR, LF or NUL through, so no value
+ * can end a header line early.
+ */
+/* True when s is an RFC 7230 token, one or more tchars: what a subprotocol
+ * name must be (RFC 6455 section 4.1). */
+bool handshake_token_valid(const char *s);
+/* True when s can be a header value as it is (RFC 7230 field-value): no
+ * control character but HTAB. */
+bool handshake_value_valid(const char *s);
+/* True when s is "user:pass" for Basic authorization: a colon, and no
+ * control character at all (RFC 7617 section 2). */
+bool handshake_auth_valid(const char *s);
+/* True when line is a well-formed "Name: value" extra header: a token,
+ * a colon, and a value as handshake_value_valid() wants it. */
 bool handshake_header_valid(const char *line);
 
-/* Appends the client's upgrade request.  0 or -1. */
+/* Appends the client's upgrade request.  0, or -1 when there is no room or
+ * a value fails the checks above (resource and hostport as values without
+ * white space, origin as a value, protocols as tokens, headers as headers):
+ * the request is never sent with a line cut short. */
 int handshake_build_request(struct buf *out, const struct handshake_client *cl,
     const char *key);
 

@@ -310,6 +310,68 @@ getopt_error(int ch, char *const argv[], char *err, size_t errlen)
 	    ch == ':' ? "missing argument for" : "unknown option", what);
 }
 
+/* A byte that must not reach a terminal as it is. */
+static bool
+needs_escape(unsigned char c)
+{
+	return c < 0x20 || c >= 0x7f;
+}
+
+void
+opt_quote(const char *s, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p;
+	size_t n = 0;
+
+	for (p = (const unsigned char *)s; *p && !needs_escape(*p); p++)
+		;
+	if (*s != '\0' && *p == '\0') {
+		snprintf(out, outlen, "%s", s);
+		return;
+	}
+	if (outlen < 3) {
+		if (outlen > 0)
+			out[0] = '\0';
+		return;
+	}
+	out[n++] = '\'';
+	/* Room for the longest escape, the closing quote and the NUL. */
+	for (p = (const unsigned char *)s; *p && n + 6 <= outlen; p++) {
+		const char *esc = NULL;
+
+		switch (*p) {
+		case '\t':
+			esc = "\\t";
+			break;
+		case '\r':
+			esc = "\\r";
+			break;
+		case '\n':
+			esc = "\\n";
+			break;
+		case '\\':
+			esc = "\\\\";
+			break;
+		case '\'':
+			esc = "\\'";
+			break;
+		}
+		if (esc != NULL) {
+			memcpy(out + n, esc, 2);
+			n += 2;
+		} else if (needs_escape(*p)) {
+			out[n++] = '\\';
+			out[n++] = 'x';
+			out[n++] = hex[*p >> 4];
+			out[n++] = hex[*p & 0xf];
+		} else
+			out[n++] = (char)*p;
+	}
+	out[n++] = '\'';
+	out[n] = '\0';
+}
+
 /* A value rejected: names the option as given, short or long. */
 static int
 value_error(const struct opt_def *d, bool islong, const char *arg,
@@ -318,12 +380,14 @@ value_error(const struct opt_def *d, bool islong, const char *arg,
 	char shortname[3] = { '-', (char)d->val, '\0' };
 	const char *name = islong ? d->name : shortname;
 	const char *dashes = islong ? "--" : "";
+	char quoted[OPT_ERRLEN];
 
 	if (arg == NULL)
 		snprintf(err, errlen, "%s%s: %s", dashes, name, why);
-	else
-		snprintf(err, errlen, "%s%s %s: %s", dashes, name,
-		    *arg != '\0' ? arg : "''", why);
+	else {
+		opt_quote(arg, quoted, sizeof(quoted));
+		snprintf(err, errlen, "%s%s %s: %s", dashes, name, quoted, why);
+	}
 	return OPT_ERROR;
 }
 

@@ -89,7 +89,8 @@ enum opt_status {
  * value is OPT_ERROR, and the line names the option as given: "--port
  * 70000: too large (max 65535)", "-w abc: invalid", "-a x: too many (max
  * 16)".  An unknown option, a missing argument, a stray or missing operand
- * is OPT_USAGE: "unknown option --bogus".  Strings stored point into argv.
+ * is OPT_USAGE: "unknown option --bogus".  The value is shown as
+ * opt_quote() gives it.  Strings stored point into argv.
  */
 int opt_parse(const struct opt_cli *cli, void *cfg, int argc, char *argv[],
     char *err, size_t errlen);
@@ -103,6 +104,14 @@ int opt_parse(const struct opt_cli *cli, void *cfg, int argc, char *argv[],
  * the usage lines; OPT_ERROR: nothing; both return WS_EXIT_USAGE.
  */
 int opt_print(FILE *fp, const struct opt_cli *cli, int status);
+
+/*
+ * s as an error message shows a value: as it is when it is printable
+ * ASCII, else in single quotes with C escapes (\r, \n, \t, \\, \', \xNN)
+ * for every control and non-ASCII byte, so none reaches the terminal raw;
+ * '' when empty.  Cut short to fit outlen, always NUL-terminated.
+ */
+void opt_quote(const char *s, char *out, size_t outlen);
 
 /*
  * Rows both binaries share, so that their spelling, range and default are

@@ -135,8 +135,7 @@ recv_cb(wslay_event_context_ptr ctx, uint8_t *p, size_t len, UNUSED int flags,
 	ssize_t n;
 
 	if (s->paused || buf_used(&s->out) > SESSION_HIGH ||
-	    (s->budget != NULL &&
-		budget_blocks(s->budget, s, s->msg.cap))) {
+	    (s->budget != NULL && budget_blocks(s->budget, s, s->msg.cap))) {
 		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
 		return -1;
 	}
@@ -524,8 +523,7 @@ session_want_read(const struct session *s)
 {
 	return wslay_event_want_read(s->ctx) &&
 	    buf_used(&s->out) <= SESSION_HIGH &&
-	    (s->budget == NULL ||
-		!budget_waits(s->budget, s, s->msg.cap));
+	    (s->budget == NULL || !budget_waits(s->budget, s, s->msg.cap));
 }
 
 void

@@ -1,6 +1,8 @@
 /*
  * OpenSSL glue.  Each I/O call starts with an empty error queue, as
  * SSL_get_error(3) requires, and maps the outcome to enum tls_status.
+ * Policy, both roles: TLS 1.2 and 1.3; on 1.2 only TLS_CIPHERS_DEFAULT
+ * (or the caller's list); 1.3 suites as OpenSSL has them.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -29,9 +31,30 @@ queue_error(char *err, size_t errlen, const char *what, const char *fallback)
 	ERR_clear_error();
 }
 
-static void
-common_setup(SSL_CTX *ctx)
+const char *
+tls_ciphers_check(const char *list)
 {
+	SSL_CTX *ctx;
+	int ok;
+
+	if ((ctx = SSL_CTX_new(TLS_method())) == NULL) {
+		ERR_clear_error();
+		return "cannot create a TLS context to check it";
+	}
+	ok = SSL_CTX_set_cipher_list(ctx, list);
+	SSL_CTX_free(ctx);
+	ERR_clear_error();
+	return ok == 1 ? NULL : "no TLS 1.2 cipher suite matches";
+}
+
+static int
+common_setup(SSL_CTX *ctx, const char *ciphers, char *err, size_t errlen)
+{
+	if (SSL_CTX_set_cipher_list(ctx,
+		ciphers != NULL ? ciphers : TLS_CIPHERS_DEFAULT) != 1) {
+		queue_error(err, errlen, "TLS", "no cipher suite matches");
+		return -1;
+	}
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
 	/* Our output buffer may move or grow between retries of a write. */
 	SSL_CTX_set_mode(ctx,
@@ -40,6 +63,7 @@ common_setup(SSL_CTX *ctx)
 	/* A peer that closes TCP without close_notify after a WebSocket
 	 * close has ended normally. */
 	SSL_CTX_set_options(ctx, SSL_OP_IGNORE_UNEXPECTED_EOF);
+	return 0;
 }
 
 struct passphrase {
@@ -106,7 +130,8 @@ tls_client_ctx(const struct tls_client_opts *o, char *err, size_t errlen)
 		queue_error(err, errlen, "TLS", "cannot create context");
 		return NULL;
 	}
-	common_setup(ctx);
+	if (common_setup(ctx, o->ciphers, err, errlen) == -1)
+		goto fail;
 	if (o->insecure)
 		SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, NULL);
 	else {
@@ -139,8 +164,8 @@ tls_server_ctx(const struct tls_server_opts *o, char *err, size_t errlen)
 		queue_error(err, errlen, "TLS", "cannot create context");
 		return NULL;
 	}
-	common_setup(ctx);
-	if (load_pair(ctx, o->cert, o->key, NULL, err, errlen) == -1)
+	if (common_setup(ctx, o->ciphers, err, errlen) == -1 ||
+	    load_pair(ctx, o->cert, o->key, NULL, err, errlen) == -1)
 		goto fail;
 	if (o->client_ca != NULL) {
 		if (SSL_CTX_load_verify_locations(ctx, o->client_ca, NULL) !=

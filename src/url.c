@@ -2,6 +2,7 @@
  * URL parsing on top of http_parser_parse_url: scheme check, defaults,
  * bracketed IPv6 in the Host header, and the bounds http-parser leaves to us.
  */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -49,6 +50,75 @@ set_resource(struct url *u, const char *prefix, const char *p, size_t n)
 	}
 	u->resource[len] = '\0';
 	return 0;
+}
+
+static int
+hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Appends p[0..n) percent-decoded to dst at *len, so that "us%40er" is
+ * "us@er".  0, or -1 with the reason in err: a bad escape, a control
+ * character (RFC 7617 forbids them; CR or LF would end the header), or a
+ * colon in the user name (colon_ok false), which would move the split. */
+static int
+decode_part(char *dst, size_t *len, const char *p, size_t n, bool colon_ok,
+    char *err, size_t errlen)
+{
+	for (size_t i = 0; i < n; i++) {
+		int c = (unsigned char)p[i], hi, lo;
+
+		if (c == '%') {
+			if (i + 2 >= n || (hi = hex_value(p[i + 1])) == -1 ||
+			    (lo = hex_value(p[i + 2])) == -1) {
+				snprintf(err, errlen,
+				    "bad percent-encoding in user info");
+				return -1;
+			}
+			c = hi << 4 | lo;
+			i += 2;
+		}
+		if (c < 0x20 || c == 0x7f) {
+			snprintf(err, errlen, "control character in user info");
+			return -1;
+		}
+		if (c == ':' && !colon_ok) {
+			snprintf(err, errlen, "colon in user name");
+			return -1;
+		}
+		dst[(*len)++] = (char)c;
+	}
+	dst[*len] = '\0';
+	return 0;
+}
+
+/* Sets u->userinfo from the raw user info p[0..n), decoded: the user name
+ * up to the first ':', then the password.  0, or -1 with the reason. */
+static int
+set_userinfo(struct url *u, const char *p, size_t n, char *err, size_t errlen)
+{
+	const char *colon = memchr(p, ':', n);
+	size_t len = 0, user = colon ? (size_t)(colon - p) : n;
+
+	/* Decoding never lengthens. */
+	if (n >= sizeof(u->userinfo)) {
+		snprintf(err, errlen, "user info too long");
+		return -1;
+	}
+	if (decode_part(u->userinfo, &len, p, user, false, err, errlen) == -1)
+		return -1;
+	if (colon == NULL)
+		return 0;
+	u->userinfo[len++] = ':';
+	return decode_part(u->userinfo, &len, colon + 1, n - user - 1, true,
+	    err, errlen);
 }
 
 /* True when s starts with letters and "://". */
@@ -107,11 +177,9 @@ url_parse(const char *s, struct url *u, char *err, size_t errlen)
 	} else
 		snprintf(u->port, sizeof(u->port), "%s", u->tls ? "443" : "80");
 	if ((pu.field_set & (1 << UF_USERINFO)) &&
-	    copy_field(u->userinfo, sizeof(u->userinfo), full, &pu,
-		UF_USERINFO) == -1) {
-		snprintf(err, errlen, "user info too long");
+	    set_userinfo(u, full + pu.field_data[UF_USERINFO].off,
+		pu.field_data[UF_USERINFO].len, err, errlen) == -1)
 		return -1;
-	}
 
 	/* Path and query are adjacent in the input: copy them as one span. */
 	if (pu.field_set & (1 << UF_PATH)) {

@@ -19,10 +19,13 @@ struct url {
 	char port[6];			 /* always set: 80/443 default */
 	char resource[URL_MAX_RESOURCE]; /* path and ?query; "/" default */
 	char hostport[URL_MAX_HOST + 8]; /* the Host header value */
-	char userinfo[URL_MAX_USERINFO]; /* "user:pass" or "" */
+	char userinfo[URL_MAX_USERINFO]; /* "user:pass" decoded, or "" */
 };
 
-/* Parses s into u.  Returns 0, or -1 with the reason in err. */
+/* Parses s into u.  Returns 0, or -1 with the reason in err.  The user
+ * info is percent-decoded ("us%40er:p%3Ass" is user "us@er", password
+ * "p:ss"); one with a bad escape, a control character or a colon in the
+ * user name is refused. */
 int url_parse(const char *s, struct url *u, char *err, size_t errlen);
 
 #endif

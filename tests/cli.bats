@@ -98,9 +98,9 @@ value_error() {
 	assert_line --regexp '^  -a, --address ADDRESS +listen on ADDRESS \(up to 16 times; default 127\.0\.0\.1\)$'
 	assert_line --regexp '^      --max-message BYTES +largest message accepted \(default 16M\)$'
 	assert_line --regexp '^  -p, --port PORT +listen on PORT; 0: any \(default 15678\)$'
-	# Off unless given: no default to show.
-	assert_line --regexp '^      --slow-client-timeout SECONDS close \(1008\) a client that lags that long$'
+	assert_line --regexp '^      --slow-client-timeout SECONDS close \(1008\) a client that lags that long; 0: never \(default 30\)$'
 	run --separate-stderr -0 "$WSCAT" --help
+	# Off unless given: no default to show.
 	assert_line --regexp '^      --count N +exit after N received messages$'
 	assert_line --regexp '^  -w, --wait SECONDS +.*; -1: until closed \(default 0\)$'
 	assert_line --regexp '^  -H, --header NAME:VALUE +add a request header \(up to 64 times\)$'

@@ -16,8 +16,8 @@
  *     subprotocol (round trip);
  *   - ANSWERED: 200 or 404, a complete answer whose Content-Length is
  *     what follows the head (HEAD: nothing follows);
- *   - REFUSED: a NUL-terminated reason, a status of 400, 403, 405, 426 or
- *     431, and the error answer for that status.
+ *   - REFUSED: a NUL-terminated reason, a status of 400, 403, 405, 426,
+ *     431 or 505, and the error answer for that status.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -186,7 +186,7 @@ serve(const char *in, size_t len, const struct handshake_policy *pol,
 			broken("unterminated reason", st, &r);
 		if (r.http_status != 400 && r.http_status != 403 &&
 		    r.http_status != 405 && r.http_status != 426 &&
-		    r.http_status != 431)
+		    r.http_status != 431 && r.http_status != 505)
 			broken("unexpected status", st, &r);
 		snprintf(prefix, sizeof(prefix), "HTTP/1.1 %d ", r.http_status);
 		if (buf_used(&out) < strlen(prefix) ||

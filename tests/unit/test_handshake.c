@@ -88,6 +88,14 @@ req_refused(int status)
 	CU_ASSERT(err[0] != '\0');
 }
 
+/* The same, and the reason is why. */
+static void
+req_refused_why(int status, const char *why)
+{
+	CU_ASSERT_EQUAL(parse_req(), status);
+	CU_ASSERT_STRING_EQUAL(err, why);
+}
+
 static void
 test_accept_key(void)
 {
@@ -171,6 +179,113 @@ static void
 test_request_http10(void)
 {
 	mkhead("GET /chat HTTP/1.0", H_HOST, H_UPG, H_CONN, H_KEY, H_VER, NULL);
+	req_refused(400);
+}
+
+/* RFC 6455 section 4.1: HTTP/1.1 exactly.  A later major version is 505
+ * (RFC 7231 section 6.6.6), anything else 400, whatever the method. */
+static void
+test_request_http_versions(void)
+{
+	static const struct {
+		const char *line;
+		int status;
+	} v[] = {
+		{ "GET /chat HTTP/1.0", 400 },
+		{ "GET /chat HTTP/1.2", 400 },
+		{ "GET /chat HTTP/1.9", 400 },
+		{ "GET /chat HTTP/0.9", 400 },
+		{ "GET /chat HTTP/2.0", 505 },
+		{ "GET /chat HTTP/3.0", 505 },
+		{ "GET /chat HTTP/9.9", 505 },
+		{ "POST /chat HTTP/2.0", 505 },
+	};
+
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		mkhead(v[i].line, H_HOST, H_UPG, H_CONN, H_KEY, H_VER, NULL);
+		req_refused(v[i].status);
+		CU_ASSERT_PTR_NOT_NULL(strstr(err, "is not HTTP/1.1"));
+	}
+	/* The same for a plain GET, which would get the page. */
+	mkhead("GET / HTTP/2.0", H_HOST, NULL);
+	req_refused(505);
+	CU_ASSERT_STRING_EQUAL(err, "HTTP/2.0 is not HTTP/1.1");
+	mkhead("GET / HTTP/1.9", H_HOST, NULL);
+	req_refused_why(400, "HTTP/1.9 is not HTTP/1.1");
+}
+
+/* A body after the head would be taken for WebSocket frames. */
+static void
+test_request_body(void)
+{
+	mkhead(GET, H_HOST, H_UPG, H_CONN, H_KEY, H_VER, "Content-Length: 5",
+	    NULL);
+	req_refused_why(400, "GET request with a body");
+	mkhead(GET, H_HOST, H_UPG, H_CONN, H_KEY, H_VER,
+	    "Transfer-Encoding: chunked", NULL);
+	req_refused_why(400, "GET request with a body");
+	mkhead(GET, H_HOST, H_UPG, H_CONN, H_KEY, H_VER,
+	    "Transfer-Encoding: identity", NULL);
+	req_refused(400);
+	mkhead(GET, "Transfer-Encoding: gzip", H_HOST, H_UPG, H_CONN, H_KEY,
+	    H_VER, NULL);
+	req_refused(400);
+	/* A plain GET or HEAD too: it does not get the page. */
+	mkhead("GET / HTTP/1.1", H_HOST, "Content-Length: 1", NULL);
+	req_refused_why(400, "GET request with a body");
+	mkhead("HEAD / HTTP/1.1", H_HOST, "Content-Length: 10", NULL);
+	req_refused_why(400, "HEAD request with a body");
+	/* An empty body is no body. */
+	mkhead(GET, H_HOST, H_UPG, H_CONN, H_KEY, H_VER, "Content-Length: 0",
+	    NULL);
+	CU_ASSERT_EQUAL(parse_req(), 0);
+	mkhead("GET / HTTP/1.1", H_HOST, "Content-Length: 00", NULL);
+	CU_ASSERT_EQUAL(parse_req(), 426);
+	CU_ASSERT_TRUE(req.plain);
+}
+
+/* Which of two origins the allow-list saw would depend on the parser. */
+static void
+test_request_two_origins(void)
+{
+	mkhead(GET, H_HOST, H_UPG, H_CONN, H_KEY, H_VER,
+	    "Origin: https://good.example", "Origin: https://evil.example",
+	    NULL);
+	req_refused_why(400, "repeated Origin header");
+	mkhead(GET, H_HOST, "origin: https://a.example", H_UPG, H_CONN, H_KEY,
+	    "ORIGIN: https://a.example", H_VER, NULL);
+	req_refused_why(400, "repeated Origin header");
+	mkhead(GET, H_HOST, H_UPG, H_CONN, H_KEY, H_VER,
+	    "Origin: https://good.example", NULL);
+	CU_ASSERT_EQUAL(parse_req(), 0);
+}
+
+/* RFC 7230 section 3.2.4: obs-fold is refused, on every header, including
+ * a fold after an empty value, which http-parser joins without a seam. */
+static void
+test_request_obs_fold(void)
+{
+	mkhead(GET, H_HOST, "Upgrade:", " websocket", H_CONN, H_KEY, H_VER,
+	    NULL);
+	req_refused_why(400, "header line folded (obs-fold)");
+	mkhead(GET, H_HOST, "Upgrade:", "\twebsocket", H_CONN, H_KEY, H_VER,
+	    NULL);
+	req_refused_why(400, "header line folded (obs-fold)");
+	mkhead(GET, H_HOST, H_UPG, "Connection:", " Upgrade", H_KEY, H_VER,
+	    NULL);
+	req_refused_why(400, "header line folded (obs-fold)");
+	mkhead(GET, "Host:", " server.example.com", H_UPG, H_CONN, H_KEY, H_VER,
+	    NULL);
+	req_refused_why(400, "header line folded (obs-fold)");
+	mkhead(GET, H_HOST, H_UPG, H_CONN, H_KEY, H_VER, "Origin: https://a",
+	    "  .example", NULL);
+	req_refused_why(400, "header line folded (obs-fold)");
+	/* White space before the first header line. */
+	mkhead(GET, " Host: server.example.com", H_UPG, H_CONN, H_KEY, H_VER,
+	    NULL);
+	req_refused_why(400, "header line folded (obs-fold)");
+	/* Folding of a plain GET, too. */
+	mkhead("GET / HTTP/1.1", "Host:", " h", NULL);
 	req_refused(400);
 }
 
@@ -399,6 +514,7 @@ test_build_response(void)
 	CU_ASSERT_TRUE(buf_has(&b, "\r\n" H_ACC "\r\n"));
 	CU_ASSERT_TRUE(buf_has(&b, "\r\nUpgrade: websocket\r\n"));
 	CU_ASSERT_TRUE(buf_has(&b, "\r\nConnection: Upgrade\r\n"));
+	CU_ASSERT_TRUE(buf_has(&b, "\r\nX-Content-Type-Options: nosniff\r\n"));
 	CU_ASSERT_FALSE(buf_has(&b, "Sec-WebSocket-Protocol"));
 	/* One complete head, nothing after it. */
 	CU_ASSERT_EQUAL(handshake_head_len(buf_head(&b), buf_used(&b),
@@ -492,6 +608,36 @@ test_build_error(void)
 	buf_deinit(&b);
 }
 
+/* Every error answer says nosniff, HEAD or not; 505 has its text. */
+static void
+test_build_error_nosniff(void)
+{
+	static const int statuses[] = { 400, 403, 404, 405, 426, 431, 503,
+		505 };
+	struct buf b;
+
+	for (size_t i = 0; i < sizeof(statuses) / sizeof(statuses[0]); i++)
+		for (int ishead = 0; ishead < 2; ishead++) {
+			buf_init(&b, HANDSHAKE_MAX_HEAD);
+			CU_ASSERT_EQUAL_FATAL(handshake_build_error(&b,
+						  statuses[i], "why", ishead),
+			    0);
+			CU_ASSERT_TRUE(buf_has(&b,
+			    "\r\nX-Content-Type-Options: nosniff\r\n"));
+			buf_deinit(&b);
+		}
+	buf_init(&b, HANDSHAKE_MAX_HEAD);
+	CU_ASSERT_EQUAL_FATAL(handshake_build_error(&b, 505, "HTTP/2.0", false),
+	    0);
+	CU_ASSERT_EQUAL(memcmp(buf_head(&b),
+			    "HTTP/1.1 505 HTTP Version Not Supported\r\n", 41),
+	    0);
+	CU_ASSERT(error_body_ok(&b) > 0);
+	CU_ASSERT_TRUE(
+	    buf_has(&b, "505 HTTP Version Not Supported: HTTP/2.0\n"));
+	buf_deinit(&b);
+}
+
 /* For HEAD the same headers, the body's length, and no body. */
 static void
 test_build_error_head(void)
@@ -557,6 +703,83 @@ test_header_valid(void)
 	CU_ASSERT_FALSE(handshake_header_valid("X-A: b\nc"));
 	CU_ASSERT_FALSE(handshake_header_valid("X-A: b\177"));
 	CU_ASSERT_FALSE(handshake_header_valid("X(A): b"));
+}
+
+/* RFC 7230 tokens: what a subprotocol must be. */
+static void
+test_token_valid(void)
+{
+	static const char *const good[] = { "chat", "v2.chat", "a", "x-y_z",
+		"!#$%&'*+-.^_`|~09AZaz" };
+	static const char *const bad[] = { "", "a b", "chat\r\nEvil: b",
+		"chat\n", "a,b", "a;b", "a:b", "\"a\"", "a/b", "(a)", "a\tb",
+		"a\177", "caf\xc3\xa9", "[a]", "a=b", "{a}", "a@b", "a?",
+		"a\\b" };
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		CU_ASSERT_TRUE(handshake_token_valid(good[i]));
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		CU_ASSERT_FALSE(handshake_token_valid(bad[i]));
+}
+
+/* Header values: anything but control characters (HTAB allowed). */
+static void
+test_value_valid(void)
+{
+	CU_ASSERT_TRUE(handshake_value_valid("http://a.example"));
+	CU_ASSERT_TRUE(handshake_value_valid(""));
+	CU_ASSERT_TRUE(handshake_value_valid("a b\tc"));
+	CU_ASSERT_TRUE(handshake_value_valid("null"));
+	CU_ASSERT_TRUE(handshake_value_valid("http://caf\xc3\xa9.example"));
+	CU_ASSERT_FALSE(handshake_value_valid("http://a\r\nEvil: b"));
+	CU_ASSERT_FALSE(handshake_value_valid("http://a\r"));
+	CU_ASSERT_FALSE(handshake_value_valid("http://a\nb"));
+	CU_ASSERT_FALSE(handshake_value_valid("a\001"));
+	CU_ASSERT_FALSE(handshake_value_valid("a\033[2J"));
+	CU_ASSERT_FALSE(handshake_value_valid("a\177"));
+}
+
+/* Basic credentials: user:pass without any control character. */
+static void
+test_auth_valid(void)
+{
+	CU_ASSERT_TRUE(handshake_auth_valid("alice:secret"));
+	CU_ASSERT_TRUE(handshake_auth_valid("alice:"));
+	CU_ASSERT_TRUE(handshake_auth_valid("alice:p:ss w\xc3\xb6rd"));
+	CU_ASSERT_FALSE(handshake_auth_valid("alice"));
+	CU_ASSERT_FALSE(handshake_auth_valid(""));
+	CU_ASSERT_FALSE(handshake_auth_valid("a:b\r\nX-Evil: 1"));
+	CU_ASSERT_FALSE(handshake_auth_valid("a\n:b"));
+	CU_ASSERT_FALSE(handshake_auth_valid("a:b\t"));
+	CU_ASSERT_FALSE(handshake_auth_valid("a:b\177"));
+}
+
+/* The builder checks again: a bad value never reaches the wire. */
+static void
+test_build_request_refuses(void)
+{
+	static const char *const evil_proto[] = { "chat\r\nEvil: b" };
+	static const char *const spaced_proto[] = { "a b" };
+	static const char *const evil_header[] = { "X-A: b\r\nEvil: c" };
+	struct handshake_client cl[] = {
+		{ "/", "h", "http://a\r\nEvil: b", NULL, NULL, 0, NULL, 0 },
+		{ "/", "h", NULL, NULL, evil_proto, 1, NULL, 0 },
+		{ "/", "h", NULL, NULL, spaced_proto, 1, NULL, 0 },
+		{ "/", "h", NULL, NULL, NULL, 0, evil_header, 1 },
+		{ "/ HTTP/1.1\r\nEvil: b\r\n", "h", NULL, NULL, NULL, 0, NULL,
+		    0 },
+		{ "/a b", "h", NULL, NULL, NULL, 0, NULL, 0 },
+		{ "/", "h\r\nEvil: b", NULL, NULL, NULL, 0, NULL, 0 },
+		{ "/", "h x", NULL, NULL, NULL, 0, NULL, 0 },
+	};
+	struct buf b;
+
+	for (size_t i = 0; i < sizeof(cl) / sizeof(cl[0]); i++) {
+		buf_init(&b, HANDSHAKE_MAX_HEAD);
+		CU_ASSERT_EQUAL(handshake_build_request(&b, &cl[i], KEY), -1);
+		CU_ASSERT_FALSE(buf_has(&b, "Evil"));
+		buf_deinit(&b);
+	}
 }
 
 static void
@@ -772,6 +995,20 @@ test_response_extensions(void)
 	CU_ASSERT(err[0] != '\0');
 }
 
+/* The client refuses a folded line in the server's answer as well. */
+static void
+test_response_obs_fold(void)
+{
+	int status;
+
+	mkhead(OK101, "Upgrade:", " websocket", H_CONN, H_ACC, NULL);
+	CU_ASSERT_EQUAL(parse_resp(&plain, &status), -1);
+	CU_ASSERT_STRING_EQUAL(err, "header line folded (obs-fold)");
+	mkhead(OK101, H_UPG, H_CONN, H_ACC, "X-A: b", "\tc", NULL);
+	CU_ASSERT_EQUAL(parse_resp(&plain, &status), -1);
+	CU_ASSERT_STRING_EQUAL(err, "header line folded (obs-fold)");
+}
+
 static const struct unit_test tests[] = {
 	{ "accept key, RFC 6455 example", test_accept_key },
 	{ "head length", test_head_len },
@@ -779,6 +1016,11 @@ static const struct unit_test tests[] = {
 	{ "request: Firefox-style headers", test_request_firefox },
 	{ "request: POST is 405", test_request_post },
 	{ "request: HTTP/1.0 is 400", test_request_http10 },
+	{ "request: not HTTP/1.1 is 400, a later major 505",
+	    test_request_http_versions },
+	{ "request: a body is 400", test_request_body },
+	{ "request: two Origin headers are 400", test_request_two_origins },
+	{ "request: obs-fold is 400", test_request_obs_fold },
 	{ "request: no upgrade is 426", test_request_not_upgrade },
 	{ "request: missing or repeated Host", test_request_host },
 	{ "request: bad keys", test_request_bad_key },
@@ -790,14 +1032,21 @@ static const struct unit_test tests[] = {
 	{ "101 response", test_build_response },
 	{ "error responses", test_build_error },
 	{ "error responses to HEAD have no body", test_build_error_head },
+	{ "error responses say nosniff; 505", test_build_error_nosniff },
 	{ "new key", test_new_key },
 	{ "extra header syntax", test_header_valid },
+	{ "token syntax (subprotocols)", test_token_valid },
+	{ "header value syntax (origin)", test_value_valid },
+	{ "Basic credentials syntax", test_auth_valid },
+	{ "request builder refuses what would inject",
+	    test_build_request_refuses },
 	{ "round trip with everything", test_round_trip },
 	{ "round trip, minimal", test_round_trip_plain },
 	{ "response: non-101 status", test_response_status },
 	{ "response: Sec-WebSocket-Accept", test_response_accept },
 	{ "response: subprotocol", test_response_protocol },
 	{ "response: extensions refused", test_response_extensions },
+	{ "response: obs-fold refused", test_response_obs_fold },
 };
 
 int

@@ -143,6 +143,84 @@ test_userinfo(void)
 	CU_ASSERT_STRING_EQUAL(u.resource, "/");
 }
 
+/* Percent-decoded before it becomes Basic credentials: the user name up
+ * to the first colon, the password after it. */
+static void
+test_userinfo_decoded(void)
+{
+	if (parse_ok("ws://us%40er:p%3Ass@host/") == 0) {
+		CU_ASSERT_STRING_EQUAL(u.userinfo, "us@er:p:ss");
+		CU_ASSERT_STRING_EQUAL(u.host, "host");
+	}
+	if (parse_ok("ws://%61%6c%69%63%65:%2F%2f%25@h/") == 0)
+		CU_ASSERT_STRING_EQUAL(u.userinfo, "alice://%");
+	/* Non-ASCII passes: only control characters are refused. */
+	if (parse_ok("ws://j%C3%B6rg:pw@h/") == 0)
+		CU_ASSERT_STRING_EQUAL(u.userinfo, "j\xc3\xb6rg:pw");
+	if (parse_ok("ws://alice@h/") == 0)
+		CU_ASSERT_STRING_EQUAL(u.userinfo, "alice");
+	if (parse_ok("ws://alice:@h/") == 0)
+		CU_ASSERT_STRING_EQUAL(u.userinfo, "alice:");
+	if (parse_ok("ws://a:b:c@h/") == 0)
+		CU_ASSERT_STRING_EQUAL(u.userinfo, "a:b:c");
+}
+
+/* Decoded, the user info must not carry what would end or bend a header
+ * line, nor move the user/password split. */
+static void
+test_userinfo_refused(void)
+{
+	static const char *const ctl[] = { "ws://us%0D%0Aer:p@h/",
+		"ws://u:p%0d%0aX-Evil:%201@h/", "ws://u:p%0A@h/",
+		"ws://u:p%0D@h/", "ws://u%00:p@h/", "ws://u:p%00x@h/",
+		"ws://u:p%7F@h/", "ws://u:p%09@h/", "ws://u:p%1b@h/" };
+	static const char *const bad[] = { "ws://u:p%@h/", "ws://u:p%4@h/",
+		"ws://u%zz:p@h/", "ws://u:%4g@h/", "ws://%:p@h/" };
+
+	for (size_t i = 0; i < sizeof(ctl) / sizeof(ctl[0]); i++) {
+		parse_fails(ctl[i]);
+		CU_ASSERT_STRING_EQUAL(err, "control character in user info");
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		parse_fails(bad[i]);
+		CU_ASSERT_STRING_EQUAL(err,
+		    "bad percent-encoding in user info");
+	}
+	parse_fails("ws://us%3Aer:p@h/");
+	CU_ASSERT_STRING_EQUAL(err, "colon in user name");
+}
+
+/* True when s holds no control byte, space or byte above 0x7e. */
+static int
+is_clean(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
+			return 0;
+	return 1;
+}
+
+/* Whatever goes into the request line and the Host header comes out of a
+ * hostile URL either refused or without a byte that could end a line. */
+static void
+test_request_parts_clean(void)
+{
+	static const char *const urls[] = { "ws://h\r\nX-Evil: 1/",
+		"ws://h%0d%0a/", "ws://h\r/", "ws://h/\r\nX-Evil: 1",
+		"ws://h/a\rb?c\nd", "ws://h?\x01\x7f", "ws://[::1\r\n]/",
+		"ws://[fe80::1%25eth0]/", "ws://[fe80::1%eth0\r]/",
+		"ws://h:80\r\n/", "ws://h\t/", "ws://h/#\r\n",
+		"ws://h/\xc3\xa9\x85" };
+
+	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++) {
+		if (url_parse(urls[i], &u, err, sizeof(err)) == -1)
+			continue;
+		CU_ASSERT_TRUE(is_clean(u.host));
+		CU_ASSERT_TRUE(is_clean(u.hostport));
+		CU_ASSERT_TRUE(is_clean(u.resource));
+	}
+}
+
 static void
 test_query_without_path(void)
 {
@@ -243,6 +321,11 @@ static const struct unit_test tests[] = {
 	{ "IPv6 literal, default port", test_ipv6_default_port },
 	{ "default port omitted from hostport", test_default_port_omitted },
 	{ "userinfo", test_userinfo },
+	{ "userinfo percent-decoded", test_userinfo_decoded },
+	{ "userinfo with controls or bad escapes refused",
+	    test_userinfo_refused },
+	{ "hostile URLs: host and resource stay clean",
+	    test_request_parts_clean },
 	{ "query without path", test_query_without_path },
 	{ "control and non-ASCII bytes percent-encoded",
 	    test_resource_encoded },
