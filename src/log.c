@@ -4,6 +4,7 @@
  */
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -18,21 +19,51 @@ log_init(const char *progname, enum log_level level)
 	log_lvl = level;
 }
 
+/* Control bytes a terminal would act on (ESC above all), shown as \xNN;
+ * keep is the set let through, e.g. the line breaks of a header dump. */
+static size_t
+escape(char *out, size_t outlen, const char *p, size_t n, const char *keep)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n && o + 5 < outlen; i++) {
+		unsigned char c = p[i];
+
+		if ((c < 0x20 || c == 0x7f) && (c == 0 || !strchr(keep, c)))
+			o += snprintf(out + o, outlen - o, "\\x%02x", c);
+		else
+			out[o++] = c;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+void
+log_escape(char *out, size_t outlen, const char *p, size_t n)
+{
+	if (outlen > 0)
+		escape(out, outlen, p, n, "");
+}
+
 static void
 log_vwrite(const char *fmt, va_list ap)
 {
-	char line[1024];
+	char line[LOG_LINE_MAX], safe[4 * LOG_LINE_MAX];
 	int n, m;
+	size_t k;
 
 	n = snprintf(line, sizeof(line), "%s: ", log_prog);
-	m = vsnprintf(line + n, sizeof(line) - n - 1, fmt, ap);
+	m = vsnprintf(line + n, sizeof(line) - n, fmt, ap);
 	if (m < 0)
 		return;
 	n += m;
-	if (n > (int)sizeof(line) - 2)
-		n = sizeof(line) - 2;
-	line[n++] = '\n';
-	(void)!write(STDERR_FILENO, line, n);
+	if (n > (int)sizeof(line) - 1)
+		n = sizeof(line) - 1;
+	/* Peers' bytes reach these lines (reasons, headers with -v): no
+	 * terminal may interpret them. */
+	k = escape(safe, sizeof(safe) - 1, line, n, "\t\r\n");
+	safe[k++] = '\n';
+	(void)!write(STDERR_FILENO, safe, k);
 }
 
 void

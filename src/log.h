@@ -10,10 +10,16 @@
 
 /* The size of every error buffer in src/: one line, NUL included. */
 #define LOG_ERR_MAX 256
+#define LOG_LINE_MAX 1024 /* a logged line; longer ones are cut */
 
 enum log_level { LOG_QUIET = -1, LOG_NORMAL = 0, LOG_VERBOSE = 1 };
 
 void log_init(const char *progname, enum log_level level);
+/* Copies n bytes of p to out (outlen bytes, NUL-ended, cut to fit) with
+ * every control byte as \xNN, for a peer's text that must stay on one
+ * line.  (Every logged line has its control bytes but tab and line breaks
+ * escaped anyway.) */
+void log_escape(char *out, size_t outlen, const char *p, size_t n);
 void log_msg(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_info(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_debug(const char *fmt, ...) LOG_PRINTF(1, 2);

@@ -637,14 +637,17 @@ wsconn_error(const struct wsconn *c)
 void
 wsconn_describe_end(const struct wsconn *c, char *out, size_t outlen)
 {
+	char reason[4 * SESSION_REASON_MAX + 1];
 	uint16_t code;
 
 	switch (c->end) {
 	case WSCONN_END_CLOSED:
 		code = session_code_received(c->s);
-		if (session_reason(c->s)[0])
-			snprintf(out, outlen, "%u \"%s\"", code,
-			    session_reason(c->s));
+		/* The peer's words, on one line. */
+		log_escape(reason, sizeof(reason), session_reason(c->s),
+		    strlen(session_reason(c->s)));
+		if (reason[0])
+			snprintf(out, outlen, "%u \"%s\"", code, reason);
 		else
 			snprintf(out, outlen, "%u", code);
 		break;

@@ -304,3 +304,26 @@ start_s_server() {
 	assert_output ''
 	assert_equal "$stderr" 'wsserve: --ciphers needs --cert and --key'
 }
+
+@test "a peer's close reason reaches wsserve's log escaped, on one line" {
+	start_wsserve
+	run timeout 10 "$PY" - "$PORT" "$PEERS" <<'PYEOF'
+import socket, sys, time
+sys.path.insert(0, sys.argv[2])
+import wsframe
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+s.sendall(wsframe.upgrade_request(wsframe.new_key()))
+wsframe.recv_head(s)
+s.sendall(wsframe.masked_frame(wsframe.CLOSE, wsframe.close_payload(
+    4000, b"\x1b[2Jbye\nwsserve: forged")))
+wsframe.read_until_eof(s, bytearray(), time.monotonic() + 5)
+PYEOF
+	assert_success
+	wait_for_text "$SERVER_ERR" 'disconnected (4000'
+	run grep -c 'forged' "$SERVER_ERR"
+	assert_output 1
+	run grep -F 'disconnected (4000 "\x1b[2Jbye\x0awsserve: forged")' "$SERVER_ERR"
+	assert_success
+	run grep -c $'\x1b' "$SERVER_ERR"
+	assert_output 0
+}
