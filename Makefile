@@ -120,7 +120,8 @@ check: test-deps
 ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 ASAN_BATS  = tests/wscat.bats tests/wsserve.bats tests/handshake.bats \
 	     tests/http.bats tests/tls.bats tests/interop_python.bats \
-	     tests/interop_node.bats tests/flood.bats \
+	     tests/interop_node.bats tests/flood.bats tests/strict.bats \
+	     tests/stdio.bats \
 	     $(wildcard tests/conformance*.bats)
 ASAN_ENV   = WS_BIN_DIR=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
