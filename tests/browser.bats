@@ -26,14 +26,15 @@ setup() {
 		fail "$PAGE_MODULES/playwright-core is missing: run \`npm ci --prefix tests/browser\` from the repository root"
 }
 
-eval "helpers_$(declare -f teardown)"
-teardown() {
-	exec 5>&- 2>/dev/null || true
-	if [ -n "${PAGE_PID:-}" ]; then
+# stop_page: ends page_test.js, if it still runs, with SIGTERM, so that it
+# closes its Chromium (teardown kills what is left); it gets 10 s.
+stop_page() {
+	exec 5>&-
+	if [ -n "${PAGE_PID:-}" ] && ! has_exited "$PAGE_PID"; then
 		kill -TERM "$PAGE_PID" 2>/dev/null || true
-		wait "$PAGE_PID" 2>/dev/null || true
+		wait_until 10 test -e "$BATS_TEST_TMPDIR/page.rc" || true
 	fi
-	helpers_teardown
+	PAGE_PID=
 }
 
 page_diag() {
@@ -48,7 +49,7 @@ page_diag() {
 # start_page [OPTIONS...]: runs page_test.js OPTIONS on wsserve's page
 # ($PAGE_URL, by default http://127.0.0.1:$PORT/) with its commands on a
 # FIFO held open on fd 5, and waits until the page has loaded with status
-# 200.  Sets PAGE_PID, PAGE_OUT, PAGE_ERR.
+# 200.  Sets PAGE_PID (spawn page: PAGE_OUT is page.out, PAGE_ERR page.err).
 start_page() {
 	local fifo=$BATS_TEST_TMPDIR/page.in
 	PAGE_OUT=$BATS_TEST_TMPDIR/page.out
@@ -57,9 +58,10 @@ start_page() {
 	rm -f "$fifo"
 	mkfifo "$fifo"
 	exec 5<>"$fifo"
-	timeout -k 5 90 node "$PAGE_TEST" "$@" "${PAGE_URL:-http://127.0.0.1:$PORT/}" \
-		<"$fifo" >"$PAGE_OUT" 2>"$PAGE_ERR" 3>&- 4>&- 5>&- &
-	PAGE_PID=$!
+	spawn page 90 node "$PAGE_TEST" "$@" \
+		"${PAGE_URL:-http://127.0.0.1:$PORT/}" <"$fifo"
+	PAGE_PID=$SPAWN_PID
+	on_teardown stop_page
 	wait_until 30 page_has '^(loaded|exit) ' || { page_diag; return 1; }
 	grep -qx 'loaded 200' "$PAGE_OUT" || { page_diag; fail 'the page did not load with status 200'; }
 }
@@ -94,9 +96,10 @@ wait_for_page() {
 # quit_page: ends page_test.js and checks that it saw no problem (console
 # message, uncaught error, CSP violation, dialog, failed request).
 quit_page() {
-	local status=0
+	local status
 	page quit
-	wait "$PAGE_PID" || status=$?
+	wait_until 30 test -s "$BATS_TEST_TMPDIR/page.rc"
+	status=$(<"$BATS_TEST_TMPDIR/page.rc")
 	PAGE_PID=
 	if [ "$PAGE_REPLY" != 'problems 0' ] || [ "$status" -ne 0 ]; then
 		page_diag

@@ -8,9 +8,7 @@
 load helpers
 load tls_helpers
 
-# The harness functions of conformance.bats (server_cases, client_cases...).
-source <(sed -n '/^# --- shared with/,/^# --- end of the shared/p' \
-	"$BATS_TEST_DIRNAME/conformance.bats")
+load conformance_helpers
 
 setup_file() {
 	export CPKI=$BATS_FILE_TMPDIR/pki

@@ -9,34 +9,11 @@ load helpers
 HOSTILE=$PEERS/hostile.py
 RSS_MAX_KIB=65536	# 64 MiB: the bound for a process holding back 20-50 MB
 
-PIDS=()	# other background processes, killed in teardown
-eval "helpers_$(declare -f teardown)"
-teardown() {
-	local pid
-	for pid in "${PIDS[@]}"; do
-		kill -KILL "$pid" 2>/dev/null || true
-	done
-	helpers_teardown
-}
-
 # now_ms: the wall clock in milliseconds.
 now_ms() { local t=${EPOCHREALTIME//[.,]/}; echo $((t / 1000)); }
 
 # ms_since T0: milliseconds since now_ms gave T0.
 ms_since() { echo $(($(now_ms) - $1)); }
-
-# spawn NAME SECONDS CMD...: run_bg NAME with CMD under timeout SECONDS, and
-# SPAWN_PID set to the PID of CMD itself (not of timeout), for /proc.
-spawn() {
-	local name=$1 secs=$2 pidf=$BATS_TEST_TMPDIR/$1.pid
-	shift 2
-	rm -f "$pidf"
-	run_bg "$name" timeout "$secs" sh -c 'echo $$ >"$0"; exec "$@"' \
-		"$pidf" "$@"
-	wait_until 5 test -s "$pidf"
-	SPAWN_PID=$(cat "$pidf")
-	PIDS+=("$SPAWN_PID")
-}
 
 rss_kib() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$1/status"; }
 fd_count() { ls "/proc/$1/fd" | wc -l; }
@@ -91,15 +68,6 @@ wait_for_stall() {
 		wait_until "$limit" is_steady "$@"
 }
 
-has_exited() { ! kill -0 "$1" 2>/dev/null; }
-
-# reap_wsserve: the status of a wsserve that has exited, in SERVER_STATUS.
-reap_wsserve() {
-	SERVER_STATUS=0
-	wait "$SERVER_PID" || SERVER_STATUS=$?
-	SERVER_PID=
-}
-
 fd_count_is() { [ "$(fd_count "$1")" -eq "$2" ]; }
 
 line_count() { wc -l <"$1"; }
@@ -109,18 +77,31 @@ peer_of() {
 	sed -n 's/^wsserve: \(.*\) connected$/\1/p' "$SERVER_ERR" | sed -n "${1}p"
 }
 
-# gated_cat GOFILE: a reader that reads nothing until GOFILE exists.
+# gated_cat GOFILE: a reader (in a pipeline) that reads nothing until
+# GOFILE exists; recorded for teardown.
 gated_cat() {
-	wait_until 30 test -e "$1" && cat
+	track_pid "$BASHPID"
+	wait_until 30 test -e "$1" && exec cat
 }
 
-# start_idle_open: the first client, one that completes the handshake and then reads
-# nothing and answers nothing (PEER_PID); IDLE is its address.
+# start_idle_open: the first client, one that completes the handshake and
+# then reads nothing and answers nothing (PEER_PID); IDLE is its address.
 start_idle_open() {
-	"$PY" "$PEERS/raw.py" idle-open "$PORT" 60 3>&- 4>&- &
-	PEER_PID=$!
+	spawn idle 70 "$PY" "$PEERS/raw.py" idle-open "$PORT" 60 </dev/null
+	PEER_PID=$SPAWN_PID
 	wait_for_clients 1
 	IDLE=$(peer_of 1)
+}
+
+# feed_server FILE: writes FILE to wsserve's stdin (fd 4) in the
+# background, for 60 s at the most, and touches WRITER_DONE once all of it
+# is in.
+feed_server() {
+	WRITER_DONE=$BATS_TEST_TMPDIR/writer.done
+	( timeout 60 sh -c "$PID_TO" "$BATS_TEST_TMPDIR/writer.pid" cat "$1" >&4 &&
+		touch "$WRITER_DONE" ) 3>&- 5>&- &
+	track_pid $!
+	pid_from "$BATS_TEST_TMPDIR/writer.pid" >/dev/null
 }
 
 # big_lines FILE N: N lines of 1008 bytes (numbered).
@@ -137,10 +118,10 @@ for i in range(int(sys.argv[1])):
 @test "--max-clients 2: a third client gets 503 (wscat exits 5), a freed place is taken again" {
 	start_wsserve --echo --max-clients 2
 	start_idle_open
-	run_bg c1 timeout 20 "$WSCAT" -w -1 "$URL" </dev/null
+	spawn c1 20 "$WSCAT" -w -1 "$URL" </dev/null
 	wait_for_clients 2
-	run --separate-stderr -5 timeout 10 "$WSCAT" -x third "$URL"
-	assert_equal "$stderr" "wscat: handshake with $URL failed: server answered 'HTTP/1.1 503 Service Unavailable'"
+	run_wscat 5 -x third "$URL"
+	assert_stderr_is "wscat: handshake with $URL failed: server answered 'HTTP/1.1 503 Service Unavailable'"
 	wait_for_text "$SERVER_ERR" 'not upgraded: refused 503'
 	run grep -cE '^wsserve: 127\.0\.0\.1:[0-9]+ not upgraded: refused 503: too many clients$' "$SERVER_ERR"
 	assert_output 1
@@ -148,7 +129,7 @@ for i in range(int(sys.argv[1])):
 	# One leaves: its place is free for the next.
 	kill "$PEER_PID"
 	wait_for_clients 1
-	run --separate-stderr -0 timeout 10 "$WSCAT" -x fourth --count 1 "$URL"
+	run_wscat 0 -x fourth --count 1 "$URL"
 	assert_output fourth
 	assert_equal "$stderr" ''
 	stop_wsserve
@@ -164,27 +145,23 @@ for i in range(int(sys.argv[1])):
 	hard=$(ulimit -Hn)
 	[ "$hard" = unlimited ] || [ "$hard" -ge 1200 ] ||
 		skip "needs 1200 file descriptors, the hard limit is $hard"
-	start_wsserve --echo --handshake-timeout 2
+	# --max-pending over 1000: none is dropped to make room, each stays
+	# until its time is up.
+	start_wsserve --echo --handshake-timeout 2 --max-pending 1100
 	# Half send part of a request line, half send nothing at all.
-	"$PY" "$HOSTILE" slowloris "$PORT" 500 8 \
-		>"$BATS_TEST_TMPDIR/partial.out" 3>&- 4>&- &
-	PIDS+=($!)
-	local partial=$!
-	"$PY" "$HOSTILE" slowloris "$PORT" 500 8 --send '' \
-		>"$BATS_TEST_TMPDIR/silent.out" 3>&- 4>&- &
-	PIDS+=($!)
-	local silent=$!
+	spawn partial 20 "$PY" "$HOSTILE" slowloris "$PORT" 500 8 </dev/null
+	spawn silent 20 "$PY" "$HOSTILE" slowloris "$PORT" 500 8 --send '' \
+		</dev/null
 	wait_for_line "$BATS_TEST_TMPDIR/partial.out" 'OPEN 500'
 	wait_for_line "$BATS_TEST_TMPDIR/silent.out" 'OPEN 500'
 	# Served at once, long before the 1000 time out.
 	local t0
 	t0=$(now_ms)
-	run --separate-stderr -0 timeout 1.5 "$WSCAT" -x hi --count 1 "$URL"
+	run_wscat --timeout 1.5 0 -x hi --count 1 "$URL"
 	assert_output hi
 	echo "# a client served in $(ms_since "$t0") ms beside 1000 idle handshakes" >&3
-	wait "$partial"
-	wait "$silent"
 	for f in partial silent; do
+		wait_for_status "$f" 0 10
 		run cat "$BATS_TEST_TMPDIR/$f.out"
 		assert_line --index 1 'EOF 500'
 		# Each was dropped about 2 s after it opened, no sooner.
@@ -210,9 +187,7 @@ slow_client_setup() {
 	IN=$BATS_TEST_TMPDIR/in
 	seq 1 4000000 >"$IN"
 	IN_MD5=$(md5sum <"$IN")
-	WRITER_DONE=$BATS_TEST_TMPDIR/writer.done
-	( timeout 60 cat "$IN" >&4 && touch "$WRITER_DONE" ) 3>&- &
-	PIDS+=($!)
+	feed_server "$IN"
 }
 
 # assert_all_lines FILE: FILE is IN, line for line.
@@ -239,7 +214,7 @@ assert_all_lines() {
 	assert_all_lines "$BATS_TEST_TMPDIR/c.out"
 	assert grep -qE "^wsserve: $IDLE: [0-9]+ queued messages? not delivered$" "$SERVER_ERR"
 	stop_wsserve
-	[ "$SERVER_STATUS" -eq 0 ]
+	assert_equal "$SERVER_STATUS" 0
 	wait_for_status c 0
 	run cat "$BATS_TEST_TMPDIR/c.err"
 	assert_output ''
@@ -279,14 +254,11 @@ assert_all_lines() {
 # ---- a server that stops reading -----------------------------------------
 
 @test "wscat toward a server that stops reading: stdin pauses, memory stays bounded, nothing is lost" {
-	local in=$BATS_TEST_TMPDIR/in go=$BATS_TEST_TMPDIR/go port size
+	local in=$BATS_TEST_TMPDIR/in go=$BATS_TEST_TMPDIR/go size
 	big_lines "$in" 50000	# 50 MB
 	size=$(stat -c %s "$in")
-	"$PY" "$HOSTILE" server "$go" >"$BATS_TEST_TMPDIR/peer.out" 3>&- 4>&- &
-	PEER_PID=$!
-	wait_until 5 grep -q '^PORT ' "$BATS_TEST_TMPDIR/peer.out"
-	port=$(sed -n 's/^PORT //p' "$BATS_TEST_TMPDIR/peer.out")
-	spawn w 60 "$WSCAT" "ws://127.0.0.1:$port/" <"$in"
+	start_peer peer 90 "$PY" "$HOSTILE" server "$go"
+	spawn w 60 "$WSCAT" "ws://127.0.0.1:$PEER_PORT/" <"$in"
 	wait_for_stall 10 1000000 read_bytes "$SPAWN_PID"
 	echo "# wscat read $(read_bytes "$SPAWN_PID") of $size bytes, then paused" >&3
 	[ "$(read_bytes "$SPAWN_PID")" -lt $((size / 2)) ]
@@ -303,29 +275,50 @@ assert_all_lines() {
 	assert_line "MD5 $(md5sum <"$in" | cut -d' ' -f1)"
 }
 
+@test "wscat counts in one line the messages a server closing on it never read" {
+	local in=$BATS_TEST_TMPDIR/in go=$BATS_TEST_TMPDIR/go lost got
+	big_lines "$in" 50000	# 50 MB
+	# A server that reads nothing, then closes (1001) while wscat's queue
+	# is full, and only then reads up to wscat's close reply.
+	start_peer peer 90 "$PY" "$HOSTILE" server "$go" --close 1001
+	spawn w 60 "$WSCAT" "ws://127.0.0.1:$PEER_PORT/" <"$in"
+	wait_for_stall 10 1000000 read_bytes "$SPAWN_PID"
+	touch "$go"
+	# A clean close (1001), but input was lost: exit 1.
+	wait_for_status w 1 30
+	run cat "$BATS_TEST_TMPDIR/w.err"
+	assert_output --regexp '^wscat: [0-9]+ messages? not delivered$'
+	lost=$(sed -n 's/^wscat: \([0-9]*\) .*/\1/p' "$BATS_TEST_TMPDIR/w.err")
+	wait_for_text "$BATS_TEST_TMPDIR/peer.out" MD5 10
+	run cat "$BATS_TEST_TMPDIR/peer.out"
+	assert_line --index 1 'REPLY 1001'
+	got=$(sed -n 's/^MESSAGES //p' "$BATS_TEST_TMPDIR/peer.out")
+	echo "# the server read $got messages, wscat lost $lost" >&3
+	[ "$lost" -gt 0 ] && [ $((got + lost)) -le 50000 ] ||
+		fail "$got messages read and $lost lost, of 50000"
+}
+
 # ---- slow stdout ---------------------------------------------------------
 
 @test "wscat | slow reader: wscat stops reading the network, bounded in memory; every line arrives in order" {
 	local in=$BATS_TEST_TMPDIR/in go=$BATS_TEST_TMPDIR/go pid
 	seq 1 2500000 >"$in"	# 19 MB
 	start_wsserve
-	( timeout 60 sh -c 'echo $$ >"$0"; exec "$@"' "$BATS_TEST_TMPDIR/w.pid" \
+	( timeout 60 sh -c "$PID_TO" "$BATS_TEST_TMPDIR/w.pid" \
 		"$WSCAT" -w -1 "$URL" </dev/null 2>"$BATS_TEST_TMPDIR/w.err" |
 		gated_cat "$go" >"$BATS_TEST_TMPDIR/w.out"
 	  echo "${PIPESTATUS[0]}" >"$BATS_TEST_TMPDIR/w.rc" ) 3>&- 4>&- &
-	wait_until 5 test -s "$BATS_TEST_TMPDIR/w.pid"
-	pid=$(cat "$BATS_TEST_TMPDIR/w.pid")
-	PIDS+=("$pid")
+	track_pid $!
+	pid=$(pid_from "$BATS_TEST_TMPDIR/w.pid")
 	wait_for_clients 1
-	( timeout 60 cat "$in" >&4 && touch "$BATS_TEST_TMPDIR/writer.done" ) 3>&- &
-	PIDS+=($!)
+	feed_server "$in"
 	# wsserve's stdin stalls behind wscat, which stalls behind the reader.
 	wait_for_stall 10 1000000 read_bytes "$SERVER_PID"
-	[ ! -e "$BATS_TEST_TMPDIR/writer.done" ]
+	[ ! -e "$WRITER_DONE" ]
 	[ ! -s "$BATS_TEST_TMPDIR/w.out" ]
 	assert_rss_below "$pid" "$RSS_MAX_KIB"
 	touch "$go"
-	wait_until 20 test -e "$BATS_TEST_TMPDIR/writer.done"
+	wait_until 20 test -e "$WRITER_DONE"
 	wait_for_lines "$BATS_TEST_TMPDIR/w.out" 2500000 20
 	stop_wsserve
 	wait_for_status w 0 10
@@ -338,12 +331,12 @@ assert_all_lines() {
 	local in=$BATS_TEST_TMPDIR/in go=$BATS_TEST_TMPDIR/go
 	seq 1 2500000 >"$in"	# 19 MB
 	SERVER_ERR=$BATS_TEST_TMPDIR/server.err
-	( timeout 60 sh -c 'echo $$ >"$0"; exec "$@"' "$BATS_TEST_TMPDIR/s.pid" \
+	( timeout 60 sh -c "$PID_TO" "$BATS_TEST_TMPDIR/s.pid" \
 		"$WSSERVE" -p 0 </dev/null 2>"$SERVER_ERR" |
 		gated_cat "$go" >"$BATS_TEST_TMPDIR/s.out"
 	  echo "${PIPESTATUS[0]}" >"$BATS_TEST_TMPDIR/s.rc" ) 3>&- 4>&- &
-	wait_until 5 test -s "$BATS_TEST_TMPDIR/s.pid"
-	SERVER_PID=$(cat "$BATS_TEST_TMPDIR/s.pid")
+	track_pid $!
+	SERVER_PID=$(pid_from "$BATS_TEST_TMPDIR/s.pid")
 	wait_for_text "$SERVER_ERR" "listening on ws://"
 	PORT=$(sed -n 's|.*listening on ws://.*:\([0-9]*\)/$|\1|p' "$SERVER_ERR")
 	spawn c 60 "$WSCAT" "ws://127.0.0.1:$PORT/" <"$in"
@@ -372,7 +365,7 @@ assert_all_lines() {
 	local t0 took
 	t0=$(now_ms)
 	start_idle_open
-	run_bg c timeout 20 "$WSCAT" -w -1 "$URL" </dev/null
+	spawn c 20 "$WSCAT" -w -1 "$URL" </dev/null
 	wait_for_clients 2
 	wait_for_text "$SERVER_ERR" "$IDLE disconnected" 3
 	took=$(ms_since "$t0")
@@ -392,23 +385,19 @@ assert_all_lines() {
 }
 
 @test "wscat --ping-interval exits 6 when the server stops answering, stays while it answers" {
-	local t0 took port
-	"$PY" "$HOSTILE" server "$BATS_TEST_TMPDIR/never" \
-		>"$BATS_TEST_TMPDIR/peer.out" 3>&- 4>&- &
-	PEER_PID=$!
-	wait_until 5 grep -q '^PORT ' "$BATS_TEST_TMPDIR/peer.out"
-	port=$(sed -n 's/^PORT //p' "$BATS_TEST_TMPDIR/peer.out")
+	local t0 took
+	start_peer peer 70 "$PY" "$HOSTILE" server "$BATS_TEST_TMPDIR/never"
 	t0=$(now_ms)
-	run --separate-stderr -6 timeout 10 "$WSCAT" --ping-interval 0.5 \
-		--ping-timeout 0.5 -w -1 "ws://127.0.0.1:$port/" </dev/null
+	run_wscat 6 --ping-interval 0.5 --ping-timeout 0.5 -w -1 \
+		"ws://127.0.0.1:$PEER_PORT/" </dev/null
 	took=$(ms_since "$t0")
-	assert_equal "$stderr" 'wscat: no answer to a ping within 0.5 s'
+	assert_stderr_is 'wscat: no answer to a ping within 0.5 s'
 	echo "# wscat gave up after $took ms" >&3
 	[ "$took" -ge 900 ] && [ "$took" -le 3000 ]
 	# wsserve answers pings.
 	start_wsserve
-	run_bg c timeout 20 "$WSCAT" --ping-interval 0.5 --ping-timeout 0.5 \
-		-w -1 "$URL" </dev/null
+	spawn c 20 "$WSCAT" --ping-interval 0.5 --ping-timeout 0.5 -w -1 \
+		"$URL" </dev/null
 	wait_for_clients 1
 	sleep 2.5
 	[ ! -e "$BATS_TEST_TMPDIR/c.rc" ]
@@ -452,7 +441,7 @@ with_fd_limit() {
 	[ "$(grep -c 'out of file descriptors' "$SERVER_ERR")" -le 4 ]
 	# The rest were held in their handshake and end with the flood.
 	wait_until 5 fd_count_is "$SERVER_PID" "$base"
-	run -0 timeout 5 "$WSCAT" -x served --count 1 "$URL"
+	run_wscat --timeout 5 0 -x served --count 1 "$URL"
 	assert_output served
 	run grep -c 'not upgraded: connection closed during the handshake$' "$SERVER_ERR"
 	[ "$output" -eq $((200 - closed)) ]
@@ -475,7 +464,8 @@ with_fd_limit() {
 	[ "$hard" = unlimited ] || [ "$hard" -ge 300 ] ||
 		skip "the hard limit, $hard, is too low"
 	with_fd_limit SOFT 64
-	start_wsserve
+	# --max-pending over 200: the flood below is all kept.
+	start_wsserve --max-pending 300
 	run grep '^Max open files' "/proc/$SERVER_PID/limits"
 	read -r _ _ _ soft hardnow _ <<<"$output"
 	assert_equal "$soft" "$hardnow"
@@ -504,7 +494,7 @@ with_fd_limit() {
 	assert_output 3
 	run grep -cE '^wsserve: 127\.0\.0\.1:[0-9]+ disconnected \(1000\)$' "$SERVER_ERR"
 	assert_output 3
-	run -0 timeout 5 "$WSCAT" -x still --count 1 "$URL"
+	run_wscat --timeout 5 0 -x still --count 1 "$URL"
 	assert_output still
 	wait_until 5 fd_count_is "$SERVER_PID" "$base"
 }
@@ -526,29 +516,21 @@ with_fd_limit() {
 }
 
 @test "wscat accepts close codes 1012-1014 from a server, answers 1000 and exits 7 naming the code" {
-	local code port
+	local code
 	for code in 1012 1014; do
-		"$PY" "$HOSTILE" close-server "$code" restart \
-			>"$BATS_TEST_TMPDIR/peer.out" 3>&- 4>&- &
-		PEER_PID=$!
-		wait_until 5 grep -q '^PORT ' "$BATS_TEST_TMPDIR/peer.out"
-		port=$(sed -n 's/^PORT //p' "$BATS_TEST_TMPDIR/peer.out")
-		run --separate-stderr -7 timeout 10 "$WSCAT" -w -1 "ws://127.0.0.1:$port/" </dev/null
-		assert_equal "$stderr" "wscat: server closed the connection: $code \"restart\""
-		wait "$PEER_PID"
-		PEER_PID=
+		start_peer peer 30 "$PY" "$HOSTILE" close-server "$code" restart
+		run_wscat 7 -w -1 "ws://127.0.0.1:$PEER_PORT/" </dev/null
+		assert_stderr_is "wscat: server closed the connection: $code \"restart\""
+		wait_for_status peer 0
 		run sed 1d "$BATS_TEST_TMPDIR/peer.out"
 		assert_output $'FRAME 8 1000\nEOF'
 	done
 	# The same from python3-websockets, after a message.
-	"$PY" "$PEERS/py_server.py" send-then-close 1013 'try later' m1 \
-		>"$BATS_TEST_TMPDIR/py.out" 2>"$BATS_TEST_TMPDIR/py.err" 3>&- 4>&- &
-	PEER_PID=$!
-	wait_until 5 grep -q '^PORT ' "$BATS_TEST_TMPDIR/py.out"
-	port=$(sed -n 's/^PORT //p' "$BATS_TEST_TMPDIR/py.out")
-	run --separate-stderr -7 timeout 10 "$WSCAT" -w -1 "ws://127.0.0.1:$port/" </dev/null
+	start_peer py 30 "$PY" "$PEERS/py_server.py" send-then-close 1013 \
+		'try later' m1
+	run_wscat 7 -w -1 "ws://127.0.0.1:$PEER_PORT/" </dev/null
 	assert_output m1
-	assert_equal "$stderr" 'wscat: server closed the connection: 1013 "try later"'
+	assert_stderr_is 'wscat: server closed the connection: 1013 "try later"'
 }
 
 # ---- closing bounds ------------------------------------------------------
@@ -566,15 +548,14 @@ with_fd_limit() {
 	assert grep -qxF "wsserve: $IDLE disconnected (no close reply within 5 s)" "$SERVER_ERR"
 	wait_until 2 has_exited "$SERVER_PID"
 	reap_wsserve
-	[ "$SERVER_STATUS" -eq 0 ]
+	assert_equal "$SERVER_STATUS" 0
 }
 
 @test "after the close handshake wsserve waits at most 2 s for the client's end of TCP" {
 	start_wsserve
 	local base t0 took
 	base=$(fd_count "$SERVER_PID")
-	"$PY" "$HOSTILE" linger "$PORT" 6 >"$BATS_TEST_TMPDIR/peer.out" 3>&- 4>&- &
-	PEER_PID=$!
+	spawn peer 20 "$PY" "$HOSTILE" linger "$PORT" 6 </dev/null
 	wait_for_line "$BATS_TEST_TMPDIR/peer.out" 'REPLY 1000'
 	t0=$(now_ms)
 	wait_for_text "$SERVER_ERR" 'disconnected (1000)' 5
@@ -590,8 +571,7 @@ with_fd_limit() {
 	start_wsserve
 	start_idle_open
 	seq 1 4000000 >"$BATS_TEST_TMPDIR/in"
-	( timeout 30 cat "$BATS_TEST_TMPDIR/in" >&4 ) 3>&- &
-	PIDS+=($!)
+	feed_server "$BATS_TEST_TMPDIR/in"
 	# The close cannot even be queued behind what the client has not read.
 	wait_for_stall 10 1000000 read_bytes "$SERVER_PID"
 	local t0 took
@@ -602,7 +582,7 @@ with_fd_limit() {
 	echo "# exited $took ms after SIGTERM" >&3
 	[ "$took" -ge 4500 ] && [ "$took" -le 6500 ]
 	reap_wsserve
-	[ "$SERVER_STATUS" -eq 0 ]
+	assert_equal "$SERVER_STATUS" 0
 	assert grep -qxF 'wsserve: clients did not finish closing within 5 s' "$SERVER_ERR"
 	assert grep -qE "^wsserve: $IDLE: [0-9]+ queued messages? not delivered$" "$SERVER_ERR"
 }

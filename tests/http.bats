@@ -204,7 +204,7 @@ sha256_b64() { openssl dgst -sha256 -binary | base64; }
 	run grep -c doctype "$BODY"
 	assert_output 0
 	wait_for_text "$SERVER_ERR" 'not upgraded: refused 404: GET /'
-	run -0 timeout 5 "$WSCAT" -1 -x 'still here' "$URL"
+	run_wscat --timeout 5 0 -1 -x 'still here' "$URL"
 	assert_output 'still here'
 }
 
@@ -258,9 +258,10 @@ sha256_b64() { openssl dgst -sha256 -binary | base64; }
 	fetch "http://127.0.0.1:$PORT/"
 	run -0 sed -n 1p "$HEAD"
 	assert_output 'HTTP/1.1 200 OK'
-	run -5 timeout 5 "$WSCAT" -x hi "$URL"
+	run_wscat --timeout 5 5 -x hi "$URL"
+	assert_stderr_is "wscat: handshake with $URL failed: server answered 'HTTP/1.1 403 Forbidden'"
 	wait_for_text "$SERVER_ERR" 'not upgraded: refused 403'
-	run -0 timeout 5 "$WSCAT" -o http://example.test -x hi "$URL"
+	run_wscat --timeout 5 0 -o http://example.test -x hi "$URL"
 	wait_for_line "$SERVER_OUT" hi
 }
 
@@ -268,8 +269,7 @@ sha256_b64() { openssl dgst -sha256 -binary | base64; }
 	start_wsserve --echo
 	local path
 	for path in / /any/path '/any/path?x=1'; do
-		run -0 timeout 5 "$WSCAT" -1 -x "echo $path" \
-			"ws://127.0.0.1:$PORT$path"
+		run_wscat --timeout 5 0 -1 -x "echo $path" "ws://127.0.0.1:$PORT$path"
 		assert_output "echo $path"
 	done
 	wait_for_line "$SERVER_OUT" 'echo /any/path'

@@ -1,6 +1,7 @@
 # TLS set-up for tests/tls.bats: a throwaway PKI made with the openssl
 # command, wsserve started with --cert (its ready line says wss://), and
 # a python3-websockets TLS server.  Load after helpers.
+# shellcheck shell=bash
 
 # make_pki DIR: creates in DIR (EC P-256 keys, PEM):
 #   ca.pem/.key           "Test CA"
@@ -122,6 +123,7 @@ pki_expired() {
 # may say wss:// (pass --cert and --key in ARGS).  Sets the same variables,
 # plus SCHEME (ws or wss); URL is SCHEME://127.0.0.1:PORT/ and HOST_URL
 # SCHEME://localhost:PORT/.
+# shellcheck disable=SC2034 # HOST_URL: for the suites
 start_wsserve_tls() {
 	start_wsserve "$@"
 	HOST_URL=$SCHEME://localhost:$PORT/
@@ -134,40 +136,10 @@ start_wss() {
 
 # start_py_tls_server [PY-SERVER-ARGS...]: tests/peers/py_server.py in the
 # background (pass --cert/--key for TLS); sets PEER_PID and PY_PORT.
+# shellcheck disable=SC2034 # PY_PORT: for the suites
 start_py_tls_server() {
-	local out=$BATS_TEST_TMPDIR/py_server.out
-	rm -f "$out"
-	"$PY" "$PEERS/py_server.py" "$@" >"$out" \
-		2>"$BATS_TEST_TMPDIR/py_server.err" 3>&- 4>&- &
-	PEER_PID=$!
-	wait_until 5 grep -q '^PORT [0-9]' "$out" || {
-		cat "$BATS_TEST_TMPDIR/py_server.err" >&2
-		return 1
-	}
-	PY_PORT=$(sed -n 's/^PORT //p' "$out")
-}
-
-# wscat_to FILE ARGS...: wscat ARGS under timeout (WSCAT_TIMEOUT seconds,
-# default 10), stdout in FILE (for cmp); stderr stays with `run`.
-wscat_to() {
-	local file=$1
-	shift
-	timeout "${WSCAT_TIMEOUT:-10}" "$WSCAT" "$@" >"$file"
-}
-
-# assert_one_stderr_line REGEX: after `run --separate-stderr`, stderr is
-# exactly one line and it matches the extended REGEX.
-assert_one_stderr_line() {
-	[ "${#stderr_lines[@]}" -eq 1 ] ||
-		fail "want one stderr line, got ${#stderr_lines[@]}: $stderr"
-	[[ ${stderr_lines[0]} =~ $1 ]] ||
-		fail "stderr line does not match /$1/: ${stderr_lines[0]}"
-}
-
-# assert_stderr_is LINE: stderr is exactly LINE (one line).
-assert_stderr_is() {
-	[ "${#stderr_lines[@]}" -eq 1 ] && [ "$stderr" = "$1" ] ||
-		fail "stderr: want '$1', got '$stderr'"
+	start_peer py_server 60 "$PY" "$PEERS/py_server.py" "$@" || return
+	PY_PORT=$PEER_PORT
 }
 
 # count_in_log TEXT: lines of SERVER_ERR containing TEXT.

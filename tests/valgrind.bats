@@ -20,6 +20,7 @@ VG="valgrind --quiet --error-exitcode=99 --leak-check=full \
 	$VG "$WSSERVE" -p 0 --echo -E <"$SERVER_IN" >"$SERVER_OUT" \
 		2>"$SERVER_ERR" 3>&- 4>&- &
 	SERVER_PID=$!
+	track_pid "$SERVER_PID"
 	exec 4>"$SERVER_IN"
 	wait_for_text "$SERVER_ERR" "listening on ws://" 30
 	PORT=$(sed -n 's|.*listening on ws://.*:\([0-9]*\)/$|\1|p' "$SERVER_ERR")
@@ -30,16 +31,15 @@ VG="valgrind --quiet --error-exitcode=99 --leak-check=full \
 	run --separate-stderr -0 timeout 60 $VG "$WSCAT" --count 3 "$URL" <"$BATS_TEST_TMPDIR/in"
 	cmp <(printf '%s\n' "$output") "$BATS_TEST_TMPDIR/in"
 
-	run_bg c timeout 60 $VG "$WSCAT" -w -1 "$URL" </dev/null
+	spawn c 60 $VG "$WSCAT" -w -1 "$URL" </dev/null
 	wait_for_clients 1 30
 	server_send broadcast
 	server_eof		# -E: deliver, close with 1000, exit
 	wait_for_status c 0 60
 	run cat "$BATS_TEST_TMPDIR/c.out"
 	assert_output broadcast
-	SERVER_STATUS=0
-	wait "$SERVER_PID" || SERVER_STATUS=$?
-	SERVER_PID=
+	wait_until 60 has_exited "$SERVER_PID"
+	reap_wsserve
 	[ "$SERVER_STATUS" -eq 0 ] || { cat "$SERVER_ERR" >&2; false; }
 	# valgrind reports on stderr, prefixed with ==PID==.
 	! grep -q '^==' "$SERVER_ERR" "$BATS_TEST_TMPDIR/c.err"
@@ -59,6 +59,7 @@ VG="valgrind --quiet --error-exitcode=99 --leak-check=full \
 	$VG "$WSSERVE" -p 0 --echo --ping-interval 0.3 --cert "$PKI/server.pem" \
 		--key "$PKI/server.key" </dev/null >"$SERVER_OUT" 2>"$SERVER_ERR" 3>&- &
 	SERVER_PID=$!
+	track_pid "$SERVER_PID"
 	wait_for_text "$SERVER_ERR" "listening on wss://" 30
 	PORT=$(sed -n 's|.*listening on wss://.*:\([0-9]*\)/$|\1|p' "$SERVER_ERR")
 	# -w 1.5 keeps it open across several pings both ways.
@@ -66,10 +67,7 @@ VG="valgrind --quiet --error-exitcode=99 --leak-check=full \
 		--ping-interval 0.3 -w 1.5 "wss://127.0.0.1:$PORT/" < <(seq 1 1000)
 	cmp <(printf '%s\n' "$output") <(seq 1 1000)
 	[ -z "$stderr" ] || { echo "$stderr" >&2; false; }
-	kill -TERM "$SERVER_PID"
-	SERVER_STATUS=0
-	wait "$SERVER_PID" || SERVER_STATUS=$?
-	SERVER_PID=
+	stop_wsserve TERM 30
 	[ "$SERVER_STATUS" -eq 0 ] || { cat "$SERVER_ERR" >&2; false; }
 	! grep -q '^==' "$SERVER_ERR"
 }

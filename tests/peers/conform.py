@@ -50,7 +50,6 @@ everything is on 127.0.0.1.
 """
 
 import base64
-import hashlib
 import os
 import socket
 import ssl
@@ -58,8 +57,10 @@ import struct
 import sys
 import time
 
-GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-CONT, TEXT, BINARY, CLOSE, PING, PONG = 0, 1, 2, 8, 9, 10
+from wsframe import (BINARY, CLOSE, CONT, PING, PONG, TEXT, accept_key,
+                     build_frame, close_payload, mask, new_key,
+                     switching_protocols, upgrade_request)
+
 OPNAMES = {CONT: "continuation", TEXT: "text", BINARY: "binary",
            CLOSE: "close", PING: "ping", PONG: "pong"}
 
@@ -70,38 +71,6 @@ MIB = 1024 * 1024
 MAX_MESSAGE = 16 * MIB   # both tools' default --max-message
 
 # ---------------------------------------------------------------- frames
-
-
-def xor_mask(data, mask):
-    n = len(data)
-    if n == 0:
-        return b""
-    key = (mask * (n // 4 + 1))[:n]
-    return (int.from_bytes(data, "little") ^
-            int.from_bytes(key, "little")).to_bytes(n, "little")
-
-
-def build_frame(opcode, payload, fin=True, rsv=0, masked=False, enc=None):
-    """One frame.  enc forces the length encoding: 7, 16 or 64 (bits)."""
-    n = len(payload)
-    if enc is None:
-        enc = 7 if n < 126 else 16 if n < 65536 else 64
-    b0 = (0x80 if fin else 0) | (rsv << 4) | opcode
-    mbit = 0x80 if masked else 0
-    if enc == 7:
-        head = struct.pack("!BB", b0, mbit | n)
-    elif enc == 16:
-        head = struct.pack("!BBH", b0, mbit | 126, n)
-    else:
-        head = struct.pack("!BBQ", b0, mbit | 127, n)
-    if not masked:
-        return head + payload
-    mask = os.urandom(4)
-    return head + mask + xor_mask(payload, mask)
-
-
-def close_payload(code, reason=b""):
-    return b"" if code is None else struct.pack("!H", code) + reason
 
 
 def hexcut(b, limit=48):
@@ -231,18 +200,18 @@ class Conn:
             if n >> 40:
                 raise CaseFail("absurd 64-bit length %d [head %s]" %
                                (n, bytes(self.buf[p:p + 10]).hex()))
-        mask = None
+        key = None
         if b1 & 0x80:
             if not self.need(off + 4, deadline):
                 return self.stop()
-            mask = bytes(self.buf[p + off:p + off + 4])
+            key = bytes(self.buf[p + off:p + off + 4])
             off += 4
         if not self.need(off + n, deadline):
             return self.stop()
         head = bytes(self.buf[p:p + off])
         payload = bytes(self.buf[p + off:p + off + n])
-        if mask is not None:
-            payload = xor_mask(payload, mask)
+        if key is not None:
+            payload = mask(payload, key)
         self.pos = p + off + n
         return Frame(b0, b1, head, payload, nonminimal)
 
@@ -286,6 +255,18 @@ class Peer:
     def send(self, *parts):
         self.c.sock.settimeout(TIMEOUT)
         self.c.sock.sendall(b"".join(parts))
+
+    def send_frames(self, frames, mode):
+        """frames in one write ("one-write"), one write each with a pause
+        after it ("writes"), or in 1-byte writes ("chopped")."""
+        if mode == "one-write":
+            self.send(*frames)
+        elif mode == "writes":
+            for f in frames:
+                self.send(f)
+                time.sleep(0.02)
+        else:
+            self.send_chopped(b"".join(frames))
 
     def send_chopped(self, data, size=1, delay=0.001):
         """data in writes of size bytes with a pause after each (the
@@ -745,14 +726,7 @@ def _fragmented(op, data, n, mode="one-write"):
         parts = _fragments(data, n)
         frames = [p.frame(op if i == 0 else CONT, x, fin=i == n - 1)
                   for i, x in enumerate(parts)]
-        if mode == "one-write":
-            p.send(*frames)
-        elif mode == "writes":
-            for f in frames:
-                p.send(f)
-                time.sleep(0.02)
-        else:
-            p.send_chopped(b"".join(frames))
+        p.send_frames(frames, mode)
         p.expect_msg(op, data)
         p.close_normal()
     return fn
@@ -781,14 +755,7 @@ def _ping_between(mode):
         frames = [p.frame(TEXT, b"fragment1", fin=False),
                   p.frame(PING, b"pongme!"),
                   p.frame(CONT, b"fragment2")]
-        if mode == "one-write":
-            p.send(*frames)
-        elif mode == "writes":
-            for f in frames:
-                p.send(f)
-                time.sleep(0.02)
-        else:
-            p.send_chopped(b"".join(frames))
+        p.send_frames(frames, mode)
         # RFC 6455 5.4: control frames MAY be injected in the middle of a
         # fragmented message; the ping is answered, the message whole.
         p.expect_pong(b"pongme!")
@@ -1199,11 +1166,6 @@ def _(p):
 
 # ---------------------------------------------------------------- driver
 
-def accept_key(key):
-    return base64.b64encode(hashlib.sha1(key.encode() + GUID).digest()
-                            ).decode()
-
-
 def read_head(conn, deadline):
     while b"\r\n\r\n" not in conn.buf:
         if not conn.fill(deadline):
@@ -1230,11 +1192,8 @@ def connect_server_role(port, cafile):
     if cafile:
         ctx = ssl.create_default_context(cafile=cafile)
         sock = ctx.wrap_socket(sock, server_hostname="127.0.0.1")
-    key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall(("GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\n"
-                  "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-                  "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
-                  "\r\n" % (port, key)).encode())
+    key = new_key()
+    sock.sendall(upgrade_request(key, "127.0.0.1:%d" % port))
     conn = Conn(sock)
     status, h = read_head(conn, time.monotonic() + TIMEOUT)
     if not status.startswith("HTTP/1.1 101 "):
@@ -1268,10 +1227,7 @@ def serve_client_role(listener, cert):
             "upgrade" not in tokens(h.get("connection", "")) or
             h.get("sec-websocket-version") != "13" or not key_ok):
         raise CaseFail("bad upgrade request from wscat: %r %r" % (req, h))
-    sock.sendall(("HTTP/1.1 101 Switching Protocols\r\n"
-                  "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-                  "Sec-WebSocket-Accept: %s\r\n\r\n" % accept_key(key)
-                  ).encode())
+    sock.sendall(switching_protocols(key))
     return conn
 
 

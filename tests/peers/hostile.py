@@ -41,18 +41,20 @@ All of them talk to 127.0.0.1 only.
       REASON, and prints the frames the client sends as "close" does,
       then "EOF" or "NO-EOF" (the client did not close within 5 s).
 
-  hostile.py server GOFILE
+  hostile.py server GOFILE [--close CODE]
       a WebSocket server on a free port (prints "PORT n") that accepts one
       client, completes the handshake and then reads nothing and answers
       nothing, until the file GOFILE exists.  Then it reads everything:
       it answers the client's close with a close (1000) and prints
       "MESSAGES n", "BYTES b" and "MD5 hex", the md5 of each text
       payload followed by a newline (what the client's input was).
-      Without GOFILE ever appearing it just sits there for 60 s.
+      With --close it instead sends a close with CODE as soon as GOFILE
+      exists, then reads up to the client's close reply, printed first
+      as "REPLY code".  Without GOFILE ever appearing it just sits there
+      for 60 s.
 """
 
 import argparse
-import base64
 import hashlib
 import os
 import selectors
@@ -61,7 +63,11 @@ import struct
 import sys
 import time
 
-GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+from wsframe import (BINARY, CLOSE, CONT, PING, PONG, TEXT, build_frame,
+                     close_code, close_payload, header, masked_frame,
+                     new_key, parse_frame, read_until_eof, recv_head,
+                     switching_protocols, upgrade_request)
+
 HOST = "127.0.0.1"
 
 
@@ -72,75 +78,21 @@ def connect(port):
 def handshake(sock):
     """Sends a valid opening request and reads the 101 response head;
     returns the bytes that came after the head."""
-    key = base64.b64encode(os.urandom(16)).decode()
-    sock.sendall(("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                  "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-                  "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
-                  "\r\n" % key).encode())
-    buf = b""
-    while b"\r\n\r\n" not in buf:
-        d = sock.recv(4096)
-        if not d:
-            sys.exit("hostile.py: EOF during the handshake")
-        buf += d
-    head, _, rest = buf.partition(b"\r\n\r\n")
+    sock.sendall(upgrade_request(new_key()))
+    got = recv_head(sock)
+    if got is None:
+        sys.exit("hostile.py: EOF during the handshake")
+    head, rest = got
     if not head.startswith(b"HTTP/1.1 101 "):
         sys.exit("hostile.py: not upgraded: %r" % head.split(b"\r\n")[0])
     return rest
 
 
-def mask(payload, key):
-    n = len(payload)
-    if n == 0:
-        return b""
-    rep = (key * (n // 4 + 1))[:n]
-    return (int.from_bytes(payload, "big") ^
-            int.from_bytes(rep, "big")).to_bytes(n, "big")
-
-
-def masked_frame(opcode, payload, length=None):
-    """A masked frame; length, if given, is the length announced."""
-    n = len(payload) if length is None else length
-    if n < 126:
-        head = struct.pack("!BB", 0x80 | opcode, 0x80 | n)
-    elif n < 65536:
-        head = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, n)
-    else:
-        head = struct.pack("!BBQ", 0x80 | opcode, 0x80 | 127, n)
-    key = os.urandom(4)
-    return head + key + mask(payload, key)
-
-
-def close_payload(code, reason=""):
-    return struct.pack("!H", code) + reason.encode()
-
-
-def parse_frame(buf):
-    """(fin, opcode, payload, size) of the first frame in buf, unmasking
-    it if masked, or None if buf does not hold a whole frame yet."""
-    if len(buf) < 2:
-        return None
-    b0, b1 = buf[0], buf[1]
-    n, off = b1 & 0x7F, 2
-    if n == 126:
-        if len(buf) < 4:
-            return None
-        n, off = struct.unpack("!H", buf[2:4])[0], 4
-    elif n == 127:
-        if len(buf) < 10:
-            return None
-        n, off = struct.unpack("!Q", buf[2:10])[0], 10
-    key = None
-    if b1 & 0x80:
-        if len(buf) < off + 4:
-            return None
-        key, off = bytes(buf[off:off + 4]), off + 4
-    if len(buf) < off + n:
-        return None
-    payload = bytes(buf[off:off + n])
-    if key is not None:
-        payload = mask(payload, key)
-    return b0 & 0x80, b0 & 0x0F, payload, off + n
+def show_frame(op, payload):
+    """Prints a frame as "FRAME opcode code" (a close frame's status code)
+    or "FRAME opcode length" (the payload length of another frame)."""
+    print("FRAME", op, close_code(payload) if op == CLOSE else len(payload),
+          flush=True)
 
 
 def slowloris(a):
@@ -212,7 +164,7 @@ def drop(a):
     s = connect(a.port)
     if a.kind == "mid-frame":
         handshake(s)
-        whole = masked_frame(2, b"x" * 1000)
+        whole = masked_frame(BINARY, b"x" * 1000)
         s.sendall(whole[:8 + 10])	# 2 + 2 length + 4 mask, then 10 bytes
         time.sleep(0.2)
         s.close()
@@ -222,7 +174,7 @@ def drop(a):
         s.close()
     elif a.kind == "mid-close":
         handshake(s)
-        s.sendall(masked_frame(8, close_payload(1000)))
+        s.sendall(masked_frame(CLOSE, close_payload(1000)))
         time.sleep(0.2)		# the server's reply arrives, unread
         s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                      struct.pack("ii", 1, 0))
@@ -236,55 +188,36 @@ def drop(a):
 def read_frames(s, buf, seconds, on_frame):
     """Calls on_frame(opcode, payload) for each frame until EOF (True) or
     seconds pass (False)."""
-    deadline = time.monotonic() + seconds
-    buf = bytearray(buf)
-    while True:
+    def frames(buf):
         while True:
             f = parse_frame(buf)
             if f is None:
-                break
+                return
             del buf[:f[3]]
             on_frame(f[1], f[2])
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return False
-        s.settimeout(left)
-        try:
-            d = s.recv(65536)
-        except socket.timeout:
-            return False
-        except ConnectionResetError:
-            return True
-        if not d:
-            return True
-        buf += d
+    buf = bytearray(buf)
+    frames(buf)
+    return read_until_eof(s, buf, time.monotonic() + seconds, frames)
 
 
 def close(a):
     s = connect(a.port)
     rest = handshake(s)
-    s.sendall(masked_frame(8, close_payload(a.code, a.reason)))
-
-    def show(op, payload):
-        if op == 8:
-            code = struct.unpack("!H", payload[:2])[0] if payload else None
-            print("FRAME", op, code)
-        else:
-            print("FRAME", op, len(payload))
-    print("EOF" if read_frames(s, rest, 5, show) else "NO-EOF")
+    s.sendall(masked_frame(CLOSE, close_payload(a.code, a.reason)))
+    print("EOF" if read_frames(s, rest, 5, show_frame) else "NO-EOF")
     return 0
 
 
 def linger(a):
     s = connect(a.port)
     buf = bytearray(handshake(s))
-    s.sendall(masked_frame(8, close_payload(1000)))
+    s.sendall(masked_frame(CLOSE, close_payload(1000)))
     s.settimeout(5)
     while True:
         f = parse_frame(buf)
         if f is not None:
             del buf[:f[3]]
-            if f[1] == 8:
+            if f[1] == CLOSE:
                 break
             continue
         d = s.recv(65536)
@@ -292,7 +225,7 @@ def linger(a):
             print("EOF before the close reply")
             return 1
         buf += d
-    print("REPLY", struct.unpack("!H", f[2][:2])[0], flush=True)
+    print("REPLY", close_code(f[2]), flush=True)
     time.sleep(a.seconds)	# the server's FIN is in; ours is not sent
     s.close()
     print("CLOSED", flush=True)
@@ -309,37 +242,18 @@ def accept_one():
     print("PORT", ls.getsockname()[1], flush=True)
     s, _ = ls.accept()
     ls.close()
-    buf = b""
-    while b"\r\n\r\n" not in buf:
-        d = s.recv(4096)
-        if not d:
-            sys.exit("hostile.py: EOF before the request head")
-        buf += d
-    head, _, rest = buf.partition(b"\r\n\r\n")
-    key = None
-    for line in head.split(b"\r\n")[1:]:
-        name, _, value = line.partition(b":")
-        if name.strip().lower() == b"sec-websocket-key":
-            key = value.strip()
-    acc = base64.b64encode(hashlib.sha1(key + GUID).digest())
-    s.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\n"
-              b"Connection: Upgrade\r\nSec-WebSocket-Accept: " + acc +
-              b"\r\n\r\n")
+    got = recv_head(s)
+    if got is None:
+        sys.exit("hostile.py: EOF before the request head")
+    head, rest = got
+    s.sendall(switching_protocols(header(head, b"sec-websocket-key")))
     return s, rest
 
 
 def close_server(a):
     s, rest = accept_one()
-    s.sendall(struct.pack("!BB", 0x88, 2 + len(a.reason.encode())) +
-              close_payload(a.code, a.reason))
-
-    def show(op, payload):
-        if op == 8:
-            code = struct.unpack("!H", payload[:2])[0] if payload else None
-            print("FRAME", op, code)
-        else:
-            print("FRAME", op, len(payload))
-    eof = read_frames(s, rest, 5, show)
+    s.sendall(build_frame(CLOSE, close_payload(a.code, a.reason)))
+    eof = read_frames(s, rest, 5, show_frame)
     s.close()
     print("EOF" if eof else "NO-EOF", flush=True)
     return 0
@@ -352,6 +266,8 @@ def server(a):
         if time.monotonic() > deadline:
             return 1
         time.sleep(0.05)
+    if a.close is not None:
+        s.sendall(build_frame(CLOSE, close_payload(a.close)))
     md5 = hashlib.md5()
     count = nbytes = 0
     buf = bytearray(rest)
@@ -367,18 +283,21 @@ def server(a):
             continue
         del buf[:f[3]]
         fin, op, payload = f[0], f[1], f[2]
-        if op == 8:
-            s.sendall(struct.pack("!BBH", 0x88, 2, 1000))
+        if op == CLOSE:
+            if a.close is None:
+                s.sendall(build_frame(CLOSE, close_payload(1000)))
+            else:
+                print("REPLY", close_code(payload))
             break
-        if op in (1, 2, 0):
-            if op == 1 or op == 2:
+        if op in (TEXT, BINARY, CONT):
+            if op != CONT:
                 count += 1
             md5.update(payload)
             nbytes += len(payload)
             if fin:
                 md5.update(b"\n")
-        elif op == 9:
-            s.sendall(struct.pack("!BB", 0x8A, len(payload)) + payload)
+        elif op == PING and a.close is None:
+            s.sendall(build_frame(PONG, payload))
     print("MESSAGES", count)
     print("BYTES", nbytes)
     print("MD5", md5.hexdigest(), flush=True)
@@ -413,6 +332,7 @@ def main():
     s.add_argument("reason", nargs="?", default="")
     s = sub.add_parser("server")
     s.add_argument("gofile")
+    s.add_argument("--close", type=int, metavar="CODE")
     a = p.parse_args()
     return {"slowloris": slowloris, "flood": flood, "drop": drop,
             "close": close, "linger": linger, "close-server": close_server,

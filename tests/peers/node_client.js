@@ -88,10 +88,12 @@ function single(a) {
   let received = 0;
   let closing = false;
   let ponged = a.ping === undefined;
+  let failed = false;
 
   const fail = (msg) => {
     process.stderr.write(`error ${msg}\n`);
     process.exitCode = 1;
+    failed = true;
   };
   const startClose = () => {
     if (closing || a.expectClose !== undefined) return;
@@ -143,6 +145,8 @@ function single(a) {
     console.log(`close ${code} ${reason.toString('utf8')}`);
     if (a.expectClose !== undefined) {
       if (code !== a.expectClose) fail(`expected close ${a.expectClose}`);
+    } else if (failed) {
+      // Already said why (an error comes before its close event).
     } else if (!closing) {
       fail('the server closed the connection first');
     } else if (code === 1006) {

@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """A python3-websockets (10.x) client for the interop tests.
 
-Connects to URL, prints "open" and "subprotocol NAME|None", sends the
+Connects to URL, prints "open" and "subprotocol NAME|none", sends the
 -t/-b messages in order, prints -n received messages one per line as
-"text REPR" or "binary HEX", then closes with --close CODE (default
-1000).  With --expect-close CODE it instead waits for the server to
+"text JSON" or "binary HEX", then closes with --close CODE (default
+1000).  The lines are those of node_client.js, so that the interop
+suites can share their tests (tests/interop_common.bash).  With --expect-close CODE it instead waits for the server to
 close and exits 1 unless the code matches.  The close is printed as
 "close CODE REASON".
 
@@ -15,6 +16,7 @@ presents a client certificate.
 
 import argparse
 import asyncio
+import json
 import ssl
 import sys
 
@@ -25,7 +27,8 @@ def show(msg):
     if isinstance(msg, bytes):
         print("binary", msg.hex(), flush=True)
     else:
-        print("text", repr(msg), flush=True)
+        # As node_client.js prints it (JSON.stringify).
+        print("text", json.dumps(msg, ensure_ascii=False), flush=True)
 
 
 def tls_context(a):
@@ -47,7 +50,7 @@ async def main(a):
                                   origin=a.origin, max_size=None,
                                   close_timeout=2, **kw) as ws:
         print("open", flush=True)
-        print("subprotocol", ws.subprotocol, flush=True)
+        print("subprotocol", ws.subprotocol or "none", flush=True)
         for m in a.send or []:
             if a.fragment > 0 and len(m) > a.fragment:
                 # One message, sent as frames of a.fragment units each.

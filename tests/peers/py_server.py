@@ -13,7 +13,8 @@ signed by a CA in FILE.
   py_server.py send-then-close CODE REASON MSG...
                                              send MSGs, then close with CODE
   py_server.py check-headers                 send a JSON text of the request
-                                             headers, then echo
+                                             headers (compact, as node's
+                                             JSON.stringify), then echo
   py_server.py subprotocol NAME              select NAME, then echo
   py_server.py binary                        send b'\\x00\\x01\\xff' as binary
   py_server.py delay-reply SECONDS           echo each message after SECONDS
@@ -52,7 +53,7 @@ def make_handler(mode, args):
                 "subprotocol": ws.subprotocol,
                 "authorization": h.get("Authorization"),
                 "x-test": h.get("X-Test"),
-            }, sort_keys=True))
+            }, sort_keys=True, separators=(",", ":")))
             await echo(ws)
         elif mode == "binary":
             await ws.send(b"\x00\x01\xff")

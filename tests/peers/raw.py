@@ -21,69 +21,22 @@
       connect, send nothing, and print "EOF after T" (T in seconds, one
       decimal) when the server closes, or "NO-EOF" after SECONDS.
 
-  raw.py idle-open PORT SECONDS
-      complete the opening handshake, then read nothing and answer
-      nothing for SECONDS (a peer that never answers a close).
+  raw.py idle-open PORT SECONDS [--report]
+      complete the opening handshake and print "OPEN", then read nothing
+      and answer nothing for SECONDS (a peer that never answers a close).
+      With --report it reads, still answering nothing: each frame the
+      server sends is printed as "FRAME opcode hex-payload", then "EOF"
+      when the server closes the connection or "NO-EOF" after SECONDS.
 """
 
 import argparse
-import base64
-import hashlib
-import os
 import socket
-import struct
 import sys
 import time
 
-GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-
-
-def accept(key):
-    return base64.b64encode(hashlib.sha1(key.encode() + GUID).digest()).decode()
-
-
-def masked_frame(opcode, payload):
-    n = len(payload)
-    if n < 126:
-        head = struct.pack("!BB", 0x80 | opcode, 0x80 | n)
-    else:
-        head = struct.pack("!BBH", 0x80 | opcode, 0x80 | 126, n)
-    mask = os.urandom(4)
-    return head + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
-
-
-def read_until_eof(sock, buf, deadline):
-    """Reads into buf until EOF (True) or the deadline (False)."""
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0:
-            return False
-        sock.settimeout(left)
-        try:
-            d = sock.recv(65536)
-        except socket.timeout:
-            return False
-        except ConnectionResetError:
-            return True
-        if not d:
-            return True
-        buf += d
-
-
-def parse_frames(data):
-    frames = []
-    while len(data) >= 2:
-        b0, b1 = data[0], data[1]
-        n, off = b1 & 0x7F, 2
-        if n == 126:
-            n, off = struct.unpack("!H", data[2:4])[0], 4
-        elif n == 127:
-            n, off = struct.unpack("!Q", data[2:10])[0], 10
-        if len(data) < off + n:
-            break
-        frames.append((b0 & 0x0F, data[off:off + n]))
-        data = data[off + n:]
-    return frames
+from wsframe import (CLOSE, TEXT, accept_key, close_payload, masked_frame,
+                     new_key, parse_frames, read_until_eof, recv_by,
+                     recv_head, upgrade_request)
 
 
 def request(a):
@@ -95,7 +48,7 @@ def request(a):
         head += "\r\n"
     data = head.encode()
     if a.frame is not None:
-        data += masked_frame(1, a.frame.encode())
+        data += masked_frame(TEXT, a.frame.encode())
     sock = socket.create_connection(("127.0.0.1", a.port))
     if a.split:
         for i in range(len(data)):
@@ -106,16 +59,9 @@ def request(a):
     buf = bytearray()
     eof = False
     while b"\r\n\r\n" not in buf and not eof:
-        left = deadline - time.monotonic()
-        if left <= 0:
+        d = recv_by(sock, deadline)
+        if d is None:
             break
-        sock.settimeout(left)
-        try:
-            d = sock.recv(65536)
-        except socket.timeout:
-            break
-        except ConnectionResetError:
-            d = b""
         eof = not d
         buf += d
     resp_head, _, rest = bytes(buf).partition(b"\r\n\r\n")
@@ -123,7 +69,7 @@ def request(a):
     print()
     if resp_head.startswith(b"HTTP/1.1 101 "):
         if a.close:
-            sock.sendall(masked_frame(8, struct.pack("!H", 1000)))
+            sock.sendall(masked_frame(CLOSE, close_payload(1000)))
             rest = bytearray(rest)
             eof = read_until_eof(sock, rest, deadline)
             for op, payload in parse_frames(bytes(rest)):
@@ -150,19 +96,26 @@ def idle(a):
 
 
 def idle_open(a):
-    key = base64.b64encode(os.urandom(16)).decode()
     sock = socket.create_connection(("127.0.0.1", a.port))
-    sock.sendall(("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                  "Upgrade: websocket\r\nConnection: Upgrade\r\n"
-                  "Sec-WebSocket-Key: %s\r\nSec-WebSocket-Version: 13\r\n"
-                  "\r\n" % key).encode())
-    buf = b""
-    while b"\r\n\r\n" not in buf:
-        d = sock.recv(4096)
-        if not d:
-            return 1
-        buf += d
-    time.sleep(a.seconds)
+    sock.sendall(upgrade_request(new_key()))
+    got = recv_head(sock)
+    if got is None:
+        return 1
+    print("OPEN", flush=True)
+    if not a.report:
+        time.sleep(a.seconds)
+        return 0
+    shown = [0]
+
+    def show(buf):
+        frames = parse_frames(buf)
+        for op, payload in frames[shown[0]:]:
+            print("FRAME", op, payload.hex(), flush=True)
+        shown[0] = len(frames)
+    buf = bytearray(got[1])
+    show(buf)
+    eof = read_until_eof(sock, buf, time.monotonic() + a.seconds, show)
+    print("EOF" if eof else "NO-EOF", flush=True)
     return 0
 
 
@@ -185,9 +138,10 @@ def main():
     s = sub.add_parser("idle-open")
     s.add_argument("port", type=int)
     s.add_argument("seconds", type=float)
+    s.add_argument("--report", action="store_true")
     a = p.parse_args()
     if a.cmd == "accept":
-        print(accept(a.key))
+        print(accept_key(a.key))
         return 0
     if a.cmd == "idle-open":
         return idle_open(a)
