@@ -71,3 +71,27 @@ VG="valgrind --quiet --error-exitcode=99 --leak-check=full \
 	[ "$SERVER_STATUS" -eq 0 ] || { cat "$SERVER_ERR" >&2; false; }
 	! grep -q '^==' "$SERVER_ERR"
 }
+
+@test "fragments, a ping flood, the memory budget and a 1009 are clean under valgrind" {
+	SERVER_OUT=$BATS_TEST_TMPDIR/server.out
+	SERVER_ERR=$BATS_TEST_TMPDIR/server.err
+	$VG "$WSSERVE" -p 0 --max-memory 1M --max-message 4M </dev/null \
+		>"$SERVER_OUT" 2>"$SERVER_ERR" 3>&- &
+	SERVER_PID=$!
+	track_pid "$SERVER_PID"
+	wait_for_text "$SERVER_ERR" "listening on ws://" 30
+	PORT=$(sed -n 's|.*listening on ws://.*:\([0-9]*\)/$|\1|p' "$SERVER_ERR")
+	run -0 timeout 60 "$PY" "$PEERS/flood.py" frag-client "$PORT" 2000
+	wait_for_lines "$SERVER_OUT" 1 30
+	run -0 timeout 60 "$PY" "$PEERS/flood.py" ping-client "$PORT" 1 0
+	head -c 2097152 /dev/zero | tr '\0' a >"$BATS_TEST_TMPDIR/big"
+	run --separate-stderr -7 timeout 60 $VG "$WSCAT" "ws://127.0.0.1:$PORT/" \
+		<"$BATS_TEST_TMPDIR/big"
+	[ "$stderr" = "wscat: server closed the connection: 1009" ] ||
+		{ echo "$stderr" >&2; false; }
+	run awk '{ print length($0) }' "$SERVER_OUT"
+	assert_output 2000
+	stop_wsserve TERM 30
+	[ "$SERVER_STATUS" -eq 0 ] || { cat "$SERVER_ERR" >&2; false; }
+	! grep -q '^==' "$SERVER_ERR"
+}
