@@ -19,8 +19,9 @@ TEST_DEPS = bats bats-assert bats-support libcunit1-dev python3 \
 
 SRC  = src/buf.c src/log.c src/utf8.c src/url.c src/handshake.c src/net.c \
        src/proc.c src/opt.c src/lineio.c src/transport.c src/session.c \
-       src/upgrade.c src/wsconn.c src/wsconn_open.c src/server.c \
-       src/client.c src/page.c src/tls.c src/framescan.c src/budget.c
+       src/session_recv.c src/upgrade.c src/wsconn.c src/wsconn_open.c \
+       src/server.c src/client.c src/page.c src/tls.c src/framescan.c \
+       src/budget.c
 OBJ  = $(SRC:.c=.o) src/page_html.o
 BINS = wsserve wscat
 
@@ -28,7 +29,8 @@ UNIT_SRC = tests/unit/test_main.c tests/unit/test_url.c \
 	   tests/unit/test_handshake.c tests/unit/test_utf8.c \
 	   tests/unit/test_buf.c tests/unit/test_lineio.c \
 	   tests/unit/test_session.c tests/unit/test_upgrade.c \
-	   tests/unit/test_framescan.c tests/unit/test_opt.c
+	   tests/unit/test_framescan.c tests/unit/test_opt.c \
+	   tests/unit/test_policy.c
 
 all: $(BINS)
 
