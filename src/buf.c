@@ -40,7 +40,11 @@ buf_room(const struct buf *b)
 char *
 buf_head(const struct buf *b)
 {
-	return b->data + b->pos;
+	/* An empty buffer without storage: an empty string, never NULL plus
+	 * an offset (undefined in C). */
+	static char empty[1];
+
+	return b->data != NULL ? b->data + b->pos : empty;
 }
 
 char *
