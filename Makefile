@@ -30,7 +30,7 @@ UNIT_SRC = tests/unit/test_main.c tests/unit/test_url.c \
 	   tests/unit/test_buf.c tests/unit/test_lineio.c \
 	   tests/unit/test_session.c tests/unit/test_upgrade.c \
 	   tests/unit/test_framescan.c tests/unit/test_opt.c \
-	   tests/unit/test_policy.c
+	  
 
 all: $(BINS)
 
