@@ -30,7 +30,7 @@ UNIT_SRC = tests/unit/test_main.c tests/unit/test_url.c \
 	   tests/unit/test_buf.c tests/unit/test_lineio.c \
 	   tests/unit/test_session.c tests/unit/test_upgrade.c \
 	   tests/unit/test_framescan.c tests/unit/test_opt.c \
-	  
+	   tests/unit/test_policy.c
 
 all: $(BINS)
 
@@ -123,7 +123,7 @@ ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 ASAN_BATS  = tests/wscat.bats tests/wsserve.bats tests/handshake.bats \
 	     tests/http.bats tests/tls.bats tests/interop_python.bats \
 	     tests/interop_node.bats tests/flood.bats tests/strict.bats \
-	     tests/stdio.bats \
+	     tests/stdio.bats tests/security.bats \
 	     $(wildcard tests/conformance*.bats)
 ASAN_ENV   = WS_BIN_DIR=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1

@@ -182,6 +182,7 @@ int
 main(int argc, char *argv[])
 {
 	static struct wscat_args a; /* struct url is large */
+	static char shown[URL_MAX_RESOURCE + URL_MAX_HOST + 64];
 	struct client_config *cfg = &a.cl;
 	char err[OPT_ERRLEN], quoted[OPT_ERRLEN];
 	int rc;
@@ -192,10 +193,13 @@ main(int argc, char *argv[])
 	if (rc != OPT_OK)
 		return opt_print(rc < 0 ? stderr : stdout, &cli, rc);
 
+	/* From here on, messages show the URL without its password. */
+	url_redact(cfg->url_text, shown, sizeof(shown));
 	if (url_parse(cfg->url_text, &cfg->url, err, sizeof(err)) == -1) {
-		opt_quote(cfg->url_text, quoted, sizeof(quoted));
+		opt_quote(shown, quoted, sizeof(quoted));
 		errx(WS_EXIT_USAGE, "%s: %s", quoted, err);
 	}
+	cfg->url_text = shown;
 	if (cfg->echo && cfg->nexecute > 0)
 		errx(WS_EXIT_USAGE, "--echo and -x do not go together");
 	if (cfg->tls.key != NULL && cfg->tls.cert == NULL)

@@ -4,8 +4,11 @@
  * bad combinations, and server_run() does the rest.
  */
 #include <err.h>
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "exitcode.h"
 #include "log.h"
@@ -14,15 +17,22 @@
 #include "server.h"
 #include "version.h"
 
-#define MAX_LIST 16 /* repeats of -a, --origin, --subprotocol */
+#define MAX_LIST 16  /* repeats of -a, --allow-host, --origin, --subprotocol */
+#define MAX_USERS 64 /* --auth and the lines of --auth-file */
 
 /* What the options fill: the config, and what it points to. */
 struct wsserve_args {
 	struct server_config srv;
 	int log_level; /* -q, -v: an enum log_level */
 	const char *addresses[MAX_LIST];
+	const char *allow_hosts[MAX_LIST];
 	const char *origins[MAX_LIST];
 	const char *protocols[MAX_LIST];
+	const char *auth;	      /* --auth */
+	const char *auth_file;	      /* --auth-file */
+	char *auth_text;	      /* the --auth-file, read whole */
+	const char *users[MAX_USERS]; /* both: "user:pass", pointing into
+				       * argv and auth_text */
 };
 
 #define AT(m) offsetof(struct wsserve_args, m)
@@ -35,6 +45,83 @@ ciphers_valid(void *args, const char *arg)
 	return tls_ciphers_check(arg);
 }
 
+static const char *
+host_valid(void *args, const char *arg)
+{
+	(void)args;
+	return *arg != '\0' && handshake_value_valid(arg) &&
+		strpbrk(arg, " \t/@") == NULL ?
+	    NULL :
+	    "not a host name";
+}
+
+static const char *
+origin_valid(void *args, const char *arg)
+{
+	(void)args;
+	return handshake_origin_valid(arg) ?
+	    NULL :
+	    "not an origin (scheme://host[:port], null or *)";
+}
+
+/* A password is never shown, not even in a usage error. */
+static bool
+user_valid(const char *s)
+{
+	return handshake_auth_valid(s) && strlen(s) <= HANDSHAKE_MAX_AUTH;
+}
+
+/* --auth-file: "user:pass" lines; blank lines and # comments are skipped.
+ * The file is read whole into a->auth_text, and the entries point into
+ * it.  Any problem is a usage error naming the file and the line. */
+static void
+load_users(struct wsserve_args *a)
+{
+	struct handshake_policy *pol = &a->srv.policy;
+	char quoted[OPT_ERRLEN], *p, *line, *cr;
+	size_t cap = 0, lineno = 0, added = 0;
+	FILE *fp;
+	int error = 0;
+
+	opt_quote(a->auth_file, quoted, sizeof(quoted));
+	if ((fp = fopen(a->auth_file, "r")) == NULL)
+		errx(WS_EXIT_USAGE, "--auth-file %s: %s", quoted,
+		    strerror(errno));
+	/* Up to a NUL byte, which no line may hold: more after it fails. */
+	if (getdelim(&a->auth_text, &cap, '\0', fp) == -1 && ferror(fp))
+		error = errno;
+	else if (getc(fp) != EOF)
+		error = EINVAL;
+	fclose(fp);
+	if (error != 0)
+		errx(WS_EXIT_USAGE, "--auth-file %s: %s", quoted,
+		    error == EINVAL ? "NUL byte in the file" : strerror(error));
+	for (p = a->auth_text; p != NULL && *p != '\0';) {
+		line = strsep(&p, "\n");
+		lineno++;
+		if ((cr = strchr(line, '\r')) != NULL && cr[1] == '\0')
+			*cr = '\0';
+		if (line[strspn(line, " \t")] == '\0' ||
+		    line[strspn(line, " \t")] == '#')
+			continue;
+		if (!user_valid(line))
+			errx(WS_EXIT_USAGE,
+			    "--auth-file %s:%zu: expected "
+			    "user:pass",
+			    quoted, lineno);
+		if (pol->ncredentials == MAX_USERS)
+			errx(WS_EXIT_USAGE,
+			    "--auth-file %s:%zu: more than %d "
+			    "users",
+			    quoted, lineno, MAX_USERS);
+		a->users[pol->ncredentials++] = line;
+		added++;
+	}
+	if (added == 0)
+		errx(WS_EXIT_USAGE, "--auth-file %s: no user:pass line",
+		    quoted);
+}
+
 /* The table is laid out by hand: one option, one block of lines. */
 /* clang-format off */
 static const struct opt_def options[] = {
@@ -42,6 +129,14 @@ static const struct opt_def options[] = {
 	    .kind = OPT_LIST, .off = AT(srv.addresses),
 	    .store_off = AT(addresses), .count_off = AT(srv.naddresses),
 	    .max = MAX_LIST, .def_str = "127.0.0.1" },
+	{ "allow-host", 0, "NAME", "also answer requests for Host NAME; *: "
+	    "any", .kind = OPT_LIST, .off = AT(srv.allow_hosts),
+	    .store_off = AT(allow_hosts), .count_off = AT(srv.nallow_hosts),
+	    .max = MAX_LIST, .hook = host_valid },
+	{ "auth", 0, "USER:PASS", "require HTTP Basic authorization",
+	    .kind = OPT_STRING, .off = AT(auth) },
+	{ "auth-file", 0, "FILE", "require it for the user:pass lines of FILE",
+	    .kind = OPT_STRING, .off = AT(auth_file) },
 	{ "cert", 0, "FILE", "serve wss:// with this PEM certificate chain",
 	    .kind = OPT_STRING, .off = AT(srv.tls.cert) },
 	{ "ciphers", 0, "LIST", "TLS 1.2 cipher suites (OpenSSL syntax)",
@@ -71,10 +166,10 @@ static const struct opt_def options[] = {
 	    .min = 1, .max = 1000000, .def = 128 },
 	{ "no-page", 0, NULL, "do not serve the test page at "
 	    "http://ADDRESS:PORT/", .kind = OPT_FLAG, .off = AT(srv.no_page) },
-	{ "origin", 0, "ORIGIN", "accept only this Origin",
+	{ "origin", 0, "ORIGIN", "also accept browsers from ORIGIN; *: any",
 	    .kind = OPT_LIST, .off = AT(srv.policy.origins),
 	    .store_off = AT(origins), .count_off = AT(srv.policy.norigins),
-	    .max = MAX_LIST },
+	    .max = MAX_LIST, .hook = origin_valid },
 	OPT_ROW_PING_INTERVAL(AT(srv.ping_interval),
 	    "ping a client silent that long; 0: never"),
 	OPT_ROW_PING_TIMEOUT(AT(srv.ping_timeout),
@@ -99,7 +194,8 @@ static const struct opt_def options[] = {
 /* clang-format on */
 
 static const char usage[] =
-    "usage: wsserve [-EhqVv] [-a address] [-p port] [--cert file]\n"
+    "usage: wsserve [-EhqVv] [-a address] [-p port] [--allow-host name]\n"
+    "               [--auth user:pass] [--auth-file file] [--cert file]\n"
     "               [--ciphers list] [--client-ca file] [--echo]\n"
     "               [--handshake-timeout seconds] [--key file]\n"
     "               [--max-clients n] [--max-memory bytes]\n"
@@ -140,7 +236,18 @@ main(int argc, char *argv[])
 	if (cfg->tls.ciphers != NULL && cfg->tls.cert == NULL)
 		errx(WS_EXIT_USAGE, "--ciphers needs --cert and --key");
 	cfg->use_tls = cfg->tls.cert != NULL;
+	if (a.auth != NULL && !user_valid(a.auth))
+		errx(WS_EXIT_USAGE,
+		    "--auth: expected user:pass, without "
+		    "control characters");
+	if (a.auth != NULL)
+		a.users[cfg->policy.ncredentials++] = a.auth;
+	if (a.auth_file != NULL)
+		load_users(&a);
+	cfg->policy.credentials = a.users;
 
 	log_init(cli.name, (enum log_level)a.log_level);
-	return server_run(cfg);
+	rc = server_run(cfg);
+	free(a.auth_text);
+	return rc;
 }

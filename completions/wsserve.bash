@@ -6,11 +6,12 @@ _wsserve()
     _init_completion || return
 
     case $prev in
-        --cert | --client-ca | --key)
+        --auth-file | --cert | --client-ca | --key)
             _filedir
             return
             ;;
-        -a | --address | -p | --port | --ciphers | --handshake-timeout | \
+        -a | --address | -p | --port | --allow-host | --auth | --ciphers | \
+            --handshake-timeout | \
             --max-clients | --max-memory | --max-message | --max-pending | \
             --origin | --ping-interval | \
             --ping-timeout | --slow-client-timeout | --subprotocol)
@@ -20,7 +21,8 @@ _wsserve()
     esac
 
     # wsserve takes no operands, so every word is an option.
-    local opts="--address --cert --ciphers --client-ca --echo --exit-on-eof
+    local opts="--address --allow-host --auth --auth-file --cert --ciphers
+        --client-ca --echo --exit-on-eof
         --handshake-timeout --help --key --max-clients --max-memory
         --max-message --max-pending --no-page
         --origin --ping-interval --ping-timeout --port --quiet

@@ -2,6 +2,9 @@
 
 complete -c wsserve -f
 complete -c wsserve -s a -l address -x -d 'Listen on ADDRESS'
+complete -c wsserve -l allow-host -x -d 'Also answer requests for Host NAME (*: any)'
+complete -c wsserve -l auth -x -d 'Require HTTP Basic authorization (USER:PASS)'
+complete -c wsserve -l auth-file -r -F -d 'Require it for the user:pass lines of FILE'
 complete -c wsserve -l cert -r -F -d 'Serve wss:// with this PEM certificate chain'
 complete -c wsserve -l ciphers -x -d 'TLS 1.2 cipher suites (OpenSSL syntax)'
 complete -c wsserve -l client-ca -r -F -d 'Require client certificates signed by this CA'
@@ -15,7 +18,7 @@ complete -c wsserve -l max-memory -x -d 'Bound partial messages of all clients t
 complete -c wsserve -l max-pending -x -d 'Drop the oldest handshake beyond N'
 complete -c wsserve -l max-message -x -d 'Largest message accepted (bytes)'
 complete -c wsserve -l no-page -d 'Do not serve the test page at http://ADDRESS:PORT/'
-complete -c wsserve -l origin -x -d 'Accept only this Origin'
+complete -c wsserve -l origin -x -d 'Also accept browsers from ORIGIN (*: any)'
 complete -c wsserve -l ping-interval -x -d 'Ping a client silent that long (seconds)'
 complete -c wsserve -l ping-timeout -x -d 'Drop a client that does not answer a ping (seconds)'
 complete -c wsserve -s p -l port -x -d 'Listen on PORT (0: any)'

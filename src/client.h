@@ -17,7 +17,7 @@
 #define CLIENT_OUT_HIGH (1024 * 1024) /* stdout bytes: stop reading */
 
 struct client_config {
-	const char *url_text; /* as given, for messages */
+	const char *url_text; /* as given, password masked: for messages */
 	struct url url;
 	struct handshake_client hs; /* its strings point into url/argv */
 	const char *const *execute; /* -x messages; stdin unused if any */

@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -44,6 +45,78 @@ net_sockname(int fd, char *out, size_t outlen)
 		snprintf(out, outlen, "?");
 	else
 		net_format((struct sockaddr *)&ss, out, outlen);
+}
+
+/* The address of sa as a Host header names it, in brackets for IPv6;
+ * false for another family. */
+static bool
+host_format(const struct sockaddr *sa, char *out, size_t outlen)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)sa;
+
+		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof(host));
+		snprintf(out, outlen, "[%s]", host);
+	} else if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s4 = (const void *)sa;
+
+		inet_ntop(AF_INET, &s4->sin_addr, out, outlen);
+	} else
+		return false;
+	return true;
+}
+
+int
+net_local(int fd, struct net_local *l, char *err, size_t errlen)
+{
+	struct sockaddr_storage ss = { .ss_family = AF_UNSPEC };
+	socklen_t len = sizeof(ss);
+
+	memset(l, 0, sizeof(*l));
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == -1) {
+		snprintf(err, errlen, "getsockname: %s", strerror(errno));
+		return -1;
+	}
+	if (!host_format((struct sockaddr *)&ss, l->host, sizeof(l->host))) {
+		snprintf(err, errlen, "getsockname: not an IP address");
+		return -1;
+	}
+	if (ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const void *)&ss;
+
+		l->port = ntohs(s6->sin6_port);
+		l->wildcard = IN6_IS_ADDR_UNSPECIFIED(&s6->sin6_addr);
+		l->loopback = IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr);
+	} else {
+		const struct sockaddr_in *s4 = (const void *)&ss;
+		uint32_t a = ntohl(s4->sin_addr.s_addr);
+
+		l->port = ntohs(s4->sin_port);
+		l->wildcard = a == INADDR_ANY;
+		l->loopback = (a >> 24) == 127;
+	}
+	return 0;
+}
+
+int
+net_interfaces(void (*add)(const char *host, void *arg), void *arg, char *err,
+    size_t errlen)
+{
+	struct ifaddrs *list, *ifa;
+	char host[NET_ADDRSTRLEN];
+
+	if (getifaddrs(&list) == -1) {
+		snprintf(err, errlen, "getifaddrs: %s", strerror(errno));
+		return -1;
+	}
+	for (ifa = list; ifa != NULL; ifa = ifa->ifa_next)
+		if (ifa->ifa_addr != NULL &&
+		    host_format(ifa->ifa_addr, host, sizeof(host)))
+			add(host, arg);
+	freeifaddrs(list);
+	return 0;
 }
 
 /* Describes errno for the address in err, closes fd if open; -1. */

@@ -8,6 +8,7 @@
 #ifndef NET_H
 #define NET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/socket.h>
 
@@ -41,5 +42,21 @@ void net_format(const struct sockaddr *sa, char *out, size_t outlen);
 
 /* The local address of fd, formatted. */
 void net_sockname(int fd, char *out, size_t outlen);
+
+/* What a listening socket's own address says. */
+struct net_local {
+	char host[NET_ADDRSTRLEN]; /* as a Host header names it: "[::1]" */
+	unsigned short port;
+	bool wildcard; /* 0.0.0.0 or :: */
+	bool loopback; /* 127.0.0.0/8 or ::1 */
+};
+
+/* Fills l from fd's address.  0, or -1 with the reason. */
+int net_local(int fd, struct net_local *l, char *err, size_t errlen);
+
+/* Calls add once for each address of the machine's interfaces, named as
+ * in net_local.  0, or -1 with the reason. */
+int net_interfaces(void (*add)(const char *host, void *arg), void *arg,
+    char *err, size_t errlen);
 
 #endif

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/queue.h>
 #include <unistd.h>
 
@@ -44,6 +45,16 @@ struct peer {
 
 TAILQ_HEAD(peer_list, peer);
 
+/* One kind of policy refusal: a status, and its reason up to the peer's
+ * value ("origin", "authorization missing"). */
+struct refusal {
+	int status; /* 0: slot unused */
+	char kind[48];
+	ev_tstamp last;		  /* when one was last logged */
+	unsigned long suppressed; /* since then, not logged */
+	ev_timer report;	  /* logs the count of those */
+};
+
 struct server {
 	struct ev_loop *loop;
 	const struct server_config *cfg;
@@ -59,6 +70,16 @@ struct server {
 	int spare_fd;		  /* given up when fds run out */
 	unsigned long nshed;	  /* connections closed unserved */
 	ev_timer shed_log;	  /* reports nshed once a second */
+
+	/* Access: cfg's policy with the Host names (owned, each too) and
+	 * the ports we listen on; the rate limit of refusal lines. */
+	struct handshake_policy policy;
+	char **hosts;
+	size_t nhosts, hosts_cap;
+	bool hosts_failed; /* out of memory: the list is short */
+	unsigned short ports[SERVER_MAX_LISTENERS];
+	struct refusal refusals[SERVER_REFUSAL_CLASSES];
+
 	ev_timer slow_check;
 	struct lineio_reader *in;  /* owned */
 	struct lineio_writer *out; /* owned */
@@ -293,14 +314,74 @@ remove_client(struct server *s, struct peer *p)
 }
 
 static void
+refusal_report_cb(UNUSED struct ev_loop *loop, ev_timer *w, UNUSED int revents)
+{
+	struct refusal *r = w->data;
+
+	log_info("%lu more request%s refused %d (%s) not logged", r->suppressed,
+	    r->suppressed == 1 ? "" : "s", r->status, r->kind);
+	r->suppressed = 0;
+}
+
+/* The slot for a refusal of this status and reason; when all are taken,
+ * the last one serves the rest. */
+static struct refusal *
+refusal_class(struct server *s, int status, const char *why)
+{
+	struct refusal *r;
+	size_t n = strcspn(why, "'");
+
+	while (n > 0 && why[n - 1] == ' ')
+		n--;
+	for (int i = 0; i < SERVER_REFUSAL_CLASSES; i++) {
+		r = &s->refusals[i];
+		if (r->status == 0) {
+			r->status = status;
+			snprintf(r->kind, sizeof(r->kind), "%.*s", (int)n, why);
+			return r;
+		}
+		if (r->status == status && strlen(r->kind) == n &&
+		    strncmp(r->kind, why, n) == 0)
+			return r;
+	}
+	return r;
+}
+
+/* A flood of requests the policy refuses (401, 403) must not fill the
+ * disk: one line per kind and interval, then the count of the others. */
+static void
+log_refusal(struct server *s, struct wsconn *c, const char *how)
+{
+	struct refusal *r = refusal_class(s, wsconn_http_status(c),
+	    wsconn_error(c));
+	ev_tstamp now = ev_now(s->loop);
+
+	if (r->last == 0 || now - r->last >= SERVER_REFUSAL_INTERVAL) {
+		r->last = now;
+		log_info("%s not upgraded: %s", wsconn_peer(c), how);
+		return;
+	}
+	r->suppressed++;
+	if (!ev_is_active(&r->report)) {
+		ev_timer_set(&r->report,
+		    r->last + SERVER_REFUSAL_INTERVAL - now, 0.);
+		ev_timer_start(s->loop, &r->report);
+	}
+}
+
+static void
 on_end(struct wsconn *c, void *arg)
 {
 	struct peer *p = arg;
 	struct server *s = p->srv;
 	char how[LOG_ERR_MAX];
+	int status = wsconn_http_status(c);
 
 	wsconn_describe_end(c, how, sizeof(how));
-	if (!wsconn_opened(c))
+	if (wsconn_end(c) == WSCONN_END_REFUSED &&
+	    (status == 401 || status == 403))
+		log_refusal(s, c, how);
+	else if (!wsconn_opened(c))
 		log_info("%s not upgraded: %s", wsconn_peer(c), how);
 	else {
 		s->nopen--;
@@ -456,6 +537,90 @@ grace_cb(struct ev_loop *loop, UNUSED ev_timer *w, UNUSED int revents)
 	ev_break(loop, EVBREAK_ALL);
 }
 
+/* Adds name to the Host names we answer to, once. */
+static void
+add_host(const char *name, void *arg)
+{
+	struct server *s = arg;
+	char **v;
+
+	for (size_t i = 0; i < s->nhosts; i++)
+		if (strcasecmp(s->hosts[i], name) == 0)
+			return;
+	if (s->nhosts == s->hosts_cap) {
+		size_t cap = s->hosts_cap ? 2 * s->hosts_cap : 16;
+
+		if ((v = realloc(s->hosts, cap * sizeof(*v))) == NULL) {
+			s->hosts_failed = true;
+			return;
+		}
+		s->hosts = v;
+		s->hosts_cap = cap;
+	}
+	if ((s->hosts[s->nhosts] = strdup(name)) == NULL)
+		s->hosts_failed = true;
+	else
+		s->nhosts++;
+}
+
+/* The names a Host header may carry (see server.h) and our ports, from
+ * the addresses we listen on; the --auth warning.  0, or -1 (logged). */
+static int
+allow_hosts(struct server *s)
+{
+	const struct server_config *cfg = s->cfg;
+	char err[LOG_ERR_MAX], name[NET_ADDRSTRLEN + 2], line[LOG_ERR_MAX];
+	bool wildcard = false, exposed = false;
+	struct net_local l;
+	size_t n = 0;
+
+	add_host("localhost", s);
+	add_host("127.0.0.1", s);
+	add_host("[::1]", s);
+	for (size_t i = 0; i < cfg->naddresses; i++) {
+		const char *a = cfg->addresses[i];
+
+		snprintf(name, sizeof(name),
+		    strchr(a, ':') && a[0] != '[' ? "[%s]" : "%s", a);
+		add_host(name, s);
+	}
+	for (int i = 0; i < s->nlisteners; i++) {
+		if (net_local(s->listeners[i].fd, &l, err, sizeof(err)) == -1) {
+			log_msg("%s", err);
+			return -1;
+		}
+		add_host(l.host, s);
+		s->ports[s->policy.nports++] = l.port;
+		wildcard |= l.wildcard;
+		exposed |= !l.loopback;
+	}
+	if (wildcard) {
+		/* Fewer names refuse more, never less: go on. */
+		if (net_interfaces(add_host, s, err, sizeof(err)) == -1)
+			log_msg("warning: %s", err);
+		if (gethostname(name, sizeof(name)) == 0) {
+			name[sizeof(name) - 1] = '\0';
+			add_host(name, s);
+		}
+	}
+	for (size_t i = 0; i < cfg->nallow_hosts; i++)
+		add_host(cfg->allow_hosts[i], s);
+	if (s->hosts_failed) {
+		log_msg("out of memory");
+		return -1;
+	}
+	s->policy.hosts = (const char *const *)s->hosts;
+	s->policy.nhosts = s->nhosts;
+	for (size_t i = 0; i < s->nhosts && n < sizeof(line); i++)
+		n += snprintf(line + n, sizeof(line) - n, "%s%s", i ? ", " : "",
+		    s->hosts[i]);
+	log_debug("Host names allowed: %s", line);
+	if (cfg->policy.ncredentials > 0 && !cfg->use_tls && exposed)
+		log_msg("warning: --auth without --cert on an address other "
+			"than loopback: passwords cross the network in clear");
+	return 0;
+}
+
 static int
 start_listeners(struct server *s)
 {
@@ -481,7 +646,7 @@ start_listeners(struct server *s)
 			    cfg->use_tls ? "wss" : "ws", name);
 		}
 	}
-	return 0;
+	return allow_hosts(s);
 }
 
 static void
@@ -508,6 +673,16 @@ server_deinit(struct server *s)
 	if (ev_is_active(&s->shed_log))
 		shed_log_cb(s->loop, &s->shed_log, 0);
 	ev_timer_stop(s->loop, &s->shed_log);
+	for (int i = 0; i < SERVER_REFUSAL_CLASSES; i++) {
+		struct refusal *r = &s->refusals[i];
+
+		if (ev_is_active(&r->report))
+			refusal_report_cb(s->loop, &r->report, 0);
+		ev_timer_stop(s->loop, &r->report);
+	}
+	for (size_t i = 0; i < s->nhosts; i++)
+		free(s->hosts[i]);
+	free(s->hosts);
 	if (s->spare_fd != -1)
 		close(s->spare_fd);
 	lineio_reader_free(s->in);
@@ -538,7 +713,14 @@ server_init(struct server *s, const struct server_config *cfg)
 	s->wcfg.max_message = cfg->max_message;
 	s->wcfg.ping_interval = cfg->ping_interval;
 	s->wcfg.ping_timeout = cfg->ping_timeout;
-	s->wcfg.policy = &cfg->policy;
+	s->policy = cfg->policy;
+	s->policy.tls = cfg->use_tls;
+	s->policy.ports = s->ports;
+	s->wcfg.policy = &s->policy; /* hosts and ports: start_listeners */
+	for (int i = 0; i < SERVER_REFUSAL_CLASSES; i++) {
+		ev_init(&s->refusals[i].report, refusal_report_cb);
+		s->refusals[i].report.data = &s->refusals[i];
+	}
 	budget_init(&s->budget, cfg->max_memory);
 	s->wcfg.budget = &s->budget;
 	s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);

@@ -15,6 +15,8 @@
 #define SERVER_MAX_LISTENERS 16
 #define SERVER_GRACE_TIMEOUT 5.0      /* signal -> clients' close replies */
 #define SERVER_OUT_HIGH (1024 * 1024) /* stdout bytes: stop reading peers */
+#define SERVER_REFUSAL_CLASSES 8      /* reasons rate-limited apart */
+#define SERVER_REFUSAL_INTERVAL 1.0   /* one line per reason that often */
 
 struct server_config {
 	const char *const *addresses; /* -a; never empty */
@@ -31,13 +33,22 @@ struct server_config {
 	bool echo;			/* --echo */
 	bool exit_on_eof;		/* -E */
 	bool no_page;			/* --no-page: 404 for plain GET / */
-	struct handshake_policy policy; /* --subprotocol, --origin; no page */
-	struct tls_server_opts tls;	/* --cert, --key, --client-ca */
+	struct handshake_policy policy; /* --subprotocol, --origin, --auth;
+					 * the server adds hosts and ports */
+	const char *const *allow_hosts; /* --allow-host: names besides ours */
+	size_t nallow_hosts;
+	struct tls_server_opts tls; /* --cert, --key, --client-ca */
 	bool use_tls;
 };
 
 /* Runs until a signal, or stdin EOF with exit_on_eof.  Returns an exit
- * status from exitcode.h. */
+ * status from exitcode.h.
+ *
+ * The Host names it answers to: localhost, 127.0.0.1, [::1], each address
+ * it listens on (as given and as bound), on a wildcard address every
+ * interface address and the host name, and allow_hosts.  Refusals by that
+ * policy (401, 403) are logged at most once per SERVER_REFUSAL_INTERVAL
+ * for each status and reason, then the count of those not logged. */
 int server_run(const struct server_config *cfg);
 
 #endif

@@ -74,7 +74,14 @@ upgrade_server(const char *in, size_t len, const struct handshake_policy *pol,
 	if (n == 0)
 		return UPGRADE_MORE;
 	status = handshake_parse_request(in, n, &req, r->why, sizeof(r->why));
+	/* The page answers to the same hosts, origins and users as the
+	 * WebSocket does. */
 	if (status == 426 && req.plain) {
+		if ((status = handshake_check_access(&req, pol, r->why,
+			 sizeof(r->why))) != 0) {
+			r->http_status = status;
+			return refuse_answered(out, r);
+		}
 		snprintf(r->why, sizeof(r->why), "%s %.*s",
 		    req.head ? "HEAD" : "GET",
 		    (int)(req.path.n > 100 ? 100 : req.path.n), req.path.p);

@@ -210,3 +210,20 @@ url_parse(const char *s, struct url *u, char *err, size_t errlen)
 	}
 	return 0;
 }
+
+void
+url_redact(const char *s, char *out, size_t outlen)
+{
+	const char *auth = has_scheme(s) ? strstr(s, "://") + 3 : s;
+	const char *end = auth + strcspn(auth, "/?#"), *at, *keep;
+
+	if ((at = memrchr(auth, '@', end - auth)) == NULL) {
+		snprintf(out, outlen, "%s", s);
+		return;
+	}
+	/* The user name stays; a user info without a password may be a
+	 * token, and goes whole. */
+	keep = memchr(auth, ':', at - auth);
+	keep = keep ? keep + 1 : auth;
+	snprintf(out, outlen, "%.*s***%s", (int)(keep - s), s, at);
+}

@@ -28,4 +28,9 @@ struct url {
  * user name is refused. */
 int url_parse(const char *s, struct url *u, char *err, size_t errlen);
 
+/* The URL s as messages show it: a password in its user info replaced by
+ * "***" (a user info without one: all of it), the rest as given.  Cut
+ * short to fit outlen, always NUL-terminated. */
+void url_redact(const char *s, char *out, size_t outlen);
+
 #endif

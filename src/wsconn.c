@@ -634,6 +634,12 @@ wsconn_error(const struct wsconn *c)
 	return c->err;
 }
 
+int
+wsconn_http_status(const struct wsconn *c)
+{
+	return c->http_status;
+}
+
 void
 wsconn_describe_end(const struct wsconn *c, char *out, size_t outlen)
 {

@@ -128,6 +128,8 @@ const char *wsconn_peer(const struct wsconn *c);
 enum wsconn_end wsconn_end(const struct wsconn *c);
 uint16_t wsconn_code_received(const struct wsconn *c);
 const char *wsconn_error(const struct wsconn *c);
+/* After on_end REFUSED: the HTTP status answered (0 for none). */
+int wsconn_http_status(const struct wsconn *c);
 
 /* A one-line description of how it ended, e.g. "1000 \"bye\"". */
 void wsconn_describe_end(const struct wsconn *c, char *out, size_t outlen);

@@ -45,6 +45,19 @@ refused_by_owner(struct wsconn *c)
 	return true;
 }
 
+/* -v shows the request head, credentials masked. */
+static void
+debug_request(const char *peer, const char *head, size_t len)
+{
+	char shown[HANDSHAKE_MAX_HEAD + 1];
+
+	handshake_redact(head, len, shown, sizeof(shown));
+	if (peer != NULL)
+		log_debug("%s: request %s", peer, shown);
+	else
+		log_debug("request %s", shown);
+}
+
 /* What the upgrade step made of the head read so far. */
 static void
 upgrade_step(struct wsconn *c)
@@ -59,8 +72,7 @@ upgrade_step(struct wsconn *c)
 		case UPGRADE_MORE:
 			break;
 		case UPGRADE_OPEN:
-			log_debug("%s: request %.*s", c->peer,
-			    (int)r.head_len - 4, in);
+			debug_request(c->peer, in, r.head_len - 4);
 			if (refused_by_owner(c))
 				break;
 			wsconn_start_session(c, r.head_len);
@@ -131,8 +143,7 @@ wsconn_open_http(struct wsconn *c)
 		wsconn_finish(c, WSCONN_END_REFUSED);
 		return;
 	}
-	log_debug("request %.*s", (int)buf_used(&c->http_out) - 4,
-	    buf_head(&c->http_out));
+	debug_request(NULL, buf_head(&c->http_out), buf_used(&c->http_out) - 4);
 }
 
 void

@@ -219,9 +219,10 @@ check_options() {
 @test "each man page has the sections in order and a real date" {
 	local bin sections
 	for bin in wscat wsserve; do
-		# ENVIRONMENT, when a page has one, follows DESCRIPTION.
+		# ENVIRONMENT and SECURITY, when a page has them, follow
+		# DESCRIPTION.
 		sections=$(sed -n 's/^\.Sh //p' "$ROOT/man/$bin.1" |
-			grep -vx ENVIRONMENT | paste -sd ,)
+			grep -vxE 'ENVIRONMENT|SECURITY' | paste -sd ,)
 		assert_equal "$sections" \
 			'NAME,SYNOPSIS,DESCRIPTION,EXIT STATUS,EXAMPLES,SEE ALSO,STANDARDS'
 		run grep -E '^\.Dd [A-Z][a-z]+ [0-9]{1,2}, [0-9]{4}$' \

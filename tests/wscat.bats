@@ -309,11 +309,13 @@ time.sleep(20)'
 }
 
 @test "wscat takes user:pass from the URL as Basic authorization" {
-	start_wsserve
+	start_wsserve --auth alice:s3cret
 	run_wscat 0 -v "ws://alice:s3cret@127.0.0.1:$PORT/" </dev/null
 	strip_cr
-	assert_stderr_line 'Authorization: Basic YWxpY2U6czNjcmV0'
+	# -v shows that it is sent, never what.
+	assert_stderr_line 'Authorization: Basic ***'
 	assert_stderr_line "Host: 127.0.0.1:$PORT"
+	run_wscat 5 "ws://alice:wrong@127.0.0.1:$PORT/" </dev/null
 }
 
 @test "a line over the 1 MiB queue mark is sent and stdin goes on to EOF" {

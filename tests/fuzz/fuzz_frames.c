@@ -81,7 +81,10 @@ static const char *const origins[] = { "https://example.com" };
 #define PAGE "<!doctype html><p>fuzz</p>\n"
 static const struct page page = { PAGE, sizeof(PAGE) - 1,
 	"default-src 'none'" };
-static const struct handshake_policy policy = { protocols, 2, origins, 1 };
+static const struct handshake_policy policy = { .protocols = protocols,
+	.nprotocols = 2,
+	.origins = origins,
+	.norigins = 1 };
 static const struct handshake_client client = { "/", "h", NULL, NULL, NULL, 0,
 	NULL, 0 };
 static const struct wsconn_config server_cfg = {

@@ -34,8 +34,11 @@
 static const char *const protocols[] = { "chat", "superchat" };
 static const char *const origins[] = { "https://example.com" };
 static struct page page;
-static const struct handshake_policy strict = { protocols, 2, origins, 1 };
-static const struct handshake_policy open_policy = { NULL, 0, NULL, 0 };
+static const struct handshake_policy strict = { .protocols = protocols,
+	.nprotocols = 2,
+	.origins = origins,
+	.norigins = 1 };
+static const struct handshake_policy open_policy = { 0 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

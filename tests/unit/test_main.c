@@ -35,6 +35,7 @@ main(void)
 		test_session_add,
 		test_upgrade_add,
 		test_opt_add,
+		test_policy_add,
 	};
 	unsigned int failures;
 

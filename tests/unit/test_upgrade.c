@@ -30,7 +30,7 @@
 
 #define OUT_MAX (1 << 20)
 
-static const struct handshake_policy any = { NULL, 0, NULL, 0 };
+static const struct handshake_policy any = { 0 };
 static struct page page;
 static struct buf out;
 static struct upgrade_result r;
@@ -267,7 +267,7 @@ static void
 test_server_protocol(void)
 {
 	static const char *const protos[] = { "b", "a" };
-	struct handshake_policy pol = { protos, 2, NULL, 0 };
+	struct handshake_policy pol = { .protocols = protos, .nprotocols = 2 };
 
 	/* The client's order wins. */
 	CU_ASSERT_EQUAL(serve_str(REQUEST(
@@ -289,7 +289,7 @@ static void
 test_server_origin(void)
 {
 	static const char *const origins[] = { "https://good.example" };
-	struct handshake_policy pol = { NULL, 0, origins, 1 };
+	struct handshake_policy pol = { .origins = origins, .norigins = 1 };
 
 	CU_ASSERT_EQUAL(serve_str(REQUEST("Origin: https://evil.example\r\n"),
 			    &pol, NULL),
@@ -463,7 +463,8 @@ static void
 test_round_trip(void)
 {
 	static const char *const server_protos[] = { "superchat" };
-	struct handshake_policy pol = { server_protos, 1, NULL, 0 };
+	struct handshake_policy pol = { .protocols = server_protos,
+		.nprotocols = 1 };
 	char key[HANDSHAKE_KEY_LEN + 1];
 	struct buf req;
 

@@ -29,5 +29,6 @@ int test_framescan_add(void);
 int test_opt_add(void);
 int test_session_add(void);
 int test_upgrade_add(void);
+int test_policy_add(void);
 
 #endif
