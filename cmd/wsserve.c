@@ -13,6 +13,7 @@
 #include "exitcode.h"
 #include "log.h"
 #include "opt.h"
+#include "policy.h"
 #include "proc.h"
 #include "server.h"
 #include "version.h"
@@ -59,7 +60,7 @@ static const char *
 origin_valid(void *args, const char *arg)
 {
 	(void)args;
-	return handshake_origin_valid(arg) ?
+	return policy_origin_valid(arg) ?
 	    NULL :
 	    "not an origin (scheme://host[:port], null or *)";
 }

@@ -51,7 +51,7 @@ struct handshake_policy {
 	const char *const *protocols; /* subprotocols we speak; none: none */
 	size_t nprotocols;
 	const char *const *origins; /* origins let in besides our own, as
-				     * handshake_origin_valid() wants them;
+				     * policy_origin_valid() wants them;
 				     * "*": any, "null": the opaque origin */
 	size_t norigins;
 	const char *const *hosts; /* names a Host header may carry; "*": any;
@@ -88,50 +88,12 @@ ssize_t handshake_head_len(const char *data, size_t len, size_t max);
 int handshake_parse_request(const char *head, size_t len,
     struct handshake_request *req, char *err, size_t errlen);
 
-/*
- * The access checks, each a pure function of a parsed request (upgrade or
- * plain GET/HEAD) and the policy; each returns 0 or the status to refuse
- * with, the reason in err (the peer's values escaped):
- *
- * handshake_check_host: 403 "host 'NAME' not allowed" unless the name in
- * Host (its port ignored) is one of pol->hosts.
- *
- * handshake_check_origin: 403 "origin 'ORIGIN' not allowed" unless there
- * is no Origin (a client that is not a browser), or it is our own (scheme
- * http, or https with pol->tls; a host that passes the Host check or is
- * the request's Host; a port in pol->ports), or it matches an entry of
- * pol->origins as RFC 6454 serializations do (scheme and host in any
- * case, default ports the same as none), or pol->origins has "*".
- *
- * handshake_check_auth: with pol->credentials, 401 "authorization
- * missing" or "authorization wrong" unless the request has Basic
- * authorization with one of them (compared in constant time).
- *
- * handshake_check_access runs the three in that order.
+/* policy_check_access() (src/policy), then picks the first offered subprotocol
+ * that the policy lists (*protocol = NULL when none).  Returns 0, 401 or 403.
  */
-int handshake_check_host(const struct handshake_request *req,
-    const struct handshake_policy *pol, char *err, size_t errlen);
-int handshake_check_origin(const struct handshake_request *req,
-    const struct handshake_policy *pol, char *err, size_t errlen);
-int handshake_check_auth(const struct handshake_request *req,
-    const struct handshake_policy *pol, char *err, size_t errlen);
-int handshake_check_access(const struct handshake_request *req,
-    const struct handshake_policy *pol, char *err, size_t errlen);
-
-/* handshake_check_access(), then picks the first offered subprotocol that
- * the policy lists (*protocol = NULL when none).  Returns 0, 401 or 403. */
 int handshake_check_policy(const struct handshake_request *req,
     const struct handshake_policy *pol, const char **protocol, char *err,
     size_t errlen);
-
-/* True when s can be an entry of pol->origins: "*", "null", or
- * scheme://host[:port] with at most "/" after it. */
-bool handshake_origin_valid(const char *s);
-
-/* Copies the head of len bytes to out (outlen bytes, NUL-ended, cut to
- * fit) with the value of every Authorization and Proxy-Authorization
- * header but its scheme replaced by "***": a head fit for a log. */
-void handshake_redact(const char *head, size_t len, char *out, size_t outlen);
 
 /* Sec-WebSocket-Accept for a key as sent (at most HANDSHAKE_KEY_LEN bytes of
  * it count: a valid key has exactly that many). */

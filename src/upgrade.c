@@ -77,7 +77,7 @@ upgrade_server(const char *in, size_t len, const struct handshake_policy *pol,
 	/* The page answers to the same hosts, origins and users as the
 	 * WebSocket does. */
 	if (status == 426 && req.plain) {
-		if ((status = handshake_check_access(&req, pol, r->why,
+		if ((status = policy_check_access(&req, pol, r->why,
 			 sizeof(r->why))) != 0) {
 			r->http_status = status;
 			return refuse_answered(out, r);

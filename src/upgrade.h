@@ -14,6 +14,7 @@
 
 #include "buf.h"
 #include "handshake.h"
+#include "policy.h"
 #include "page.h"
 
 #define UPGRADE_WHY_MAX 192 /* a refusal's reason, NUL included */
@@ -38,7 +39,7 @@ struct upgrade_result {
 /* Server: in holds the bytes read so far.  OPEN and ANSWERED append the
  * answer to out; REFUSED appends the error answer when it has a status.
  * page NULL: plain GETs get 404.  Plain GETs and upgrades alike pass
- * handshake_check_access() first (401, 403). */
+ * policy_check_access() first (401, 403). */
 enum upgrade_status upgrade_server(const char *in, size_t len,
     const struct handshake_policy *pol, const struct page *page,
     struct buf *out, struct upgrade_result *r);

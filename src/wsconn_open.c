@@ -51,7 +51,7 @@ debug_request(const char *peer, const char *head, size_t len)
 {
 	char shown[HANDSHAKE_MAX_HEAD + 1];
 
-	handshake_redact(head, len, shown, sizeof(shown));
+	policy_redact(head, len, shown, sizeof(shown));
 	if (peer != NULL)
 		log_debug("%s: request %s", peer, shown);
 	else

@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "handshake.h"
+#include "policy.h"
 #include "tests.h"
 #include "upgrade.h"
 
@@ -46,7 +47,7 @@ static int
 host_status(const char *host, const struct handshake_policy *pol)
 {
 	request(host, "");
-	return handshake_check_host(&req, pol, err, sizeof(err));
+	return policy_check_host(&req, pol, err, sizeof(err));
 }
 
 /* The Origin check of a request to Host 127.0.0.1:8080. */
@@ -57,7 +58,7 @@ origin_status(const char *origin, const struct handshake_policy *pol)
 
 	snprintf(line, sizeof(line), "Origin: %s\r\n", origin);
 	request("127.0.0.1:8080", line);
-	return handshake_check_origin(&req, pol, err, sizeof(err));
+	return policy_check_origin(&req, pol, err, sizeof(err));
 }
 
 static int
@@ -70,7 +71,7 @@ auth_status(const char *authorization, const struct handshake_policy *pol)
 		snprintf(line, sizeof(line), "Authorization: %s\r\n",
 		    authorization);
 	request("127.0.0.1:8080", line);
-	return handshake_check_auth(&req, pol, err, sizeof(err));
+	return policy_check_auth(&req, pol, err, sizeof(err));
 }
 
 static void
@@ -123,8 +124,7 @@ test_origin_own(void)
 	tls.tls = true;
 	/* Clients that are not browsers send none. */
 	request("127.0.0.1:8080", "");
-	CU_ASSERT_EQUAL(handshake_check_origin(&req, &pol, err, sizeof(err)),
-	    0);
+	CU_ASSERT_EQUAL(policy_check_origin(&req, &pol, err, sizeof(err)), 0);
 
 	CU_ASSERT_EQUAL(origin_status("http://127.0.0.1:8080", &pol), 0);
 	CU_ASSERT_EQUAL(origin_status("http://localhost:8080", &pol), 0);
@@ -191,16 +191,16 @@ test_origin_listed(void)
 static void
 test_origin_valid(void)
 {
-	CU_ASSERT_TRUE(handshake_origin_valid("*"));
-	CU_ASSERT_TRUE(handshake_origin_valid("null"));
-	CU_ASSERT_TRUE(handshake_origin_valid("https://a.example"));
-	CU_ASSERT_TRUE(handshake_origin_valid("http://a.example:8080/"));
-	CU_ASSERT_TRUE(handshake_origin_valid("http://[::1]:1"));
-	CU_ASSERT_FALSE(handshake_origin_valid(""));
-	CU_ASSERT_FALSE(handshake_origin_valid("a.example"));
-	CU_ASSERT_FALSE(handshake_origin_valid("http://a.example/path"));
-	CU_ASSERT_FALSE(handshake_origin_valid("http://u@a.example"));
-	CU_ASSERT_FALSE(handshake_origin_valid("http://a.example?x"));
+	CU_ASSERT_TRUE(policy_origin_valid("*"));
+	CU_ASSERT_TRUE(policy_origin_valid("null"));
+	CU_ASSERT_TRUE(policy_origin_valid("https://a.example"));
+	CU_ASSERT_TRUE(policy_origin_valid("http://a.example:8080/"));
+	CU_ASSERT_TRUE(policy_origin_valid("http://[::1]:1"));
+	CU_ASSERT_FALSE(policy_origin_valid(""));
+	CU_ASSERT_FALSE(policy_origin_valid("a.example"));
+	CU_ASSERT_FALSE(policy_origin_valid("http://a.example/path"));
+	CU_ASSERT_FALSE(policy_origin_valid("http://u@a.example"));
+	CU_ASSERT_FALSE(policy_origin_valid("http://a.example?x"));
 }
 
 static void
@@ -256,24 +256,20 @@ test_access_order(void)
 		.ncredentials = 1 };
 
 	request("rebind.test:8080", "Origin: http://rebind.test:8080\r\n");
-	CU_ASSERT_EQUAL(handshake_check_access(&req, &pol, err, sizeof(err)),
-	    403);
+	CU_ASSERT_EQUAL(policy_check_access(&req, &pol, err, sizeof(err)), 403);
 	CU_ASSERT_STRING_EQUAL(err, "host 'rebind.test' not allowed");
 
 	request("127.0.0.1:8080", "Origin: http://rebind.test:8080\r\n");
-	CU_ASSERT_EQUAL(handshake_check_access(&req, &pol, err, sizeof(err)),
-	    403);
+	CU_ASSERT_EQUAL(policy_check_access(&req, &pol, err, sizeof(err)), 403);
 	CU_ASSERT_STRING_EQUAL(err,
 	    "origin 'http://rebind.test:8080' not allowed");
 
 	request("127.0.0.1:8080", "Origin: http://127.0.0.1:8080\r\n");
-	CU_ASSERT_EQUAL(handshake_check_access(&req, &pol, err, sizeof(err)),
-	    401);
+	CU_ASSERT_EQUAL(policy_check_access(&req, &pol, err, sizeof(err)), 401);
 	request("127.0.0.1:8080",
 	    "Origin: http://127.0.0.1:8080\r\n"
 	    "Authorization: Basic dXNlcjpwYXNz\r\n");
-	CU_ASSERT_EQUAL(handshake_check_access(&req, &pol, err, sizeof(err)),
-	    0);
+	CU_ASSERT_EQUAL(policy_check_access(&req, &pol, err, sizeof(err)), 0);
 }
 
 static void
@@ -285,12 +281,12 @@ test_redact(void)
 	    "authorization:Bearer  tok en";
 	char out[512];
 
-	handshake_redact(in, strlen(in), out, sizeof(out));
+	policy_redact(in, strlen(in), out, sizeof(out));
 	CU_ASSERT_STRING_EQUAL(out,
 	    "GET / HTTP/1.1\r\nAuthorization: Basic ***\r\n"
 	    "X-A: Basic dXNlcjpwYXNz\r\nproxy-authorization: ***\r\n"
 	    "authorization:Bearer ***");
-	handshake_redact(in, strlen(in), out, 20);
+	policy_redact(in, strlen(in), out, 20);
 	CU_ASSERT_STRING_EQUAL(out, "GET / HTTP/1.1\r\nAut");
 }
 
