@@ -85,7 +85,7 @@ CLANG_FORMAT = clang-format-14
 LINT_C  = $(wildcard src/*.c src/*.h cmd/*.c tests/unit/*.c tests/unit/*.h \
 	  tests/fuzz/*.c)
 LINT_SH = bench/run .ci/run .ci/deps .ci/npm tests/run-bats tests/fuzz/run \
-	  tests/helpers.bash tests/tls_helpers.bash
+	  tests/helpers.bash tests/tls_helpers.bash tests/browser_helpers.bash
 
 lint: lint-format lint-man lint-sh lint-analyze
 

@@ -2,14 +2,11 @@
  * Process-wide set-up.
  */
 #include <fcntl.h>
-#include <malloc.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include "proc.h"
-
-#define PROC_MMAP_THRESHOLD (256 * 1024)
 
 void
 proc_init(void)
@@ -18,11 +15,6 @@ proc_init(void)
 	int fd;
 
 	signal(SIGPIPE, SIG_IGN);
-	/* Message buffers above this come from mmap and go back to the
-	 * system when freed.  glibc's default threshold rises after each
-	 * such free, and the large buffers that follow then stay in the
-	 * heap, resident, long after their messages are gone. */
-	mallopt(M_MMAP_THRESHOLD, PROC_MMAP_THRESHOLD);
 	for (fd = 0; fd <= 2; fd++)
 		if (fcntl(fd, F_GETFL) == -1)
 			/* open() takes the lowest free fd: this one. */

@@ -181,6 +181,22 @@ session_msg_cb(wslay_event_context_ptr ctx,
 	}
 }
 
+/* Room for the whole frame at once: one allocation per frame instead of
+ * a doubling series with a copy at each step.  The pages are touched only
+ * as the payload arrives; the budget counts what is allocated. */
+static void
+reserve_frame(struct session *s, wslay_event_context_ptr ctx, uint64_t n)
+{
+	size_t cap = s->msg.cap;
+
+	if (n == 0)
+		return;
+	if (buf_reserve(&s->msg, n) == NULL)
+		fail_message(s, ctx, 1011);
+	else if (s->budget != NULL && s->msg.cap > cap)
+		budget_add(s->budget, s, s->msg.cap, s->msg.cap - cap);
+}
+
 /*
  * Data frames are assembled here, not by wslay (no-buffering mode): wslay's
  * buffered mode allocates per fragment and copies the whole message once
@@ -205,6 +221,8 @@ session_frame_start_cb(wslay_event_context_ptr ctx,
 	    (s->budget != NULL && s->budget->max > 0 &&
 		arg->payload_length > s->budget->max - buf_used(&s->msg)))
 		fail_message(s, ctx, 1009);
+	else
+		reserve_frame(s, ctx, arg->payload_length);
 }
 
 /*

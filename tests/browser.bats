@@ -8,23 +8,11 @@
 # through wsserve's stdin and stdout.  Screenshots go to tests/artifacts/.
 
 load helpers
+load browser_helpers
 
 PAGE_TEST=$ROOT/tests/browser/page_test.js
-PAGE_MODULES=$ROOT/tests/browser/node_modules
-CHROMIUM=/usr/bin/chromium
 ARTIFACTS=$ROOT/tests/artifacts
 MARKUP='<img src=x onerror=alert(1)>'
-
-# A missing browser or module fails every test, with the command that fixes
-# it: it is never a reason to skip.
-setup() {
-	command -v node >/dev/null ||
-		fail 'node is not on PATH: the browser tests need node 20'
-	[ -x "$CHROMIUM" ] ||
-		fail "$CHROMIUM is missing: run \`apt-get install -y chromium\`"
-	[ -f "$PAGE_MODULES/playwright-core/package.json" ] ||
-		fail "$PAGE_MODULES/playwright-core is missing: run \`npm ci --prefix tests/browser\` from the repository root"
-}
 
 # stop_page: ends page_test.js, if it still runs, with SIGTERM, so that it
 # closes its Chromium (teardown kills what is left); it gets 10 s.

@@ -9,21 +9,9 @@
 # of the set-up).
 
 load helpers
+load browser_helpers
 
 XORIGIN_TEST=$ROOT/tests/browser/cross_origin_test.js
-PAGE_MODULES=$ROOT/tests/browser/node_modules
-CHROMIUM=/usr/bin/chromium
-
-# A missing browser or module fails every test, with the command that fixes
-# it: it is never a reason to skip.
-setup() {
-	command -v node >/dev/null ||
-		fail 'node is not on PATH: the browser tests need node 20'
-	[ -x "$CHROMIUM" ] ||
-		fail "$CHROMIUM is missing: run \`apt-get install -y chromium\`"
-	[ -f "$PAGE_MODULES/playwright-core/package.json" ] ||
-		fail "$PAGE_MODULES/playwright-core is missing: run \`npm ci --prefix tests/browser\` from the repository root"
-}
 
 # other_page [PORT]: runs cross_origin_test.js with its page on PORT (a
 # free one by default), in PAGE_PORT, against wsserve's $URL, and waits

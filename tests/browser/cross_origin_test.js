@@ -25,19 +25,7 @@
 
 const fs = require("node:fs");
 const http = require("node:http");
-const os = require("node:os");
-const path = require("node:path");
-const { chromium } = require("playwright-core");
-
-const CHROMIUM = "/usr/bin/chromium";
-const ARGS = [
-	"--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-	"--disable-background-networking", "--disable-component-update",
-	"--disable-sync", "--disable-quic",
-];
-
-const out = (line) => process.stdout.write(line + "\n");
-const oneLine = (s) => String(s).replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
+const { out, oneLine, launch } = require("./chromium");
 
 function page(wsurl) {
 	return "<!doctype html>\n<meta charset=utf-8>\n<title>another origin</title>\n" +
@@ -97,14 +85,10 @@ async function main() {
 	const url = "http://127.0.0.1:" + port + "/";
 	out("served " + url);
 
-	profile = fs.mkdtempSync(path.join(os.tmpdir(), "wsserve-xorigin-"));
 	try {
-		context = await chromium.launchPersistentContext(profile, {
-			executablePath: CHROMIUM, headless: true, args: ARGS,
-			handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false,
-		});
+		context = await launch("wsserve-xorigin", (p) => { profile = p; }, {});
 	} catch (e) {
-		process.stderr.write("cannot start " + CHROMIUM + ": " + e.message + "\n");
+		process.stderr.write(e.message + "\n");
 		return end(1);
 	}
 	let closed;

@@ -46,20 +46,9 @@
 "use strict";
 
 const fs = require("node:fs");
-const os = require("node:os");
 const path = require("node:path");
 const readline = require("node:readline");
-const { chromium } = require("playwright-core");
-
-const CHROMIUM = "/usr/bin/chromium";
-const ARGS = [
-	"--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-	"--disable-background-networking", "--disable-component-update",
-	"--disable-sync", "--disable-quic",
-];
-
-const out = (line) => process.stdout.write(line + "\n");
-const escape = (s) => String(s).replace(/\\/g, "\\\\").replace(/\n/g, "\\n").replace(/\r/g, "\\r");
+const { out, oneLine: escape, launch } = require("./chromium");
 let problems = 0;
 const allowed = [];
 function problem(what, text) {
@@ -255,17 +244,14 @@ async function main() {
 		process.stderr.write((e && e.stack || String(e)) + "\n");
 		end(1);
 	});
-	profile = fs.mkdtempSync(path.join(os.tmpdir(), "wsserve-page-"));
 	try {
-		context = await chromium.launchPersistentContext(profile, {
-			executablePath: CHROMIUM, headless: true, args: ARGS,
+		// end() closes the browser on a signal, then the profile.
+		context = await launch("wsserve-page", (p) => { profile = p; }, {
 			viewport: { width: 1024, height: 700 },
 			ignoreHTTPSErrors: insecure,
-			// end() closes the browser on a signal, then the profile.
-			handleSIGINT: false, handleSIGTERM: false, handleSIGHUP: false,
 		});
 	} catch (e) {
-		process.stderr.write("cannot start " + CHROMIUM + ": " + e.message + "\n");
+		process.stderr.write(e.message + "\n");
 		return end(1);
 	}
 	const page = await open(context, argv[0]);
