@@ -7,21 +7,23 @@ CFLAGS  ?= -O2 -g
 WARN     = -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes \
 	   -Wstrict-prototypes
 CPPFLAGS += -D_GNU_SOURCE -Isrc
-LDLIBS   = -lwslay -lev -lssl -lcrypto -lhttp_parser
+LDLIBS   = -lwslay -lev -lssl -lcrypto -lhttp_parser -ledit
 
 # Debian packages: build, then test.
-DEPS      = gcc make libwslay-dev libev-dev libssl-dev libhttp-parser-dev
+DEPS      = gcc make libwslay-dev libev-dev libssl-dev libhttp-parser-dev \
+	    libedit-dev
 TEST_DEPS = bats bats-assert bats-support libcunit1-dev python3 \
 	    python3-websockets valgrind mandoc curl procps \
 	    bash-completion zsh fish man-db \
 	    chromium openssl clang libclang-rt-14-dev llvm \
-	    clang-format-14 shellcheck
+	    clang-format-14 shellcheck python3-pexpect tmux
 
 SRC  = src/buf.c src/log.c src/utf8.c src/url.c src/handshake.c src/net.c \
        src/proc.c src/opt.c src/lineio.c src/transport.c src/session.c \
        src/session_recv.c src/upgrade.c src/wsconn.c src/wsconn_open.c \
        src/server.c src/client.c src/page.c src/tls.c src/framescan.c \
-       src/budget.c src/policy.c
+       src/budget.c src/policy.c src/display.c src/console.c \
+       src/command.c
 OBJ  = $(SRC:.c=.o) src/page_html.o
 BINS = wsserve wscat
 
@@ -30,7 +32,7 @@ UNIT_SRC = tests/unit/test_main.c tests/unit/test_url.c \
 	   tests/unit/test_buf.c tests/unit/test_lineio.c \
 	   tests/unit/test_session.c tests/unit/test_upgrade.c \
 	   tests/unit/test_framescan.c tests/unit/test_opt.c \
-	   tests/unit/test_policy.c
+	   tests/unit/test_policy.c tests/unit/test_command.c
 
 all: $(BINS)
 

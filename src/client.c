@@ -201,7 +201,7 @@ on_end(UNUSED struct wsconn *c, void *arg)
 }
 
 static const struct wsconn_callbacks client_cbs = { on_open, on_message,
-	on_writable, on_end, NULL };
+	on_writable, on_end, NULL, NULL };
 
 static void connect_next(struct client *cl);
 

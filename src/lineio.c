@@ -424,6 +424,12 @@ lineio_writer_message(struct lineio_writer *w, const void *p, size_t n)
 	return 0;
 }
 
+size_t
+lineio_writer_pending(const struct lineio_writer *w)
+{
+	return buf_used(&w->buf);
+}
+
 bool
 lineio_writer_full(const struct lineio_writer *w)
 {

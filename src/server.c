@@ -395,7 +395,7 @@ on_end(struct wsconn *c, void *arg)
 }
 
 static const struct wsconn_callbacks server_cbs = { on_open, on_message,
-	on_writable, on_end, on_request };
+	on_writable, on_end, on_request, NULL };
 
 /* --max-pending: the oldest handshake gives way to a new one, so that
  * sockets that never send a byte cannot lock real clients out. */

@@ -167,7 +167,8 @@ queue_pending_close(struct session *s)
 	s->close_code = 0;
 	/* Fails only once a close was queued or received, and then wslay
 	 * sends (or has sent) that one instead. */
-	if (wslay_event_queue_close(s->ctx, s->code_sent, NULL, 0) != 0)
+	if (wslay_event_queue_close(s->ctx, s->code_sent,
+		(const uint8_t *)s->close_reason, strlen(s->close_reason)) != 0)
 		return false;
 	s->close_queued = true;
 	return true;
@@ -199,18 +200,23 @@ session_send(struct session *s, int opcode, const void *p, size_t n)
 }
 
 int
-session_ping(struct session *s)
+session_control(struct session *s, int opcode, const void *p, size_t n)
 {
-	struct wslay_event_msg ping = { WSLAY_PING, NULL, 0 };
+	struct wslay_event_msg msg = { (uint8_t)opcode, p, n };
 
-	return wslay_event_queue_msg(s->ctx, &ping) == 0 ? 0 : -1;
+	if (n > SESSION_CONTROL_MAX)
+		return -1;
+	return wslay_event_queue_msg(s->ctx, &msg) == 0 ? 0 : -1;
 }
 
 void
-session_close(struct session *s, uint16_t code)
+session_close(struct session *s, uint16_t code, const char *reason)
 {
-	if (!session_closing(s))
-		s->close_code = code;
+	if (session_closing(s))
+		return;
+	s->close_code = code;
+	snprintf(s->close_reason, sizeof(s->close_reason), "%s",
+	    reason != NULL ? reason : "");
 }
 
 void

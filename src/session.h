@@ -34,6 +34,7 @@
 #define SESSION_HIGH (1024 * 1024)    /* queued bytes: owner stops feeding */
 #define SESSION_LOW (256 * 1024)      /* ... and resumes below this */
 #define SESSION_REASON_MAX 123	      /* close reason bytes (RFC 6455 5.5) */
+#define SESSION_CONTROL_MAX 125	      /* ping and pong payload bytes */
 #define SESSION_IN_MAX (64 * 1024)    /* bytes read ahead or held back */
 
 enum session_role { SESSION_SERVER, SESSION_CLIENT };
@@ -52,6 +53,8 @@ struct session_io {
 	/* A whole text or binary message; p is valid during the call.  It
 	 * may queue replies (session_send), nothing else. */
 	void (*on_message)(void *arg, int opcode, const uint8_t *p, size_t n);
+	/* Optional: a ping (answered already) or a pong, with its payload. */
+	void (*on_control)(void *arg, int opcode, const uint8_t *p, size_t n);
 };
 
 enum session_result {
@@ -99,11 +102,13 @@ int session_flush(struct session *s);
 /* Queues a message (copied).  0, or -1 when closing or out of memory. */
 int session_send(struct session *s, int opcode, const void *p, size_t n);
 
-/* Queues a ping with an empty payload.  0, or -1. */
-int session_ping(struct session *s);
+/* Queues a ping or pong with n <= SESSION_CONTROL_MAX bytes of payload
+ * (copied), ahead of the data queue.  0, or -1. */
+int session_control(struct session *s, int opcode, const void *p, size_t n);
 
-/* Asks for a close with code once everything queued is sent. */
-void session_close(struct session *s, uint16_t code);
+/* Asks for a close with code and reason (UTF-8 of at most
+ * SESSION_REASON_MAX bytes, or NULL) once everything queued is sent. */
+void session_close(struct session *s, uint16_t code, const char *reason);
 
 /* Queues a close with code at once: what is still queued is dropped
  * (session_undelivered counts it). */

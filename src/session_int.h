@@ -34,7 +34,8 @@ struct session {
 	bool eof;	       /* read returned 0 */
 	bool io_error;	       /* read or write failed */
 	uint16_t close_code;   /* to queue once the queue has drained */
-	bool close_queued;     /* we queued a close frame */
+	char close_reason[SESSION_REASON_MAX + 1]; /* ... with this reason */
+	bool close_queued;			   /* we queued a close frame */
 	struct buf msg;	       /* the data message being received; owned */
 	struct budget *budget; /* shared with other sessions, or NULL */
 	size_t max_message;

@@ -164,6 +164,11 @@ session_msg_cb(wslay_event_context_ptr ctx,
 		 * reading stops above SESSION_HIGH. */
 		if (wslay_event_want_write(ctx))
 			(void)wslay_event_send(ctx);
+		/* FALLTHROUGH */
+	case WSLAY_PONG:
+		if (s->io->on_control != NULL)
+			s->io->on_control(s->arg, arg->opcode, arg->msg,
+			    arg->msg_length);
 		break;
 	case WSLAY_CONNECTION_CLOSE:
 		/* session_frame_chunk_cb may have kept a 1012-1014. */

@@ -13,4 +13,8 @@
  * nothing above U+10FFFF, no truncated sequence at the end. */
 bool utf8_valid(const void *p, size_t n);
 
+/* The length of the well-formed sequence p starts with (1 to 4), or 0
+ * when it starts with none (n == 0 too). */
+size_t utf8_seq(const void *p, size_t n);
+
 #endif

@@ -102,8 +102,17 @@ stream_message_cb(void *arg, int opcode, const uint8_t *p, size_t n)
 	c->cb->on_message(c, opcode, p, n, c->arg);
 }
 
+static void
+stream_control_cb(void *arg, int opcode, const uint8_t *p, size_t n)
+{
+	struct wsconn *c = arg;
+
+	if (c->cb->on_control != NULL)
+		c->cb->on_control(c, opcode, p, n, c->arg);
+}
+
 static const struct session_io stream_io = { stream_read_cb, stream_write_cb,
-	stream_message_cb };
+	stream_message_cb, stream_control_cb };
 
 /* Writes the HTTP bytes until they are out or the socket is full.  -1 on
  * a write error. */
@@ -406,7 +415,7 @@ keepalive(struct wsconn *c)
 		set_timer(c, c->cfg->ping_interval - idle);
 		return;
 	}
-	if (session_ping(c->s) == -1) {
+	if (session_control(c->s, WSLAY_PING, NULL, 0) == -1) {
 		snprintf(c->err, sizeof(c->err),
 		    "cannot queue a ping: out of memory");
 		wsconn_finish(c, WSCONN_END_LOST);
@@ -520,6 +529,14 @@ wsconn_send(struct wsconn *c, int opcode, const void *p, size_t n)
 	return 0;
 }
 
+int
+wsconn_control(struct wsconn *c, int opcode, const void *p, size_t n)
+{
+	if (!wsconn_is_open(c))
+		return -1;
+	return session_control(c->s, opcode, p, n);
+}
+
 void
 wsconn_flush(struct wsconn *c)
 {
@@ -530,6 +547,12 @@ wsconn_flush(struct wsconn *c)
 void
 wsconn_close(struct wsconn *c, uint16_t code)
 {
+	wsconn_close_reason(c, code, NULL);
+}
+
+void
+wsconn_close_reason(struct wsconn *c, uint16_t code, const char *reason)
+{
 	switch (c->state) {
 	case WSCONN_TLS:
 	case WSCONN_HANDSHAKE:
@@ -538,7 +561,7 @@ wsconn_close(struct wsconn *c, uint16_t code)
 		wsconn_finish(c, WSCONN_END_DROPPED);
 		break;
 	case WSCONN_OPEN:
-		session_close(c->s, code);
+		session_close(c->s, code, reason);
 		progress(c);
 		break;
 	default:

@@ -58,6 +58,9 @@ struct wsconn_callbacks {
 	/* Server role, optional: a valid upgrade request arrived.  0 to
 	 * accept it, or an HTTP status to refuse it with (*why says why). */
 	int (*on_request)(struct wsconn *c, const char **why, void *arg);
+	/* Optional: a ping (answered already) or a pong from the peer. */
+	void (*on_control)(struct wsconn *c, int opcode, const uint8_t *data,
+	    size_t len, void *arg);
 };
 
 struct wsconn_config {
@@ -95,6 +98,15 @@ void wsconn_flush(struct wsconn *c);
 /* Starts a graceful close with code (after the queue drains).  Before the
  * connection is open it is dropped instead. */
 void wsconn_close(struct wsconn *c, uint16_t code);
+/* The same with a reason: UTF-8 of at most SESSION_REASON_MAX bytes (the
+ * caller checks), or NULL. */
+void wsconn_close_reason(struct wsconn *c, uint16_t code, const char *reason);
+
+/* Queues a ping or pong (WSLAY_PING, WSLAY_PONG) with at most
+ * SESSION_CONTROL_MAX bytes of payload, ahead of the messages; call
+ * wsconn_flush() after.  0, or -1 when not open, too long or out of
+ * memory. */
+int wsconn_control(struct wsconn *c, int opcode, const void *p, size_t n);
 
 /* Closes with code at once: what is still queued is dropped (and counted
  * by wsconn_undelivered), why is kept as the reason.  Before the

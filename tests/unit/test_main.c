@@ -36,6 +36,7 @@ main(void)
 		test_upgrade_add,
 		test_opt_add,
 		test_policy_add,
+		test_command_add,
 	};
 	unsigned int failures;
 

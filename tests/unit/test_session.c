@@ -73,6 +73,9 @@ static struct {
 	struct msg msg[MSG_MAX];
 	uint8_t msgbuf[MSGBUF_MAX];
 	size_t msgbuf_used;
+	/* on_control: the last ping or pong and how many there were */
+	int ncontrol, control_op;
+	char control[126];
 } t;
 
 static struct bytes want;
@@ -146,7 +149,19 @@ on_message(void *arg, int opcode, const uint8_t *p, size_t n)
 		CU_ASSERT_EQUAL(session_send(t.s, opcode, p, n), 0);
 }
 
-static const struct session_io io = { script_read, acc_write, on_message };
+static void
+on_control(void *arg, int opcode, const uint8_t *p, size_t n)
+{
+	CU_ASSERT_PTR_EQUAL(arg, &t);
+	CU_ASSERT_FATAL(n < sizeof(t.control));
+	t.ncontrol++;
+	t.control_op = opcode;
+	memcpy(t.control, p, n);
+	t.control[n] = '\0';
+}
+
+static const struct session_io io = { script_read, acc_write, on_message,
+	on_control };
 
 /* A fresh session in role with a fresh script: input in one chunk, no
  * limit on writes. */
@@ -925,7 +940,7 @@ test_close_after_queued_data(void)
 	CU_ASSERT_EQUAL(session_send(t.s, OP_BINARY, "\x00\x02", 2), 0);
 	CU_ASSERT_EQUAL(session_send(t.s, OP_TEXT, "three", 5), 0);
 	CU_ASSERT_EQUAL(session_undelivered(t.s), 3);
-	session_close(t.s, 1000);
+	session_close(t.s, 1000, NULL);
 	CU_ASSERT_TRUE(session_close_pending(t.s));
 	CU_ASSERT_FALSE(session_closing(t.s));
 	/* Nothing more once a close is asked for. */
@@ -965,7 +980,7 @@ test_close_after_data_slow_writer(void)
 	start(SESSION_SERVER, MAX_MESSAGE);
 	for (int i = 0; i < 5; i++)
 		CU_ASSERT_EQUAL(session_send(t.s, OP_TEXT, "message", 7), 0);
-	session_close(t.s, 1001);
+	session_close(t.s, 1001, NULL);
 	t.per_write = 3;
 	do {
 		t.room = 7;
@@ -989,7 +1004,7 @@ static void
 test_close_crossing(void)
 {
 	start(SESSION_SERVER, MAX_MESSAGE);
-	session_close(t.s, 1000);
+	session_close(t.s, 1000, NULL);
 	cclose(1001, "away");
 	CU_ASSERT_EQUAL(session_recv(t.s), SESSION_OK);
 	CU_ASSERT_EQUAL(session_flush(t.s), SESSION_OK);
@@ -1003,7 +1018,7 @@ test_close_crossing(void)
 	start(SESSION_SERVER, MAX_MESSAGE);
 	CU_ASSERT_EQUAL(session_send(t.s, OP_TEXT, "a", 1), 0);
 	CU_ASSERT_EQUAL(session_send(t.s, OP_TEXT, "b", 1), 0);
-	session_close(t.s, 1000);
+	session_close(t.s, 1000, NULL);
 	cclose(1000, "");
 	CU_ASSERT_EQUAL(session_recv(t.s), SESSION_OK);
 	CU_ASSERT_EQUAL(session_undelivered(t.s), 2);
@@ -1074,7 +1089,7 @@ test_abort_undelivered(void)
 	CU_ASSERT_EQUAL(session_send(t.s, OP_TEXT, "a", 1), 0);
 	CU_ASSERT_EQUAL(session_send(t.s, OP_TEXT, "b", 1), 0);
 	CU_ASSERT_EQUAL(session_send(t.s, OP_BINARY, "c", 1), 0);
-	session_close(t.s, 1000); /* overridden by the abort */
+	session_close(t.s, 1000, NULL); /* overridden by the abort */
 	session_abort(t.s, 1001);
 	CU_ASSERT_FALSE(session_close_pending(t.s));
 	CU_ASSERT_TRUE(session_closing(t.s));
@@ -1259,15 +1274,44 @@ test_queued_bytes(void)
 	finish();
 }
 
-/* session_ping queues an empty ping. */
+/* session_control queues a ping or pong with its payload, up to 125
+ * bytes; the peer's pings and pongs reach on_control. */
 static void
 test_our_ping(void)
 {
+	char big[SESSION_CONTROL_MAX + 1];
+
+	memset(big, 'p', sizeof(big));
 	start(SESSION_SERVER, MAX_MESSAGE);
-	CU_ASSERT_EQUAL(session_ping(t.s), 0);
+	CU_ASSERT_EQUAL(session_control(t.s, OP_PING, NULL, 0), 0);
+	CU_ASSERT_EQUAL(session_control(t.s, OP_PONG, "hb", 2), 0);
+	CU_ASSERT_EQUAL(session_control(t.s, OP_PING, big, sizeof(big)), -1);
 	CU_ASSERT_EQUAL(session_flush(t.s), SESSION_OK);
 	frame(&want, true, OP_PING, false, "", 0);
+	frame(&want, true, OP_PONG, false, "hb", 2);
 	CU_ASSERT_TRUE(out_is_want());
+	cframe(true, OP_PONG, "rtt", 3);
+	cframe(true, OP_PING, "hi", 2);
+	CU_ASSERT_EQUAL(session_recv(t.s), SESSION_OK);
+	CU_ASSERT_EQUAL(t.ncontrol, 2);
+	CU_ASSERT_EQUAL(t.control_op, OP_PING);
+	CU_ASSERT_STRING_EQUAL(t.control, "hi");
+	CU_ASSERT_EQUAL(t.nmsg, 0);
+	finish();
+}
+
+/* A close asked for with a reason carries it. */
+static void
+test_close_reason(void)
+{
+	static const uint8_t payload[] = { 0x0f, 0xa1, 'b', 'y', 'e' };
+
+	start(SESSION_SERVER, MAX_MESSAGE);
+	session_close(t.s, 4001, "bye");
+	CU_ASSERT_EQUAL(session_flush(t.s), SESSION_OK);
+	frame(&want, true, OP_CLOSE, false, payload, sizeof(payload));
+	CU_ASSERT_TRUE(out_is_want());
+	CU_ASSERT_EQUAL(session_code_sent(t.s), 4001);
 	finish();
 }
 
@@ -1326,7 +1370,7 @@ test_client_frames_masked(void)
 	start(SESSION_CLIENT, MAX_MESSAGE);
 	CU_ASSERT_EQUAL(session_send(t.s, OP_TEXT, "hello", 5), 0);
 	CU_ASSERT_EQUAL(session_send(t.s, OP_BINARY, "\x00\x01\x02", 3), 0);
-	session_close(t.s, 1000);
+	session_close(t.s, 1000, NULL);
 	CU_ASSERT_EQUAL(session_flush(t.s), SESSION_OK);
 	CU_ASSERT_FATAL(t.outlen > 6);
 	CU_ASSERT_EQUAL(t.out[0], 0x81);
@@ -1435,6 +1479,7 @@ test_session_add(void)
 		{ "read and write errors", test_io_errors },
 		{ "queued bytes", test_queued_bytes },
 		{ "our ping", test_our_ping },
+		{ "close with a reason", test_close_reason },
 		{ "reading stops above SESSION_HIGH",
 		    test_reading_stops_above_high },
 		{ "client frames are masked", test_client_frames_masked },

@@ -30,5 +30,6 @@ int test_opt_add(void);
 int test_session_add(void);
 int test_upgrade_add(void);
 int test_policy_add(void);
+int test_command_add(void);
 
 #endif
