@@ -23,7 +23,7 @@ SRC  = src/buf.c src/log.c src/utf8.c src/url.c src/handshake.c src/net.c \
        src/session_recv.c src/upgrade.c src/wsconn.c src/wsconn_open.c \
        src/server.c src/client.c src/page.c src/tls.c src/framescan.c \
        src/budget.c src/policy.c src/display.c src/console.c \
-       src/command.c
+       src/command.c src/server_console.c src/client_console.c
 OBJ  = $(SRC:.c=.o) src/page_html.o
 BINS = wsserve wscat
 
@@ -87,7 +87,8 @@ CLANG_FORMAT = clang-format-14
 LINT_C  = $(wildcard src/*.c src/*.h cmd/*.c tests/unit/*.c tests/unit/*.h \
 	  tests/fuzz/*.c)
 LINT_SH = bench/run .ci/run .ci/deps .ci/npm tests/run-bats tests/fuzz/run \
-	  tests/helpers.bash tests/tls_helpers.bash tests/browser_helpers.bash
+	  tests/helpers.bash tests/tls_helpers.bash tests/browser_helpers.bash \
+	  tests/tty_helpers.bash
 
 lint: lint-format lint-man lint-sh lint-analyze
 
@@ -125,7 +126,8 @@ ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer
 ASAN_BATS  = tests/wscat.bats tests/wsserve.bats tests/handshake.bats \
 	     tests/http.bats tests/tls.bats tests/interop_python.bats \
 	     tests/interop_node.bats tests/flood.bats tests/strict.bats \
-	     tests/stdio.bats tests/security.bats \
+	     tests/stdio.bats tests/security.bats tests/compat.bats \
+	     tests/tty_wsserve.bats tests/tty_wscat.bats \
 	     $(wildcard tests/conformance*.bats)
 ASAN_ENV   = WS_BIN_DIR=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1

@@ -5,12 +5,19 @@
  * the URL, and client_run() does the rest.
  */
 #include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include "client.h"
+#include "console.h"
+#include "display.h"
 #include "exitcode.h"
 #include "handshake.h"
 #include "log.h"
@@ -18,7 +25,10 @@
 #include "proc.h"
 #include "version.h"
 
-#define MAX_LIST 64 /* repeats of -H, -s, -x */
+#define MAX_LIST 64	    /* repeats of -H, -s, -x */
+#define WAIT_UNSET -2.0	    /* -w not given: decided by -x */
+#define EXECUTE_WAIT_SEC 2  /* -x without -w waits this long, as npm's */
+#define PASSPHRASE_MAX 1024 /* what OpenSSL takes (PEM_BUFSIZE) */
 
 /* What the options fill: the config, and what it points to. */
 struct wscat_args {
@@ -27,7 +37,17 @@ struct wscat_args {
 	const char *headers[MAX_LIST];
 	const char *protocols[MAX_LIST];
 	const char *execute[MAX_LIST];
+	const char *host;	 /* --host, or NULL */
+	const char *host_header; /* the last -H 'Host: ...' value, or NULL */
+	const char *version;	 /* -p: checked, not used */
+	const char *color;	 /* --color WHEN */
+	bool no_color, no_history;
+	char history[4096]; /* the console's history file */
 };
+
+/* What --passphrase stores when it ends the command line without its
+ * value: ask on the terminal.  Compared by address. */
+static const char ask_passphrase[] = "";
 
 #define AT(m) offsetof(struct wscat_args, m)
 
@@ -53,13 +73,41 @@ auth_valid(void *args, const char *arg)
 	    "control character not allowed";
 }
 
+/* A Host header value, from --host or -H: sent as it is, so it must be
+ * one word. */
+static const char *
+host_check(const char *host)
+{
+	if (*host == '\0')
+		return "empty host";
+	if (!handshake_value_valid(host))
+		return "control character not allowed";
+	if (host[strcspn(host, " \t")] != '\0')
+		return "white space not allowed";
+	return NULL;
+}
+
+static const char *
+host_valid(void *args, const char *arg)
+{
+	(void)args;
+	return host_check(arg);
+}
+
+/* -H 'Host: x' replaces the Host header, as --host does, rather than add
+ * a second one, which a server refuses. */
 static const char *
 header_valid(void *args, const char *arg)
 {
-	(void)args;
-	return handshake_header_valid(arg) ?
-	    NULL :
-	    "not a 'Name: value' header";
+	struct wscat_args *a = args;
+
+	if (!handshake_header_valid(arg))
+		return "not a 'Name: value' header";
+	if (strncasecmp(arg, "Host:", 5) != 0)
+		return NULL;
+	a->cl.hs.nheaders--; /* stored already: taken back */
+	a->host_header = arg + 5 + strspn(arg + 5, " \t");
+	return host_check(a->host_header);
 }
 
 static const char *
@@ -76,6 +124,16 @@ protocol_valid(void *args, const char *arg)
 {
 	(void)args;
 	return handshake_token_valid(arg) ? NULL : "not a token";
+}
+
+/* -p: npm wscat's protocol version, of which RFC 6455's is the one left. */
+static const char *
+version_valid(void *args, const char *arg)
+{
+	(void)args;
+	return strcmp(arg, "13") == 0 ?
+	    NULL :
+	    "only protocol version 13 is supported";
 }
 
 static const char *
@@ -109,6 +167,7 @@ static const struct opt_def options[] = {
 	{ "ciphers", 0, "LIST", "TLS 1.2 cipher suites (OpenSSL syntax)",
 	    .kind = OPT_STRING, .off = AT(cl.tls.ciphers),
 	    .hook = ciphers_valid },
+	OPT_ROW_COLOR(AT(color), display_color_valid),
 	/* The same field as the URL operand: one or the other. */
 	{ "connect", 'c', "URL", "the server to connect to",
 	    .kind = OPT_STRING, .off = AT(cl.url_text) },
@@ -129,6 +188,8 @@ static const struct opt_def options[] = {
 	    .store_off = AT(headers), .count_off = AT(cl.hs.nheaders),
 	    .max = MAX_LIST, .hook = header_valid },
 	OPT_ROW_HELP,
+	{ "host", 0, "HOST", "send HOST as the Host header",
+	    .kind = OPT_STRING, .off = AT(host), .hook = host_valid },
 	{ "insecure", 'k', NULL, "do not verify the server's certificate",
 	    .kind = OPT_FLAG, .off = AT(cl.tls.insecure) },
 	{ "key", 0, "FILE", "private key (PEM) for --cert",
@@ -136,6 +197,8 @@ static const struct opt_def options[] = {
 	OPT_ROW_MAX_MESSAGE(AT(cl.max_message)),
 	{ "no-check", 'n', NULL, "the same as --insecure",
 	    .kind = OPT_FLAG, .off = AT(cl.tls.insecure) },
+	OPT_ROW_NO_COLOR(AT(no_color)),
+	OPT_ROW_NO_HISTORY(AT(no_history)),
 	{ "origin", 'o', "ORIGIN", "send an Origin header",
 	    .kind = OPT_STRING, .off = AT(cl.hs.origin),
 	    .hook = origin_valid },
@@ -143,28 +206,41 @@ static const struct opt_def options[] = {
 	    "ping a server silent that long; 0: never"),
 	OPT_ROW_PING_TIMEOUT(AT(cl.ping_timeout),
 	    "give up on a server that does not answer a ping"),
-	{ "passphrase", 0, "PASS", "passphrase of an encrypted --key",
-	    .kind = OPT_STRING, .off = AT(cl.tls.passphrase) },
+	/* Last and without PASS: asked for on the terminal. */
+	{ "passphrase", 0, "PASS", "passphrase of an encrypted --key; "
+	    "last, without PASS: ask", .kind = OPT_STRING,
+	    .off = AT(cl.tls.passphrase), .bare = ask_passphrase },
+	{ "protocol", 'p', "VERSION", "WebSocket protocol version; only 13",
+	    .kind = OPT_STRING, .off = AT(version), .def_str = "13",
+	    .hook = version_valid },
+	{ "show-ping-pong", 'P', NULL, "show pings and pongs",
+	    .kind = OPT_FLAG, .off = AT(cl.show_pings) },
+	{ "slash", 0, NULL, "slash commands in a pipe too (always at a "
+	    "terminal)", .kind = OPT_FLAG, .off = AT(cl.slash) },
 	{ "subprotocol", 's', "PROTOCOL", "offer PROTOCOL",
 	    .kind = OPT_LIST, .off = AT(cl.hs.protocols),
 	    .store_off = AT(protocols), .count_off = AT(cl.hs.nprotocols),
 	    .max = MAX_LIST, .hook = protocol_valid },
 	OPT_ROW_VERBOSE(AT(log_level), "show connection details on stderr"),
 	OPT_ROW_VERSION,
-	{ "wait", 'w', "SECONDS", "after the input ends, wait SECONDS; "
-	    "-1: until closed", .kind = OPT_SECONDS, .off = AT(cl.wait_sec),
-	    .min = -1, .max = OPT_DAY, .def = 0, .hook = wait_valid },
+	/* Not given: 0, or 2 after -x (resolved in main). */
+	{ "wait", 'w', "SECONDS", "after the input ends, wait SECONDS "
+	    "(-x: 2, else 0); -1: until closed", .kind = OPT_SECONDS,
+	    .off = AT(cl.wait_sec), .min = -1, .max = OPT_DAY,
+	    .def = WAIT_UNSET, .hook = wait_valid },
 	{ 0 }
 };
 /* clang-format on */
 
 static const char usage[] =
-    "usage: wscat [-1hknVv] [-H name:value] [-o origin] [-s protocol]\n"
-    "             [-w seconds] [-x message] [--auth user:pass] [--ca file]\n"
-    "             [--cert file] [--ciphers list] [--connect-timeout seconds]\n"
-    "             [--count n] [--echo] [--key file] [--max-message bytes]\n"
-    "             [--passphrase pass] [--ping-interval seconds]\n"
-    "             [--ping-timeout seconds] -c url | url";
+    "usage: wscat [-1hknPVv] [-H name:value] [-o origin] [-p version]\n"
+    "             [-s protocol] [-w seconds] [-x message] [--auth user:pass]\n"
+    "             [--ca file] [--cert file] [--ciphers list] [--color when]\n"
+    "             [--connect-timeout seconds] [--count n] [--echo]\n"
+    "             [--host host] [--key file] [--max-message bytes]\n"
+    "             [--no-color] [--no-history] [--passphrase [pass]]\n"
+    "             [--ping-interval seconds] [--ping-timeout seconds]\n"
+    "             [--slash] -c url | url";
 
 static const char about[] =
     "A WebSocket client: sends each stdin line as a message and prints\n"
@@ -178,11 +254,133 @@ static const struct opt_cli cli = { .name = "wscat",
 	.operand = "URL",
 	.operand_off = AT(cl.url_text) };
 
+static volatile sig_atomic_t prompt_signo;
+
+static void
+prompt_signal_cb(int signo)
+{
+	prompt_signo = signo;
+}
+
+/* Reads a line from fd into pass (len bytes), keeping what fits.  1, 0 at
+ * EOF, -1 on an error or a signal; *cut when the line did not fit. */
+static int
+read_line(int fd, char *pass, size_t len, bool *cut)
+{
+	size_t n = 0;
+	ssize_t r;
+	char ch;
+
+	*cut = false;
+	for (;;) {
+		r = read(fd, &ch, 1);
+		if (r == -1 && errno == EINTR && prompt_signo == 0)
+			continue;
+		if (r != 1 || ch == '\n')
+			break;
+		if (n + 1 < len)
+			pass[n++] = ch;
+		else
+			*cut = true;
+	}
+	pass[n] = '\0';
+	ch = '\0';
+	return r == 1 ? 1 : r == 0 ? 0 : -1;
+}
+
+/*
+ * --passphrase without its value: asks on the controlling terminal with
+ * echo off, never on stdin, which carries the messages.  The terminal
+ * settings come back whatever happens, and a signal that came meanwhile
+ * is raised again once they have.  0, or -1 with the reason in err.
+ */
+static int
+ask_passphrase_tty(const char *key, char *pass, size_t len, char *err,
+    size_t errlen)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa, old[sizeof(sigs) / sizeof(sigs[0])];
+	struct termios saved, quiet;
+	char quoted[OPT_ERRLEN];
+	int fd, r, error;
+	bool cut = false;
+
+	if ((fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) == -1 ||
+	    tcgetattr(fd, &saved) == -1) {
+		snprintf(err, errlen,
+		    "--passphrase: no terminal to ask on (%s); "
+		    "give it as --passphrase PASS",
+		    strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = prompt_signal_cb; /* no SA_RESTART: read returns */
+	sigemptyset(&sa.sa_mask);
+	prompt_signo = 0;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, &old[i]);
+	quiet = saved;
+	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+	quiet.c_lflag |= ICANON;
+	quiet.c_iflag |= ICRNL;
+	opt_quote(key, quoted, sizeof(quoted));
+	if (tcsetattr(fd, TCSAFLUSH, &quiet) == 0 &&
+	    dprintf(fd, "Passphrase for %s: ", quoted) > 0)
+		r = read_line(fd, pass, len, &cut);
+	else
+		r = -1;
+	error = errno;
+	(void)!write(fd, "\n", 1);
+	tcsetattr(fd, TCSAFLUSH, &saved);
+	close(fd);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &old[i], NULL);
+	if (prompt_signo != 0)
+		raise(prompt_signo);
+	if (r != 1 || cut)
+		explicit_bzero(pass, len);
+	if (prompt_signo != 0 || r == -1)
+		snprintf(err, errlen, "--passphrase: %s",
+		    prompt_signo != 0 ? "interrupted" : strerror(error));
+	else if (r == 0)
+		snprintf(err, errlen, "--passphrase: no passphrase typed");
+	else if (cut)
+		snprintf(err, errlen, "--passphrase: longer than %zu bytes",
+		    len - 1);
+	else
+		return 0;
+	return -1;
+}
+
+/* A terminal on stdout shows messages safely; a terminal on stdin as well
+ * is a console with a history file, unless stdin is not read at all. */
+static void
+terminal_setup(struct wscat_args *a)
+{
+	struct client_config *cfg = &a->cl;
+	char err[LOG_ERR_MAX];
+
+	cfg->show = isatty(STDOUT_FILENO);
+	cfg->console = cfg->show && isatty(STDIN_FILENO) &&
+	    cfg->nexecute == 0 && !cfg->echo;
+	cfg->color = display_use_color(a->color, a->no_color, cfg->show);
+	if (!cfg->console || a->no_history)
+		return;
+	if (console_history_path("wscat", a->history, sizeof(a->history), err,
+		sizeof(err)) == -1)
+		log_msg("%s", err);
+	else
+		cfg->history = a->history;
+}
+
 int
 main(int argc, char *argv[])
 {
 	static struct wscat_args a; /* struct url is large */
 	static char shown[URL_MAX_RESOURCE + URL_MAX_HOST + 64];
+	static char passphrase[PASSPHRASE_MAX];
 	struct client_config *cfg = &a.cl;
 	char err[OPT_ERRLEN], quoted[OPT_ERRLEN];
 	int rc;
@@ -193,6 +391,10 @@ main(int argc, char *argv[])
 	if (rc != OPT_OK)
 		return opt_print(rc < 0 ? stderr : stdout, &cli, rc);
 
+	if (cfg->url_text[0] == '\0') {
+		warnx("empty URL");
+		return opt_print(stderr, &cli, OPT_USAGE);
+	}
 	/* From here on, messages show the URL without its password. */
 	url_redact(cfg->url_text, shown, sizeof(shown));
 	if (url_parse(cfg->url_text, &cfg->url, err, sizeof(err)) == -1) {
@@ -206,13 +408,29 @@ main(int argc, char *argv[])
 		errx(WS_EXIT_USAGE, "--key needs --cert");
 	if (cfg->tls.cert != NULL && cfg->tls.key == NULL)
 		cfg->tls.key = cfg->tls.cert; /* both in one PEM file */
+	if (cfg->wait_sec == WAIT_UNSET)
+		cfg->wait_sec = cfg->nexecute > 0 ? EXECUTE_WAIT_SEC : 0;
+	/* Asked only when a key is used: wss:// with --cert. */
+	if (cfg->tls.passphrase == ask_passphrase) {
+		cfg->tls.passphrase = NULL;
+		if (cfg->url.tls && cfg->tls.cert != NULL) {
+			if (ask_passphrase_tty(cfg->tls.key, passphrase,
+				sizeof(passphrase), err, sizeof(err)) == -1)
+				errx(WS_EXIT_USAGE, "%s", err);
+			cfg->tls.passphrase = passphrase;
+		}
+	}
 	if (cfg->hs.auth == NULL && cfg->url.userinfo[0] != '\0')
 		cfg->hs.auth = cfg->url.userinfo;
 	cfg->hs.resource = cfg->url.resource;
+	/* --host, else the last -H Host, else the URL's. */
 	cfg->hs.hostport = cfg->url.hostport;
-	cfg->interactive = isatty(STDIN_FILENO) && isatty(STDERR_FILENO) &&
-	    cfg->nexecute == 0 && !cfg->echo;
+	if (a.host != NULL || a.host_header != NULL)
+		cfg->hs.hostport = a.host != NULL ? a.host : a.host_header;
 
 	log_init(cli.name, (enum log_level)a.log_level);
-	return client_run(cfg);
+	terminal_setup(&a);
+	rc = client_run(cfg);
+	explicit_bzero(passphrase, sizeof(passphrase));
+	return rc;
 }

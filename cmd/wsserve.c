@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "console.h"
+#include "display.h"
 #include "exitcode.h"
 #include "log.h"
 #include "opt.h"
@@ -29,9 +32,12 @@ struct wsserve_args {
 	const char *allow_hosts[MAX_LIST];
 	const char *origins[MAX_LIST];
 	const char *protocols[MAX_LIST];
-	const char *auth;	      /* --auth */
-	const char *auth_file;	      /* --auth-file */
-	char *auth_text;	      /* the --auth-file, read whole */
+	const char *auth;      /* --auth */
+	const char *auth_file; /* --auth-file */
+	char *auth_text;       /* the --auth-file, read whole */
+	const char *color;     /* --color WHEN */
+	bool no_color, no_history;
+	char history[4096];	      /* the console's history file */
 	const char *users[MAX_USERS]; /* both: "user:pass", pointing into
 				       * argv and auth_text */
 };
@@ -147,6 +153,7 @@ static const struct opt_def options[] = {
 	    "this CA", .kind = OPT_STRING, .off = AT(srv.tls.client_ca) },
 	{ "exit-on-eof", 'E', NULL, "at stdin EOF close all clients (1000) "
 	    "and exit", .kind = OPT_FLAG, .off = AT(srv.exit_on_eof) },
+	OPT_ROW_COLOR(AT(color), display_color_valid),
 	{ "echo", 0, NULL, "send each message back to its sender",
 	    .kind = OPT_FLAG, .off = AT(srv.echo) },
 	{ "handshake-timeout", 0, "SECONDS", "drop handshakes not done in "
@@ -165,6 +172,8 @@ static const struct opt_def options[] = {
 	{ "max-pending", 0, "N", "drop the oldest handshake beyond N",
 	    .kind = OPT_COUNT, .off = AT(srv.max_pending),
 	    .min = 1, .max = 1000000, .def = 128 },
+	OPT_ROW_NO_COLOR(AT(no_color)),
+	OPT_ROW_NO_HISTORY(AT(no_history)),
 	{ "no-page", 0, NULL, "do not serve the test page at "
 	    "http://ADDRESS:PORT/", .kind = OPT_FLAG, .off = AT(srv.no_page) },
 	{ "origin", 0, "ORIGIN", "also accept browsers from ORIGIN; *: any",
@@ -197,10 +206,11 @@ static const struct opt_def options[] = {
 static const char usage[] =
     "usage: wsserve [-EhqVv] [-a address] [-p port] [--allow-host name]\n"
     "               [--auth user:pass] [--auth-file file] [--cert file]\n"
-    "               [--ciphers list] [--client-ca file] [--echo]\n"
+    "               [--ciphers list] [--client-ca file] [--color when] [--echo]\n"
     "               [--handshake-timeout seconds] [--key file]\n"
     "               [--max-clients n] [--max-memory bytes]\n"
-    "               [--max-message bytes] [--max-pending n] [--no-page]\n"
+    "               [--max-message bytes] [--max-pending n] [--no-color]\n"
+    "               [--no-history] [--no-page]\n"
     "               [--origin origin] [--ping-interval seconds]\n"
     "               [--ping-timeout seconds] [--slow-client-timeout seconds]\n"
     "               [--subprotocol name]";
@@ -215,6 +225,26 @@ static const struct opt_cli cli = { .name = "wsserve",
 	.usage = usage,
 	.about = about,
 	.defs = options };
+
+/* A terminal on stdout shows messages safely; on stdin as well, there is
+ * a console with a history file. */
+static void
+terminal_setup(struct wsserve_args *a)
+{
+	struct server_config *cfg = &a->srv;
+	char err[LOG_ERR_MAX];
+
+	cfg->show = isatty(STDOUT_FILENO);
+	cfg->console = cfg->show && isatty(STDIN_FILENO);
+	cfg->color = display_use_color(a->color, a->no_color, cfg->show);
+	if (!cfg->console || a->no_history)
+		return;
+	if (console_history_path("wsserve", a->history, sizeof(a->history), err,
+		sizeof(err)) == -1)
+		log_msg("%s", err);
+	else
+		cfg->history = a->history;
+}
 
 int
 main(int argc, char *argv[])
@@ -248,6 +278,7 @@ main(int argc, char *argv[])
 	cfg->policy.credentials = a.users;
 
 	log_init(cli.name, (enum log_level)a.log_level);
+	terminal_setup(&a);
 	rc = server_run(cfg);
 	free(a.auth_text);
 	return rc;

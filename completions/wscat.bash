@@ -15,9 +15,14 @@ _wscat()
             _filedir
             return
             ;;
+        -p | --protocol)
+            # The one version there is.
+            COMPREPLY=($(compgen -W 13 -- "$cur"))
+            return
+            ;;
         -H | --header | -o | --origin | -s | --subprotocol | -x | --execute | \
             --auth | --ciphers | --connect-timeout | --count | --max-message | \
-            -w | --wait | --passphrase | --ping-interval | --ping-timeout)
+            -w | --wait | --host | --passphrase | --ping-interval | --ping-timeout)
             # Free text or a number: nothing to offer.
             return
             ;;
@@ -25,16 +30,16 @@ _wscat()
 
     if [[ $cur == -* ]]; then
         local opts="-1 --auth --ca --cert --ciphers --connect --connect-timeout --count
-            --echo --execute --header --help --insecure --key --max-message --no-check
-            --origin --passphrase --ping-interval --ping-timeout --subprotocol
-            --verbose --version --wait"
+            --echo --execute --header --help --host --insecure --key --max-message
+            --no-check --origin --passphrase --ping-interval --ping-timeout --protocol
+            --subprotocol --verbose --version --wait"
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))
         return
     fi
 
     # The URL operand, unless -c or a URL came already.
     local args i
-    _count_args : '@(-c|--connect|-H|--header|-o|--origin|-s|--subprotocol|-x|--execute|--auth|--ca|--cert|--ciphers|--key|--passphrase|--connect-timeout|--count|--max-message|--ping-interval|--ping-timeout|-w|--wait)'
+    _count_args : '@(-c|--connect|-H|--header|-o|--origin|-p|--protocol|-s|--subprotocol|-x|--execute|--auth|--ca|--cert|--ciphers|--host|--key|--passphrase|--connect-timeout|--count|--max-message|--ping-interval|--ping-timeout|-w|--wait)'
     ((args == 1)) || return
     for ((i = 1; i < cword; i++)); do
         [[ ${words[i]} == @(-c|--connect|--connect=*) ]] && return

@@ -11,9 +11,9 @@ function __wscat_needs_url
     set -l tokens (commandline -opc)
     set -e tokens[1]
     argparse 1 auth= ca= cert= ciphers= c/connect= connect-timeout= count= \
-        echo x/execute= H/header= h/help k/insecure key= max-message= n/no-check \
-        o/origin= passphrase= ping-interval= ping-timeout= s/subprotocol= \
-        v/verbose V/version w/wait= \
+        echo x/execute= H/header= h/help host= k/insecure key= max-message= \
+        n/no-check o/origin= passphrase= ping-interval= ping-timeout= \
+        p/protocol= s/subprotocol= v/verbose V/version w/wait= \
         -- $tokens 2>/dev/null
     or return 1
     not set -q _flag_connect
@@ -34,15 +34,17 @@ complete -c wscat -l echo -d 'Send each message back; do not read stdin'
 complete -c wscat -s x -l execute -x -d 'Send MESSAGE instead of reading stdin'
 complete -c wscat -s H -l header -x -d 'Add a request header (Name: value)'
 complete -c wscat -s h -l help -d 'Print help and exit'
+complete -c wscat -l host -x -d 'Send HOST as the Host header'
 complete -c wscat -s k -l insecure -d 'Do not verify the server certificate'
 complete -c wscat -l key -r -F -d 'Private key (PEM) for --cert'
 complete -c wscat -l max-message -x -d 'Largest message accepted (bytes)'
 complete -c wscat -s n -l no-check -d 'The same as --insecure'
 complete -c wscat -s o -l origin -x -d 'Send an Origin header'
-complete -c wscat -l passphrase -x -d 'Passphrase of an encrypted key'
+complete -c wscat -l passphrase -x -d 'Passphrase of an encrypted key (last, without one: ask)'
 complete -c wscat -l ping-interval -x -d 'Ping a server silent that long (seconds)'
 complete -c wscat -l ping-timeout -x -d 'Give up on a server that does not answer a ping (seconds)'
+complete -c wscat -s p -l protocol -x -a 13 -d 'WebSocket protocol version (only 13)'
 complete -c wscat -s s -l subprotocol -x -d 'Offer a subprotocol'
 complete -c wscat -s v -l verbose -d 'Show connection details on stderr'
 complete -c wscat -s V -l version -d 'Print the version and exit'
-complete -c wscat -s w -l wait -x -d 'After the input ends, wait SECONDS (-1: until closed)'
+complete -c wscat -s w -l wait -x -d 'After the input ends, wait SECONDS (-x: 2, else 0; -1: until closed)'

@@ -6,6 +6,10 @@ _wsserve()
     _init_completion || return
 
     case $prev in
+        --color)
+            COMPREPLY=($(compgen -W "auto always never" -- "$cur"))
+            return
+            ;;
         --auth-file | --cert | --client-ca | --key)
             _filedir
             return
@@ -22,9 +26,9 @@ _wsserve()
 
     # wsserve takes no operands, so every word is an option.
     local opts="--address --allow-host --auth --auth-file --cert --ciphers
-        --client-ca --echo --exit-on-eof
+        --client-ca --color --echo --exit-on-eof
         --handshake-timeout --help --key --max-clients --max-memory
-        --max-message --max-pending --no-page
+        --max-message --max-pending --no-color --no-history --no-page
         --origin --ping-interval --ping-timeout --port --quiet
         --slow-client-timeout --subprotocol --verbose --version"
     COMPREPLY=($(compgen -W "$opts" -- "$cur"))

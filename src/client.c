@@ -17,33 +17,10 @@
 #include <ev.h>
 
 #include "attr.h"
-#include "client.h"
+#include "client_int.h"
 #include "exitcode.h"
-#include "lineio.h"
-#include "log.h"
 #include "net.h"
-#include "proc.h"
 #include "utf8.h"
-#include "wsconn.h"
-
-struct client {
-	struct ev_loop *loop;
-	const struct client_config *cfg;
-	struct wsconn_config wcfg;
-	struct addrinfo *addrs;	   /* owned */
-	struct addrinfo *next_ai;  /* next address to try */
-	ev_io connecting;	   /* fd of the connect in progress */
-	ev_timer timer;		   /* connect timeout, -w, grace */
-	struct wsconn *c;	   /* owned */
-	struct lineio_reader *in;  /* owned */
-	struct lineio_writer *out; /* owned */
-	struct proc_signals signals;
-	unsigned long received;
-	size_t unsent;	       /* messages that could not be queued */
-	int signo;	       /* the signal that stopped us */
-	int status;	       /* decided early, or -1 */
-	char err[LOG_ERR_MAX]; /* why, when decided early */
-};
 
 static void
 stop(struct client *cl, int status)
@@ -63,13 +40,24 @@ set_timer(struct client *cl, double after)
 	}
 }
 
+/* The input is stdin's lines, or the console's at a terminal. */
+void
+client_set_reading(struct client *cl, bool on)
+{
+	if (cl->con != NULL)
+		on ? console_start(cl->con) : console_stop(cl->con);
+	else
+		on ? lineio_reader_start(cl->in) : lineio_reader_stop(cl->in);
+}
+
 /* After the input ends: close now, after -w, or when the server does. */
-static void
-input_done(struct client *cl)
+void
+client_input_done(struct client *cl)
 {
 	const struct client_config *cfg = cl->cfg;
 
-	lineio_reader_stop(cl->in);
+	cl->input_ended = true;
+	client_set_reading(cl, false);
 	if (cfg->wait_sec > 0)
 		set_timer(cl, cfg->wait_sec);
 	else if (cfg->wait_sec == 0 &&
@@ -78,35 +66,45 @@ input_done(struct client *cl)
 }
 
 /* Counted, not reported one by one: the end reports the total once. */
-static void
-send_text_or_binary(struct client *cl, const char *p, size_t n, bool text)
+void
+client_send(struct client *cl, const char *p, size_t n, bool text)
 {
 	if (wsconn_send(cl->c, text ? WSLAY_TEXT_FRAME : WSLAY_BINARY_FRAME, p,
 		n) == -1)
 		cl->unsent++;
 }
 
+/* --slash makes a pipe's lines commands too. */
 static void
 on_line(const char *line, size_t len, bool text, void *arg)
 {
-	send_text_or_binary(arg, line, len, text);
+	struct client *cl = arg;
+
+	if (cl->cfg->slash)
+		client_console_line(cl, line, len);
+	else
+		client_send(cl, line, len, text);
+}
+
+void
+client_after_input(struct client *cl)
+{
+	wsconn_flush(cl->c);
+	/* Closing (the server closed, or stdout went away): read no more. */
+	if (wsconn_above(cl->c) || !wsconn_is_open(cl->c))
+		client_set_reading(cl, false);
 }
 
 static void
 on_batch(void *arg)
 {
-	struct client *cl = arg;
-
-	wsconn_flush(cl->c);
-	/* Closing (the server closed, or stdout went away): read no more. */
-	if (wsconn_above(cl->c) || !wsconn_is_open(cl->c))
-		lineio_reader_stop(cl->in);
+	client_after_input(arg);
 }
 
 static void
 on_stdin_eof(void *arg)
 {
-	input_done(arg);
+	client_input_done(arg);
 }
 
 static void
@@ -130,7 +128,7 @@ on_stdout_error(void *arg)
 		    strerror(error));
 		cl->status = WS_EXIT_FAIL;
 	}
-	lineio_reader_stop(cl->in);
+	client_set_reading(cl, false);
 	wsconn_pause(cl->c, false); /* or the close reply is never read */
 	wsconn_close(cl->c, 1001);
 }
@@ -142,24 +140,26 @@ on_open(struct wsconn *c, void *arg)
 	const struct client_config *cfg = cl->cfg;
 
 	set_timer(cl, 0);
-	if (cfg->interactive)
-		log_msg("connected to %s (press CTRL+D to close)",
-		    cfg->url_text);
-	else
-		log_debug("connected to %s (%s)", cfg->url_text,
-		    wsconn_peer(c));
+	log_debug("connected to %s (%s)", cfg->url_text, wsconn_peer(c));
+	if (client_console_start(cl) == -1) {
+		snprintf(cl->err, sizeof(cl->err), "out of memory");
+		cl->status = WS_EXIT_FAIL;
+		wsconn_close(c, 1001);
+		return;
+	}
+	if (cl->con != NULL)
+		client_show_open(cl);
 	if (cfg->echo)
 		return; /* replies only; stdin is not read */
 	if (cfg->nexecute == 0) {
-		lineio_reader_start(cl->in);
+		client_set_reading(cl, true);
 		return;
 	}
 	for (size_t i = 0; i < cfg->nexecute; i++)
-		send_text_or_binary(cl, cfg->execute[i],
-		    strlen(cfg->execute[i]),
+		client_send(cl, cfg->execute[i], strlen(cfg->execute[i]),
 		    utf8_valid(cfg->execute[i], strlen(cfg->execute[i])));
 	wsconn_flush(c);
-	input_done(cl);
+	client_input_done(cl);
 }
 
 static void
@@ -170,14 +170,15 @@ on_message(struct wsconn *c, int opcode, const uint8_t *p, size_t n, void *arg)
 
 	if (count > 0 && cl->received >= count)
 		return; /* closing: --count is reached */
-	if (lineio_writer_message(cl->out, p, n) == -1 &&
+	if ((cl->show ? client_show_message(cl, opcode, p, n) :
+			lineio_writer_message(cl->out, p, n)) == -1 &&
 	    lineio_writer_error(cl->out) == 0)
 		log_msg("message of %zu bytes lost: stdout buffer full", n);
 	cl->received++;
 	if (cl->cfg->echo && wsconn_send(c, opcode, p, n) == -1)
 		cl->unsent++;
 	if (count > 0 && cl->received == count) {
-		lineio_reader_stop(cl->in);
+		client_set_reading(cl, false);
 		wsconn_close(c, 1000);
 	}
 	if (lineio_writer_full(cl->out))
@@ -189,19 +190,30 @@ on_writable(struct wsconn *c, void *arg)
 {
 	struct client *cl = arg;
 
-	if (cl->cfg->nexecute == 0 && !cl->cfg->echo &&
-	    !lineio_reader_eof(cl->in) && wsconn_is_open(c))
-		lineio_reader_start(cl->in);
+	if (cl->cfg->nexecute == 0 && !cl->cfg->echo && !cl->input_ended &&
+	    wsconn_is_open(c))
+		client_set_reading(cl, true);
 }
 
 static void
-on_end(UNUSED struct wsconn *c, void *arg)
+on_end(struct wsconn *c, void *arg)
 {
-	stop(arg, -1);
+	struct client *cl = arg;
+
+	if (cl->con != NULL && wsconn_opened(c))
+		client_show_end(cl);
+	stop(cl, -1);
+}
+
+static void
+on_control(UNUSED struct wsconn *c, int opcode, const uint8_t *p, size_t n,
+    void *arg)
+{
+	client_show_control(arg, opcode, p, n);
 }
 
 static const struct wsconn_callbacks client_cbs = { on_open, on_message,
-	on_writable, on_end, NULL, NULL };
+	on_writable, on_end, NULL, on_control };
 
 static void connect_next(struct client *cl);
 
@@ -254,12 +266,12 @@ timer_cb(UNUSED struct ev_loop *loop, ev_timer *w, UNUSED int revents)
 {
 	struct client *cl = w->data;
 
-	if (cl->signo != 0) {
+	if (cl->signo != 0 || cl->interrupted) {
 		snprintf(cl->err, sizeof(cl->err),
 		    "no close reply within "
 		    "%g s",
 		    CLIENT_GRACE_TIMEOUT);
-		stop(cl, 128 + cl->signo);
+		stop(cl, cl->signo != 0 ? 128 + cl->signo : WS_EXIT_LOST);
 	} else if (cl->c == NULL || !wsconn_opened(cl->c)) {
 		snprintf(cl->err, sizeof(cl->err),
 		    "timed out after %g s "
@@ -275,14 +287,24 @@ signal_cb(UNUSED struct ev_loop *loop, ev_signal *w, UNUSED int revents)
 {
 	struct client *cl = w->data;
 
-	if (cl->signo != 0 || cl->c == NULL || !wsconn_opened(cl->c)) {
+	if (cl->signo != 0 || cl->interrupted || cl->c == NULL ||
+	    !wsconn_opened(cl->c)) {
 		cl->signo = w->signum;
 		cl->err[0] = '\0';
 		stop(cl, 128 + w->signum);
 		return;
 	}
+	/* At the console Ctrl-C closes normally, as npm wscat's does; a
+	 * second one (above) ends it at once. */
+	if (cl->con != NULL && w->signum == SIGINT && !cl->interrupted) {
+		cl->interrupted = true;
+		client_set_reading(cl, false);
+		wsconn_close(cl->c, 1000);
+		set_timer(cl, CLIENT_GRACE_TIMEOUT);
+		return;
+	}
 	cl->signo = w->signum;
-	lineio_reader_stop(cl->in);
+	client_set_reading(cl, false);
 	wsconn_close(cl->c, 1001);
 	set_timer(cl, CLIENT_GRACE_TIMEOUT);
 }
@@ -293,6 +315,7 @@ end_status(struct client *cl)
 {
 	const struct wsconn *c = cl->c;
 	char how[LOG_ERR_MAX];
+	const char *why;
 	uint16_t code;
 
 	if (cl->status != -1) {
@@ -318,7 +341,13 @@ end_status(struct client *cl)
 		    wsconn_error(c));
 		return WS_EXIT_HANDSHAKE;
 	case WSCONN_END_TLS:
-		log_msg("%s", wsconn_error(c));
+		/* src/tls says "TLS: why"; the line names the URL. */
+		why = wsconn_error(c);
+		if (strncmp(why, "TLS: ", 5) == 0)
+			why += 5;
+		log_msg("TLS %s %s failed: %s",
+		    wsconn_opened(c) ? "connection to" : "handshake with",
+		    cl->cfg->url_text, why);
 		return WS_EXIT_TLS;
 	case WSCONN_END_FAILED:
 		log_msg("closed the connection: %s", how);
@@ -399,6 +428,7 @@ client_init(struct client *cl, const struct client_config *cfg)
 		cl->status = WS_EXIT_FAIL;
 		return -1;
 	}
+	client_console_init(cl);
 	if (!cfg->url.tls)
 		return 0;
 	if ((cl->wcfg.tls = tls_client_ctx(&cfg->tls, cl->err,
@@ -425,6 +455,7 @@ client_run(const struct client_config *cfg)
 		else
 			ev_run(cl.loop, 0);
 	}
+	client_console_close(&cl);
 	if ((error = lineio_writer_close(cl.out)) != 0 && cl.status == -1) {
 		snprintf(cl.err, sizeof(cl.err), "stdout: %s", strerror(error));
 		cl.status = WS_EXIT_FAIL;

@@ -64,12 +64,13 @@ parse_hex(const char *p, struct buf *bytes, char *err, size_t errlen)
 {
 	while (*(p = skip_space(p)) != '\0') {
 		int hi = hex_digit(p[0]), lo = hi >= 0 ? hex_digit(p[1]) : -1;
-		uint8_t byte = (uint8_t)(hi << 4 | lo);
+		uint8_t byte;
 
 		if (hi < 0 || lo < 0) {
 			snprintf(err, errlen, "not hex bytes: %.20s", p);
 			return -1;
 		}
+		byte = (uint8_t)(hi << 4 | lo);
 		if (buf_append(bytes, &byte, 1) == -1) {
 			snprintf(err, errlen, "more than %zu bytes",
 			    bytes->max);

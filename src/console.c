@@ -116,6 +116,8 @@ keys_cb(UNUSED struct ev_loop *loop, ev_io *w, UNUSED int revents)
 	con->shown = true;
 	if (ev_is_active(&con->redraw))
 		hide(con);
+	else
+		update_keys(con);
 }
 
 static void

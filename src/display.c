@@ -1,7 +1,10 @@
 /*
  * Terminal-safe renderings of peers' bytes.
  */
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "display.h"
 #include "utf8.h"
@@ -85,4 +88,102 @@ display_reset(struct buf *b, bool color)
 {
 	if (color)
 		buf_append(b, "\033[0m", 4);
+}
+
+void
+display_init(struct display *d, struct lineio_writer *out, struct console *con,
+    bool color, size_t max_message)
+{
+	d->out = out;
+	d->con = con;
+	d->color = color;
+	buf_init(&d->line, 4 * max_message + 256);
+}
+
+void
+display_deinit(struct display *d)
+{
+	buf_deinit(&d->line);
+}
+
+/* The line built in d->line goes out, and the buffer is emptied. */
+static int
+emit(struct display *d)
+{
+	const char *p = buf_head(&d->line);
+	size_t n = buf_used(&d->line);
+	int r;
+
+	r = d->con != NULL ? console_print(d->con, p, n) :
+			     lineio_writer_message(d->out, p, n);
+	buf_consume(&d->line, n);
+	return r;
+}
+
+int
+display_message(struct display *d, const char *mark, bool text,
+    const uint8_t *p, size_t n)
+{
+	display_color(&d->line, d->color, DISPLAY_BLUE);
+	buf_printf(&d->line, "%s ", mark);
+	display_payload(&d->line, text, p, n);
+	display_reset(&d->line, d->color);
+	return emit(d);
+}
+
+int
+display_notice(struct display *d, enum display_color c, const char *fmt, ...)
+{
+	va_list ap;
+	char text[LOG_LINE_MAX];
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	display_color(&d->line, d->color, c);
+	buf_append(&d->line, text, strlen(text));
+	if (c != DISPLAY_PLAIN)
+		display_reset(&d->line, d->color);
+	return emit(d);
+}
+
+void
+display_quote(char *out, size_t outlen, const void *p, size_t n)
+{
+	struct buf b;
+	size_t k;
+
+	if (outlen == 0)
+		return;
+	buf_init(&b, 4 * n + 1);
+	display_escape(&b, p, n);
+	k = buf_used(&b) < outlen - 1 ? buf_used(&b) : outlen - 1;
+	memcpy(out, buf_head(&b), k);
+	out[k] = '\0';
+	buf_deinit(&b);
+}
+
+const char *
+display_color_valid(void *cfg, const char *when)
+{
+	(void)cfg;
+	return strcmp(when, "auto") == 0 || strcmp(when, "always") == 0 ||
+		strcmp(when, "never") == 0 ?
+	    NULL :
+	    "expected auto, always or never";
+}
+
+bool
+display_use_color(const char *when, bool no_color, bool tty)
+{
+	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	if (no_color || (when != NULL && strcmp(when, "never") == 0))
+		return false;
+	if (when != NULL && strcmp(when, "always") == 0)
+		return true;
+	if ((nc != NULL && nc[0] != '\0') ||
+	    (term != NULL && strcmp(term, "dumb") == 0))
+		return false;
+	return tty;
 }

@@ -17,10 +17,14 @@
 #include <openssl/sha.h>
 
 #include "handshake.h"
+#include "log.h"
 #include "policy.h"
+#include "utf8.h"
 
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
-#define ERROR_BODY_MAX 256 /* "403 Forbidden: why" */
+#define ERROR_BODY_MAX 256  /* "403 Forbidden: why" */
+#define STATUS_LINE_MAX 100 /* of a refusal, in its message */
+#define LOCATION_MAX 200    /* of a redirect, in its message */
 
 /* What the parser callbacks collect from one head. */
 struct head_parse {
@@ -36,6 +40,8 @@ struct head_parse {
 	struct handshake_request *req;
 	/* response side */
 	struct handshake_span accept, protocol, extensions;
+	struct handshake_span location, content_type, content_length;
+	bool chunked; /* any Transfer-Encoding */
 	int naccepts, nprotocols;
 };
 
@@ -182,6 +188,14 @@ header_done(struct head_parse *ps)
 		ps->nprotocols++;
 	} else if (!req && span_eq(f, "Sec-WebSocket-Extensions"))
 		ps->extensions = v;
+	else if (!req && span_eq(f, "Location"))
+		ps->location = v;
+	else if (!req && span_eq(f, "Content-Type"))
+		ps->content_type = v;
+	else if (!req && span_eq(f, "Content-Length"))
+		ps->content_length = v;
+	else if (!req && span_eq(f, "Transfer-Encoding"))
+		ps->chunked = true;
 	memset(&ps->field, 0, sizeof(ps->field));
 	memset(&ps->value, 0, sizeof(ps->value));
 	ps->in_value = false;
@@ -592,6 +606,90 @@ handshake_build_request(struct buf *out, const struct handshake_client *cl,
 	return buf_append(out, "\r\n", 2);
 }
 
+/* A refusal as the client reports it: the status line, and for a
+ * redirect where it points, since we do not follow it. */
+static void
+describe_refusal(const char *head, size_t len, const struct head_parse *ps,
+    int status, char *err, size_t errlen)
+{
+	const char *eol = memchr(head, '\r', len);
+	int n = eol ? (int)(eol - head) : 0;
+	struct handshake_span loc = ps->location;
+
+	if (n > STATUS_LINE_MAX)
+		n = STATUS_LINE_MAX;
+	if (status < 300 || status > 399)
+		snprintf(err, errlen, "server answered '%.*s'", n, head);
+	else if (loc.n == 0)
+		snprintf(err, errlen,
+		    "server answered '%.*s' (redirects are not followed)", n,
+		    head);
+	else
+		snprintf(err, errlen,
+		    "server answered '%.*s', Location: %.*s%s "
+		    "(redirects are not followed)",
+		    n, head, (int)(loc.n > LOCATION_MAX ? LOCATION_MAX : loc.n),
+		    loc.p, loc.n > LOCATION_MAX ? "..." : "");
+}
+
+/* The Content-Length value v as a number; -1 when it is none. */
+static long long
+content_length(struct handshake_span v)
+{
+	long long n = 0;
+
+	if (v.n == 0 || v.n > 18)
+		return -1;
+	for (size_t i = 0; i < v.n; i++) {
+		if (!isdigit((unsigned char)v.p[i]))
+			return -1;
+		n = n * 10 + (v.p[i] - '0');
+	}
+	return n;
+}
+
+bool
+handshake_body_line(const char *head, size_t head_len, const char *body,
+    size_t body_len, char *out, size_t outlen)
+{
+	struct handshake_span ct, line = { body, 0 };
+	struct head_parse ps;
+	http_parser p;
+	const char *nl;
+	long long clen;
+
+	memset(&ps, 0, sizeof(ps));
+	if (outlen == 0 ||
+	    parse_head(head, head_len, HTTP_RESPONSE, &ps, &p) == -1 ||
+	    ps.chunked)
+		return false;
+	ct = ps.content_type;
+	if (ct.n > 0 &&
+	    (ct.n < 10 || strncasecmp(ct.p, "text/plain", 10) != 0 ||
+		(ct.n > 10 && ct.p[10] != ';' && ct.p[10] != ' ')))
+		return false;
+	clen = content_length(ps.content_length);
+	if (ps.content_length.n > 0 && clen == -1)
+		return false;
+	if (clen >= 0 && body_len > (size_t)clen)
+		body_len = clen;
+	/* The whole line, or the whole body without a line break. */
+	if ((nl = memchr(body, '\n', body_len)) != NULL)
+		line.n = nl - body;
+	else if (clen >= 0 && body_len == (size_t)clen)
+		line.n = body_len;
+	else
+		return false;
+	if (line.n > 0 && body[line.n - 1] == '\r')
+		line.n--;
+	span_trim(&line);
+	if (line.n == 0 || line.n > HANDSHAKE_BODY_LINE_MAX ||
+	    !utf8_valid(line.p, line.n) || !value_clean(line))
+		return false;
+	log_escape(out, outlen, line.p, line.n);
+	return true;
+}
+
 int
 handshake_parse_response(const char *head, size_t len,
     const struct handshake_client *cl, const char *key, int *status,
@@ -615,10 +713,7 @@ handshake_parse_response(const char *head, size_t len,
 	}
 	*status = p.status_code;
 	if (p.status_code != 101) {
-		const char *eol = memchr(head, '\r', len);
-
-		snprintf(err, errlen, "server answered '%.*s'",
-		    (int)(eol ? eol - head : 0), head);
+		describe_refusal(head, len, &ps, p.status_code, err, errlen);
 		return -1;
 	}
 	if (!ps.upgrade_ok || !ps.connection_ok) {

@@ -24,6 +24,7 @@
 #define HANDSHAKE_MAX_PROTOCOL 128
 #define HANDSHAKE_MAX_AUTH_B64 1024 /* base64 of user:pass */
 #define HANDSHAKE_MAX_AUTH 765	    /* user:pass bytes that fit in it */
+#define HANDSHAKE_BODY_LINE_MAX 200 /* a refusal's body line we show */
 
 struct handshake_span {
 	const char *p;
@@ -141,9 +142,22 @@ int handshake_build_request(struct buf *out, const struct handshake_client *cl,
 
 /* Validates the server's answer to key.  On success returns 0 and copies
  * the chosen subprotocol ("" for none) into protocol.  Otherwise -1 with
- * the reason, and *status holds the HTTP status (0 if unparsable). */
+ * the reason, and *status holds the HTTP status (0 if unparsable).  A
+ * status other than 101 is "server answered 'HTTP/1.1 403 Forbidden'"
+ * (the status line, cut at 100 bytes); a 3xx adds its Location (cut at
+ * 200) and "(redirects are not followed)". */
 int handshake_parse_response(const char *head, size_t len,
     const struct handshake_client *cl, const char *key, int *status,
     char protocol[HANDSHAKE_MAX_PROTOCOL], char *err, size_t errlen);
+
+/* The first line of a refused answer's body, for the message that reports
+ * it.  True, with the line in out (control bytes escaped, cut to fit),
+ * when head says the body is plain text (no Content-Type, or text/plain;
+ * not chunked) and the body bytes at hand hold the whole line: up to a
+ * line break, or all of Content-Length.  The line must be non-empty, at
+ * most HANDSHAKE_BODY_LINE_MAX bytes, UTF-8, and without control
+ * characters but tab; otherwise false. */
+bool handshake_body_line(const char *head, size_t head_len, const char *body,
+    size_t body_len, char *out, size_t outlen);
 
 #endif

@@ -11,6 +11,8 @@
 
 static const char *log_prog = "ws";
 static enum log_level log_lvl = LOG_NORMAL;
+static void (*log_sink)(const char *, size_t, void *);
+static void *log_sink_arg;
 
 void
 log_init(const char *progname, enum log_level level)
@@ -39,6 +41,13 @@ escape(char *out, size_t outlen, const char *p, size_t n, const char *keep)
 }
 
 void
+log_set_sink(void (*fn)(const char *line, size_t n, void *arg), void *arg)
+{
+	log_sink = fn;
+	log_sink_arg = arg;
+}
+
+void
 log_escape(char *out, size_t outlen, const char *p, size_t n)
 {
 	if (outlen > 0)
@@ -62,6 +71,10 @@ log_vwrite(const char *fmt, va_list ap)
 	/* Peers' bytes reach these lines (reasons, headers with -v): no
 	 * terminal may interpret them. */
 	k = escape(safe, sizeof(safe) - 1, line, n, "\t\r\n");
+	if (log_sink != NULL) {
+		log_sink(safe, k, log_sink_arg);
+		return;
+	}
 	safe[k++] = '\n';
 	(void)!write(STDERR_FILENO, safe, k);
 }

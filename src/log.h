@@ -6,15 +6,21 @@
 #ifndef LOG_H
 #define LOG_H
 
+#include <stddef.h>
+
 #define LOG_PRINTF(a, b) __attribute__((format(printf, a, b)))
 
 /* The size of every error buffer in src/: one line, NUL included. */
-#define LOG_ERR_MAX 256
+#define LOG_ERR_MAX 512
 #define LOG_LINE_MAX 1024 /* a logged line; longer ones are cut */
 
 enum log_level { LOG_QUIET = -1, LOG_NORMAL = 0, LOG_VERBOSE = 1 };
 
 void log_init(const char *progname, enum log_level level);
+/* Lines go to fn instead of stderr while it is set (a console prints them
+ * above its prompt); NULL gives them back to stderr.  The line has no LF
+ * and its control bytes are escaped already. */
+void log_set_sink(void (*fn)(const char *line, size_t n, void *arg), void *arg);
 /* Copies n bytes of p to out (outlen bytes, NUL-ended, cut to fit) with
  * every control byte as \xNN, for a peer's text that must stay on one
  * line.  (Every logged line has its control bytes but tab and line breaks

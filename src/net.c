@@ -161,13 +161,25 @@ net_listen(const char *host, const char *port, int *fds, int max, char *err,
     size_t errlen)
 {
 	struct addrinfo hints, *res, *ai;
+	char bare[NET_ADDRSTRLEN];
+	const char *name = host;
+	size_t len = strlen(host);
 	int r, n = 0;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
-	if ((r = getaddrinfo(host, port, &hints, &res)) != 0) {
+	/* "[::1]", as URLs and our own ready line write an IPv6 address. */
+	if (len > 2 && host[0] == '[' && host[len - 1] == ']' &&
+	    len - 2 < sizeof(bare) && memchr(host + 1, ':', len - 2) != NULL) {
+		memcpy(bare, host + 1, len - 2);
+		bare[len - 2] = '\0';
+		name = bare;
+		hints.ai_family = AF_INET6;
+		hints.ai_flags |= AI_NUMERICHOST;
+	}
+	if ((r = getaddrinfo(name, port, &hints, &res)) != 0) {
 		snprintf(err, errlen, "%s: %s", host, gai_strerror(r));
 		return -1;
 	}

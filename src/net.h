@@ -16,8 +16,9 @@
 
 struct addrinfo;
 
-/* Listens on every address host resolves to; stores up to max fds.
- * Returns the count (>= 1) or -1. */
+/* Listens on every address host resolves to; stores up to max fds.  An
+ * IPv6 address may come in brackets, "[::1]".  Returns the count (>= 1)
+ * or -1. */
 int net_listen(const char *host, const char *port, int *fds, int max, char *err,
     size_t errlen);
 

@@ -434,6 +434,13 @@ opt_parse(const struct opt_cli *cli, void *cfg, int argc, char *argv[],
 		if ((ch = getopt_long(argc, argv, shortopts, longopts, &li)) ==
 		    -1)
 			break;
+		/* Only the last word can lack its value: getopt_long takes
+		 * the next word, whatever it is. */
+		if (ch == ':' && (d = find(cli->defs, optopt)) != NULL &&
+		    d->kind == OPT_STRING && d->bare != NULL) {
+			*FIELD(cfg, d->off, const char *) = d->bare;
+			continue;
+		}
 		if ((d = find(cli->defs, ch)) == NULL)
 			return getopt_error(ch, argv, err, errlen);
 		if (d->kind == OPT_HELP)

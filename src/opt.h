@@ -56,6 +56,9 @@ struct opt_def {
 	double def;	     /* numbers: default; OPT_SET: the value set */
 	const char *def_str; /* string, port or list default, or NULL */
 	opt_hook_fn *hook;   /* extra check or action, or NULL */
+	const char *bare;    /* OPT_STRING: stored when the option is the
+			      * last word, without its value (compared by
+			      * address); NULL: that is a usage error */
 };
 
 /* One program's command line. */
@@ -89,7 +92,8 @@ enum opt_status {
  * value is OPT_ERROR, and the line names the option as given: "--port
  * 70000: too large (max 65535)", "-w abc: invalid", "-a x: too many (max
  * 16)".  An unknown option, a missing argument, a stray or missing operand
- * is OPT_USAGE: "unknown option --bogus".  The value is shown as
+ * is OPT_USAGE: "unknown option --bogus"; a row with a bare value takes
+ * that instead of a missing argument.  The value is shown as
  * opt_quote() gives it.  Strings stored point into argv.
  */
 int opt_parse(const struct opt_cli *cli, void *cfg, int argc, char *argv[],
@@ -139,6 +143,25 @@ void opt_quote(const char *s, char *out, size_t outlen);
 		"max-message", 0, "BYTES", "largest message accepted",        \
 		    .kind = OPT_BYTES, .off = (at), .min = 1, .max = 1 << 30, \
 		    .def = 16 << 20                                           \
+	}
+#define OPT_ROW_COLOR(at, check)                                     \
+	{                                                            \
+		"color", 0, "WHEN",                                  \
+		    "colours: auto (on a terminal), always "         \
+		    "or never",                                      \
+		    .kind = OPT_STRING, .off = (at), .hook = (check) \
+	}
+#define OPT_ROW_NO_COLOR(at)                                          \
+	{                                                             \
+		"no-color", 0, NULL, "no colours (as --color never)", \
+		    .kind = OPT_FLAG, .off = (at)                     \
+	}
+#define OPT_ROW_NO_HISTORY(at)                        \
+	{                                             \
+		"no-history", 0, NULL,                \
+		    "at a terminal, keep no history " \
+		    "file",                           \
+		    .kind = OPT_FLAG, .off = (at)     \
 	}
 #define OPT_ROW_PING_INTERVAL(at, help)                         \
 	{                                                       \

@@ -29,66 +29,10 @@
 #include "page.h"
 #include "proc.h"
 #include "server.h"
+#include "server_int.h"
 #include "wsconn.h"
 
 #define ACCEPT_BURST 64 /* accepts per readiness, for fairness */
-
-/* One accepted connection. */
-struct peer {
-	TAILQ_ENTRY(peer) link; /* in srv->pending, then srv->clients */
-	struct server *srv;
-	struct wsconn *conn; /* owned */
-	size_t unsent;	     /* lines it could not be sent */
-	bool opened;	     /* moved to srv->clients */
-	bool dropped;	     /* pending, dropped for a newer one */
-};
-
-TAILQ_HEAD(peer_list, peer);
-
-/* One kind of policy refusal: a status, and its reason up to the peer's
- * value ("origin", "authorization missing"). */
-struct refusal {
-	int status; /* 0: slot unused */
-	char kind[48];
-	ev_tstamp last;		  /* when one was last logged */
-	unsigned long suppressed; /* since then, not logged */
-	ev_timer report;	  /* logs the count of those */
-};
-
-struct server {
-	struct ev_loop *loop;
-	const struct server_config *cfg;
-	struct wsconn_config wcfg;
-	struct page page;
-	ev_io listeners[SERVER_MAX_LISTENERS];
-	int nlisteners;
-	struct peer_list pending; /* handshaking peers; owned */
-	struct peer_list clients; /* peers past the handshake; owned */
-	size_t npending;	  /* pending and not dropped */
-	size_t nopen;		  /* in clients, not yet ended */
-	struct budget budget;	  /* partial messages of all peers */
-	int spare_fd;		  /* given up when fds run out */
-	unsigned long nshed;	  /* connections closed unserved */
-	ev_timer shed_log;	  /* reports nshed once a second */
-
-	/* Access: cfg's policy with the Host names (owned, each too) and
-	 * the ports we listen on; the rate limit of refusal lines. */
-	struct handshake_policy policy;
-	char **hosts;
-	size_t nhosts, hosts_cap;
-	bool hosts_failed; /* out of memory: the list is short */
-	unsigned short ports[SERVER_MAX_LISTENERS];
-	struct refusal refusals[SERVER_REFUSAL_CLASSES];
-
-	ev_timer slow_check;
-	struct lineio_reader *in;  /* owned */
-	struct lineio_writer *out; /* owned */
-	struct proc_signals signals;
-	ev_timer grace;
-	bool stopping; /* closing everything down */
-	bool stdin_eof;
-	int status;
-};
 
 static void
 stop_listening(struct server *s)
@@ -98,29 +42,38 @@ stop_listening(struct server *s)
 			ev_io_stop(s->loop, &s->listeners[i]);
 }
 
-/* stdin flows only toward open clients that are keeping up. */
-static void
-update_stdin(struct server *s)
+/* Each queue is bounded by its high mark, all of them together by the
+ * memory budget. */
+static bool
+clients_keep_up(struct server *s)
 {
 	struct peer *p;
-
 	size_t queued = 0;
 
-	if (s->stopping || s->stdin_eof || s->nopen == 0)
-		goto stop;
-	/* Each queue is bounded by its high mark, all of them together by
-	 * the memory budget. */
 	TAILQ_FOREACH(p, &s->clients, link) {
 		if (wsconn_is_open(p->conn) && wsconn_above(p->conn))
-			goto stop;
+			return false;
 		queued += wsconn_queued_bytes(p->conn);
 	}
-	if (s->budget.max > 0 && queued + s->budget.used > s->budget.max)
-		goto stop;
-	lineio_reader_start(s->in);
-	return;
-stop:
-	lineio_reader_stop(s->in);
+	return s->budget.max == 0 || queued + s->budget.used <= s->budget.max;
+}
+
+/* stdin flows only toward open clients that are keeping up; a console
+ * takes lines with no client too (it says they went nowhere). */
+void
+server_update_stdin(struct server *s)
+{
+	bool go = !s->stopping && clients_keep_up(s);
+
+	if (s->con != NULL) {
+		if (go)
+			console_start(s->con);
+		else
+			console_stop(s->con);
+	} else if (go && !s->stdin_eof && s->nopen > 0)
+		lineio_reader_start(s->in);
+	else
+		lineio_reader_stop(s->in);
 }
 
 static void
@@ -151,14 +104,16 @@ resume_budget(struct server *s)
 /* Stops accepting and closes every client with code.  A signal bounds the
  * wait with the grace timer; -E lets each client drain what it was sent
  * (each close handshake is still bounded by wsconn). */
-static void
-shut_down(struct server *s, uint16_t code, bool bounded)
+void
+server_shut_down(struct server *s, uint16_t code, bool bounded)
 {
 	if (s->stopping)
 		return;
 	s->stopping = true;
 	stop_listening(s);
 	lineio_reader_stop(s->in);
+	if (s->con != NULL)
+		console_stop(s->con);
 	close_all(s, code);
 	if (TAILQ_EMPTY(&s->clients) && TAILQ_EMPTY(&s->pending))
 		ev_break(s->loop, EVBREAK_ALL);
@@ -171,17 +126,29 @@ shut_down(struct server *s, uint16_t code, bool bounded)
 /* A line no client could take is counted, and reported with the
  * client's end like the rest of what it was not sent. */
 static void
-on_line(const char *line, size_t len, bool text, void *arg)
+queue_line(struct server *s, const char *line, size_t len, bool text,
+    size_t *taken)
 {
-	struct server *s = arg;
 	struct peer *p;
 
-	TAILQ_FOREACH(p, &s->clients, link)
-		if (wsconn_is_open(p->conn) &&
-		    wsconn_send(p->conn,
+	TAILQ_FOREACH(p, &s->clients, link) {
+		if (!wsconn_is_open(p->conn))
+			continue;
+		if (wsconn_send(p->conn,
 			text ? WSLAY_TEXT_FRAME : WSLAY_BINARY_FRAME, line,
 			len) == -1)
 			p->unsent++;
+		else
+			(*taken)++;
+	}
+}
+
+static void
+on_line(const char *line, size_t len, bool text, void *arg)
+{
+	size_t taken = 0;
+
+	queue_line(arg, line, len, text, &taken);
 }
 
 static void
@@ -192,7 +159,17 @@ on_batch(void *arg)
 
 	TAILQ_FOREACH(p, &s->clients, link)
 		wsconn_flush(p->conn);
-	update_stdin(s);
+	server_update_stdin(s);
+}
+
+size_t
+server_broadcast(struct server *s, const char *line, size_t len, bool text)
+{
+	size_t taken = 0;
+
+	queue_line(s, line, len, text, &taken);
+	on_batch(s);
+	return taken;
 }
 
 static void
@@ -202,7 +179,7 @@ on_stdin_eof(void *arg)
 
 	s->stdin_eof = true;
 	if (s->cfg->exit_on_eof)
-		shut_down(s, 1000, false);
+		server_shut_down(s, 1000, false);
 }
 
 static void
@@ -234,7 +211,7 @@ on_stdout_error(void *arg)
 	}
 	/* Read on, or the close replies would never be seen. */
 	pause_clients(s, false);
-	shut_down(s, 1001, true);
+	server_shut_down(s, 1001, true);
 }
 
 static void
@@ -248,8 +225,12 @@ on_open(struct wsconn *c, void *arg)
 	p->opened = true;
 	s->npending--;
 	s->nopen++;
-	log_info("%s connected", wsconn_peer(c));
-	update_stdin(s);
+	p->since = ev_now(s->loop);
+	if (s->show)
+		server_show_open(s, p);
+	else
+		log_info("%s connected", wsconn_peer(c));
+	server_update_stdin(s);
 }
 
 static void
@@ -259,8 +240,10 @@ on_message(struct wsconn *c, int opcode, const uint8_t *data, size_t n,
 	struct peer *p = arg;
 	struct server *s = p->srv;
 
-	if (lineio_writer_message(s->out, data, n) == -1 &&
-	    lineio_writer_error(s->out) == 0)
+	int r = s->show ? server_show_message(s, p, opcode, data, n) :
+			  lineio_writer_message(s->out, data, n);
+
+	if (r == -1 && lineio_writer_error(s->out) == 0)
 		log_msg("%s: message of %zu bytes lost: stdout buffer full",
 		    wsconn_peer(c), n);
 	/* An echo that cannot be queued (out of memory) is counted with
@@ -290,7 +273,7 @@ on_writable(UNUSED struct wsconn *c, void *arg)
 {
 	struct peer *p = arg;
 
-	update_stdin(p->srv);
+	server_update_stdin(p->srv);
 }
 
 /* Reports what p leaves undelivered, takes it off the list, frees it. */
@@ -385,10 +368,13 @@ on_end(struct wsconn *c, void *arg)
 		log_info("%s not upgraded: %s", wsconn_peer(c), how);
 	else {
 		s->nopen--;
-		log_info("%s disconnected (%s)", wsconn_peer(c), how);
+		if (s->show)
+			server_show_end(s, p, how);
+		else
+			log_info("%s disconnected (%s)", wsconn_peer(c), how);
 	}
 	remove_client(s, p);
-	update_stdin(s);
+	server_update_stdin(s);
 	resume_budget(s);
 	if (s->stopping && TAILQ_EMPTY(&s->clients) && TAILQ_EMPTY(&s->pending))
 		ev_break(s->loop, EVBREAK_ALL);
@@ -458,6 +444,7 @@ add_client(struct server *s, int fd, const char *addr)
 		return;
 	}
 	p->srv = s;
+	p->id = ++s->last_id;
 	if ((p->conn = wsconn_new(s->loop, fd, addr, &s->wcfg, &server_cbs,
 		 p)) == NULL) {
 		free(p);
@@ -513,7 +500,7 @@ slow_check_cb(struct ev_loop *loop, ev_timer *w, UNUSED int revents)
 			    s->cfg->slow_client_timeout);
 			wsconn_abort(p->conn, 1008, "slow client");
 		}
-	update_stdin(s);
+	server_update_stdin(s);
 }
 
 static void
@@ -526,7 +513,7 @@ signal_cb(struct ev_loop *loop, ev_signal *w, UNUSED int revents)
 		return;
 	}
 	log_debug("signal %d: closing clients", w->signum);
-	shut_down(s, 1001, true);
+	server_shut_down(s, 1001, true);
 }
 
 static void
@@ -683,6 +670,7 @@ server_deinit(struct server *s)
 	for (size_t i = 0; i < s->nhosts; i++)
 		free(s->hosts[i]);
 	free(s->hosts);
+	server_console_close(s);
 	if (s->spare_fd != -1)
 		close(s->spare_fd);
 	lineio_reader_free(s->in);
@@ -738,6 +726,10 @@ server_init(struct server *s, const struct server_config *cfg)
 	if (lineio_open_stdio(s->loop, cfg->max_message, &stdio_cbs, s, &s->in,
 		&s->out) == -1) {
 		log_msg("out of memory");
+		s->status = WS_EXIT_FAIL;
+		return -1;
+	}
+	if (cfg->show && server_console_open(s) == -1) {
 		s->status = WS_EXIT_FAIL;
 		return -1;
 	}

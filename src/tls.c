@@ -285,6 +285,13 @@ tls_error(SSL *ssl, char *err, size_t errlen)
 	if (v != X509_V_OK)
 		snprintf(err, errlen, "TLS: certificate verify failed: %s",
 		    X509_verify_cert_error_string(v));
+	/* What a client reads from a plain port (an HTTP answer, say). */
+	else if (e != 0 && !SSL_is_server(ssl) &&
+	    ERR_GET_LIB(e) == ERR_LIB_SSL &&
+	    ERR_GET_REASON(e) == SSL_R_WRONG_VERSION_NUMBER)
+		snprintf(err, errlen,
+		    "TLS: the server does not speak TLS "
+		    "(wrong version number)");
 	else if (e != 0)
 		snprintf(err, errlen, "TLS: %s",
 		    ERR_reason_error_string(e) ? ERR_reason_error_string(e) :

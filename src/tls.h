@@ -75,8 +75,10 @@ ssize_t tls_write(SSL *ssl, const void *p, size_t n);
 /* Sends close_notify, without waiting for the peer's. */
 void tls_shutdown(SSL *ssl);
 
-/* The reason for the last TLS_ERR on ssl, e.g. "certificate verify
- * failed: self-signed certificate". */
+/* The reason for the last TLS_ERR on ssl, after "TLS: ", e.g. "TLS:
+ * certificate verify failed: self-signed certificate"; a client that
+ * reads no TLS at all (a plain port) gets "TLS: the server does not speak
+ * TLS (wrong version number)". */
 void tls_error(SSL *ssl, char *err, size_t errlen);
 
 #endif

@@ -117,13 +117,50 @@ upgrade_client_request(struct buf *out, const struct handshake_client *hs,
 	return handshake_build_request(out, hs, key);
 }
 
+/* A TLS record, an alert (0x15) or a handshake (0x16) of major version
+ * 3: the server speaks TLS.  1, 0 when it is none, -1 while one byte
+ * cannot tell. */
+static int
+tls_record(const char *in, size_t len)
+{
+	if (in[0] != 0x15 && in[0] != 0x16)
+		return 0;
+	if (len < 2)
+		return -1;
+	return in[1] == 0x03;
+}
+
+/* A refusal's reason, with the first line of its body when that came
+ * with the head (not for a redirect: its Location says more). */
+static void
+add_body_line(const char *in, size_t len, size_t head, struct upgrade_result *r)
+{
+	char line[UPGRADE_WHY_MAX];
+	size_t n = strlen(r->why);
+
+	if (r->http_status == 101 ||
+	    (r->http_status >= 300 && r->http_status <= 399) ||
+	    !handshake_body_line(in, head, in + head, len - head, line,
+		sizeof(line)))
+		return;
+	snprintf(r->why + n, sizeof(r->why) - n, ": %s", line);
+}
+
 enum upgrade_status
 upgrade_client(const char *in, size_t len, const struct handshake_client *hs,
     const char *key, struct upgrade_result *r)
 {
 	ssize_t n;
+	int tls;
 
 	memset(r, 0, sizeof(*r));
+	if (len == 0)
+		return UPGRADE_MORE;
+	if ((tls = tls_record(in, len)) != 0) {
+		if (tls == -1)
+			return UPGRADE_MORE;
+		return refused(r, 0, "the server speaks TLS; use wss://");
+	}
 	if ((n = head_len(in, len, r)) == -1) {
 		r->http_status = 0; /* not the server's status */
 		return UPGRADE_REFUSED;
@@ -132,7 +169,9 @@ upgrade_client(const char *in, size_t len, const struct handshake_client *hs,
 		return UPGRADE_MORE;
 	r->head_len = n;
 	if (handshake_parse_response(in, n, hs, key, &r->http_status,
-		r->protocol, r->why, sizeof(r->why)) == -1)
+		r->protocol, r->why, sizeof(r->why)) == -1) {
+		add_body_line(in, len, n, r);
 		return UPGRADE_REFUSED;
+	}
 	return UPGRADE_OPEN;
 }

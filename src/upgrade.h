@@ -17,7 +17,7 @@
 #include "policy.h"
 #include "page.h"
 
-#define UPGRADE_WHY_MAX 192 /* a refusal's reason, NUL included */
+#define UPGRADE_WHY_MAX 512 /* a refusal's reason, NUL included */
 
 enum upgrade_status {
 	UPGRADE_MORE,	  /* the head is incomplete: read on */
@@ -49,7 +49,12 @@ enum upgrade_status upgrade_server(const char *in, size_t len,
 int upgrade_client_request(struct buf *out, const struct handshake_client *hs,
     char key[HANDSHAKE_KEY_LEN + 1]);
 
-/* Client: in holds the bytes of the answer read so far. */
+/* Client: in holds the bytes of the answer read so far.  REFUSED for an
+ * answer other than a valid 101: the reason from handshake_parse_response,
+ * then ": " and the first line of the body when handshake_body_line()
+ * finds one in the bytes after the head (not for a 3xx); for a TLS record
+ * at the start (0x15 or 0x16, then 0x03), "the server speaks TLS; use
+ * wss://", with no status and no head. */
 enum upgrade_status upgrade_client(const char *in, size_t len,
     const struct handshake_client *hs, const char *key,
     struct upgrade_result *r);

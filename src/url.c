@@ -1,5 +1,6 @@
 /*
- * URL parsing on top of http_parser_parse_url: scheme check, defaults,
+ * URL parsing on top of http_parser_parse_url: scheme check (http:// and
+ * https:// stand for ws:// and wss://, as in npm wscat), defaults,
  * bracketed IPv6 in the Host header, and the bounds http-parser leaves to us.
  */
 #include <stdbool.h>
@@ -142,6 +143,10 @@ url_parse(const char *s, struct url *u, char *err, size_t errlen)
 	int r;
 
 	memset(u, 0, sizeof(*u));
+	if (*s == '\0') {
+		snprintf(err, errlen, "empty URL");
+		return -1;
+	}
 	if (!has_scheme(s))
 		r = snprintf(full, sizeof(full), "ws://%s", s);
 	else
@@ -158,11 +163,15 @@ url_parse(const char *s, struct url *u, char *err, size_t errlen)
 		return -1;
 	}
 	if (copy_field(scheme, sizeof(scheme), full, &pu, UF_SCHEMA) == -1 ||
-	    (strcasecmp(scheme, "ws") != 0 && strcasecmp(scheme, "wss") != 0)) {
-		snprintf(err, errlen, "scheme must be ws:// or wss://");
+	    (strcasecmp(scheme, "ws") != 0 && strcasecmp(scheme, "wss") != 0 &&
+		strcasecmp(scheme, "http") != 0 &&
+		strcasecmp(scheme, "https") != 0)) {
+		snprintf(err, errlen,
+		    "scheme must be ws://, wss://, http:// or https://");
 		return -1;
 	}
-	u->tls = strcasecmp(scheme, "wss") == 0;
+	u->tls = strcasecmp(scheme, "wss") == 0 ||
+	    strcasecmp(scheme, "https") == 0;
 	if (pu.field_data[UF_HOST].len == 0 ||
 	    copy_field(u->host, sizeof(u->host), full, &pu, UF_HOST) == -1) {
 		snprintf(err, errlen, "invalid host");

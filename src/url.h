@@ -1,7 +1,8 @@
 /*
  * ws:// and wss:// URLs, parsed by http_parser_parse_url.  A URL without a
- * scheme means ws:// (as npm wscat does).  Fixed-size fields: a url holds no
- * pointers and needs no freeing.
+ * scheme means ws://, http:// means ws:// and https:// wss:// (as npm wscat
+ * has them).  Fixed-size fields: a url holds no pointers and needs no
+ * freeing.
  */
 #ifndef URL_H
 #define URL_H
@@ -14,7 +15,7 @@
 #define URL_MAX_USERINFO 256
 
 struct url {
-	bool tls;			 /* wss:// */
+	bool tls;			 /* wss:// or https:// */
 	char host[URL_MAX_HOST];	 /* no brackets around IPv6 */
 	char port[6];			 /* always set: 80/443 default */
 	char resource[URL_MAX_RESOURCE]; /* path and ?query; "/" default */

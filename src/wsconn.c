@@ -634,6 +634,12 @@ wsconn_queued_bytes(const struct wsconn *c)
 }
 
 const char *
+wsconn_protocol(const struct wsconn *c)
+{
+	return c->protocol;
+}
+
+const char *
 wsconn_peer(const struct wsconn *c)
 {
 	return c->peer;
@@ -661,6 +667,12 @@ int
 wsconn_http_status(const struct wsconn *c)
 {
 	return c->http_status;
+}
+
+const char *
+wsconn_reason_received(const struct wsconn *c)
+{
+	return c->s != NULL ? session_reason(c->s) : "";
 }
 
 void

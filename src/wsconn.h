@@ -134,11 +134,15 @@ size_t wsconn_queued_bytes(const struct wsconn *c);
 
 /* "127.0.0.1:5123" or "[::1]:5123". */
 const char *wsconn_peer(const struct wsconn *c);
+/* Once open: the subprotocol agreed on, or "". */
+const char *wsconn_protocol(const struct wsconn *c);
 
 /* After on_end: how it ended, the peer's close code (1005 when the close
  * had none), and the reason it ended when not CLOSED. */
 enum wsconn_end wsconn_end(const struct wsconn *c);
 uint16_t wsconn_code_received(const struct wsconn *c);
+/* ... and its reason: UTF-8, raw (escape it to show it), or "". */
+const char *wsconn_reason_received(const struct wsconn *c);
 const char *wsconn_error(const struct wsconn *c);
 /* After on_end REFUSED: the HTTP status answered (0 for none). */
 int wsconn_http_status(const struct wsconn *c);

@@ -57,6 +57,7 @@ struct wsconn {
 	ev_tstamp above_since; /* when the queue passed WSCONN_HIGH */
 	char key[HANDSHAKE_KEY_LEN + 1]; /* client: the key we sent */
 	char peer[NET_ADDRSTRLEN];
+	char protocol[HANDSHAKE_MAX_PROTOCOL]; /* the subprotocol, or "" */
 	enum wsconn_end end;
 	int http_status;       /* refused: the HTTP status */
 	char err[LOG_ERR_MAX]; /* why it ended, when not CLOSED */

@@ -75,6 +75,8 @@ upgrade_step(struct wsconn *c)
 			debug_request(c->peer, in, r.head_len - 4);
 			if (refused_by_owner(c))
 				break;
+			snprintf(c->protocol, sizeof(c->protocol), "%s",
+			    r.protocol);
 			wsconn_start_session(c, r.head_len);
 			break;
 		case UPGRADE_ANSWERED:
@@ -93,6 +95,7 @@ upgrade_step(struct wsconn *c)
 		return;
 	case UPGRADE_OPEN:
 		log_debug("response %.*s", (int)r.head_len - 4, in);
+		snprintf(c->protocol, sizeof(c->protocol), "%s", r.protocol);
 		wsconn_start_session(c, r.head_len);
 		return;
 	default:

@@ -88,7 +88,7 @@ value_error() {
 	run --separate-stderr -2 timeout 5 "$WSCAT" -c ws://a/ ws://b/
 	assert_equal "${stderr_lines[0]}" "wscat: unexpected argument 'ws://b/'"
 	assert_equal "${stderr_lines[1]}" \
-		'usage: wscat [-1hknVv] [-H name:value] [-o origin] [-s protocol]'
+		'usage: wscat [-1hknPVv] [-H name:value] [-o origin] [-p version]'
 	run --separate-stderr -2 timeout 5 "$WSCAT" -k -n -1 -v
 	assert_equal "${stderr_lines[0]}" 'wscat: no URL given'
 }
@@ -102,6 +102,8 @@ value_error() {
 	run --separate-stderr -0 "$WSCAT" --help
 	# Off unless given: no default to show.
 	assert_line --regexp '^      --count N +exit after N received messages$'
-	assert_line --regexp '^  -w, --wait SECONDS +.*; -1: until closed \(default 0\)$'
+	# -w: 2 s after -x, else 0, as the help line says.
+	assert_line --regexp '^  -w, --wait SECONDS +after the input ends, wait SECONDS \(-x: 2, else 0\); -1: until closed$'
+	assert_line --regexp '^  -p, --protocol VERSION +WebSocket protocol version; only 13 \(default 13\)$'
 	assert_line --regexp '^  -H, --header NAME:VALUE +add a request header \(up to 64 times\)$'
 }

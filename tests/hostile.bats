@@ -121,7 +121,7 @@ for i in range(int(sys.argv[1])):
 	spawn c1 20 "$WSCAT" -w -1 "$URL" </dev/null
 	wait_for_clients 2
 	run_wscat 5 -x third "$URL"
-	assert_stderr_is "wscat: handshake with $URL failed: server answered 'HTTP/1.1 503 Service Unavailable'"
+	assert_stderr_is "wscat: handshake with $URL failed: server answered 'HTTP/1.1 503 Service Unavailable': 503 Service Unavailable: too many clients"
 	wait_for_text "$SERVER_ERR" 'not upgraded: refused 503'
 	run grep -cE '^wsserve: 127\.0\.0\.1:[0-9]+ not upgraded: refused 503: too many clients$' "$SERVER_ERR"
 	assert_output 1

@@ -259,7 +259,7 @@ sha256_b64() { openssl dgst -sha256 -binary | base64; }
 	run -0 sed -n 1p "$HEAD"
 	assert_output 'HTTP/1.1 200 OK'
 	run_wscat --timeout 5 5 -o http://other.test -x hi "$URL"
-	assert_stderr_is "wscat: handshake with $URL failed: server answered 'HTTP/1.1 403 Forbidden'"
+	assert_stderr_is "wscat: handshake with $URL failed: server answered 'HTTP/1.1 403 Forbidden': 403 Forbidden: origin 'http://other.test' not allowed"
 	wait_for_text "$SERVER_ERR" 'not upgraded: refused 403'
 	run_wscat --timeout 5 0 -o http://example.test -x hi "$URL"
 	wait_for_line "$SERVER_OUT" hi

@@ -220,7 +220,7 @@ no_output() {
 	run_wscat 0 --auth 'user:s3cr3t:pw' -x 'let in' "$URL" </dev/null
 	wait_for_line "$SERVER_OUT" 'let in'
 	run_wscat 5 --auth 'user:wrong' -x nope "$URL" </dev/null
-	assert_stderr_is "wscat: handshake with $URL failed: server answered 'HTTP/1.1 401 Unauthorized'"
+	assert_stderr_is "wscat: handshake with $URL failed: server answered 'HTTP/1.1 401 Unauthorized': 401 Unauthorized: authorization wrong"
 	refusal_logged 401 'authorization wrong'
 	run_wscat 5 -x nope "$URL" </dev/null
 	refusal_logged 401 'authorization missing'
@@ -247,7 +247,7 @@ no_output() {
 	[[ $stderr != *s3cr3t* && $stderr != *"$b64"* ]] ||
 		fail "wscat showed the credentials: $stderr"
 	run_wscat 5 "ws://user:wrong@127.0.0.1:$PORT/" </dev/null
-	assert_stderr_is "wscat: handshake with ws://user:***@127.0.0.1:$PORT/ failed: server answered 'HTTP/1.1 401 Unauthorized'"
+	assert_stderr_is "wscat: handshake with ws://user:***@127.0.0.1:$PORT/ failed: server answered 'HTTP/1.1 401 Unauthorized': 401 Unauthorized: authorization wrong"
 	wait_for_text "$SERVER_ERR" 'Authorization: Basic ***'
 	run grep -cE "s3cr3t|$b64" "$SERVER_ERR"
 	assert_output 0

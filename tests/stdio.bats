@@ -170,7 +170,7 @@ lines_of() {
 	# 500 KB: far more than a pty holds, less than wsserve's 1 MiB
 	# stdout buffer.
 	lines_of 5000 100 "$in"
-	on_pty srv 60 "$WSSERVE" -p 0 </dev/null
+	on_pty srv 60 "$WSSERVE" --no-color -p 0 </dev/null
 	wait_until 5 grep -q 'listening on ws://' "$BATS_TEST_TMPDIR/srv.err"
 	url=$(sed -n 's|.*listening on \(ws://.*/\)$|\1|p' \
 		"$BATS_TEST_TMPDIR/srv.err" | head -1)
@@ -184,16 +184,21 @@ lines_of() {
 	flags=$(sed -n 's/^flags:[[:space:]]*//p' "/proc/$PTY_CHILD/fdinfo/1")
 	[ $((8#$flags & 8#4000)) -eq 0 ] || fail "O_NONBLOCK on stdout: $flags"
 	pty_read srv
-	wait_for_lines "$BATS_TEST_TMPDIR/srv.tty" 5001 10
-	{ cat "$in"; echo from-b; } >"$want"
-	cmp "$BATS_TEST_TMPDIR/srv.tty" "$want"
+	wait_for_text "$BATS_TEST_TMPDIR/srv.tty" '<2 from-b' 10
+	# At a terminal each line is marked with its client's id, among the
+	# lines of clients coming and going.
+	{ sed 's/^/<1 /' "$in"; echo '<2 from-b'; } >"$want"
+	grep '^<' "$BATS_TEST_TMPDIR/srv.tty" >"$BATS_TEST_TMPDIR/got"
+	cmp "$BATS_TEST_TMPDIR/got" "$want"
+	grep -q '^+2 127\.0\.0\.1:[0-9]* connected$' "$BATS_TEST_TMPDIR/srv.tty"
 }
 
 @test "wscat answers pings while its stdout is a terminal nobody reads" {
 	local in=$BATS_TEST_TMPDIR/in
 	start_peer peer 30 "$PY" "$BATS_FILE_TMPDIR/pinger.py" 300 1000 \
 		"$BATS_TEST_TMPDIR/ping"
-	on_pty cat 30 "$WSCAT" -w -1 "ws://127.0.0.1:$PEER_PORT/" </dev/null
+	on_pty cat 30 "$WSCAT" --no-color -w -1 "ws://127.0.0.1:$PEER_PORT/" \
+		</dev/null
 	# 300 KB sent while the terminal takes a few KB; once wscat has
 	# taken what it will, a ping.
 	wait_for_text "$BATS_TEST_TMPDIR/peer.out" SENT 10
@@ -205,7 +210,7 @@ lines_of() {
 	pty_read cat
 	wait_for_status cat 0 10
 	wait_for_lines "$BATS_TEST_TMPDIR/cat.tty" 300
-	awk 'BEGIN { for (i = 0; i < 300; i++) printf "%01000d\n", i }' >"$in"
+	awk 'BEGIN { for (i = 0; i < 300; i++) printf "< %01000d\n", i }' >"$in"
 	cmp "$BATS_TEST_TMPDIR/cat.tty" "$in"
 }
 

@@ -269,7 +269,7 @@ start_s_server() {
 @test "wscat on TLS 1.2 offers ECDHE with AES-GCM, not static RSA or CBC" {
 	start_s_server -cipher AES128-SHA:ECDHE-RSA-AES128-SHA
 	run_wscat 4 -k "wss://127.0.0.1:$S_PORT/" </dev/null
-	assert_stderr_line 'wscat: TLS: sslv3 alert handshake failure'
+	assert_stderr_line "wscat: TLS handshake with wss://127.0.0.1:$S_PORT/ failed: sslv3 alert handshake failure"
 	# An ECDHE and AES-GCM server: the TLS handshake succeeds, and the
 	# HTTP upgrade then fails against s_server's status page (5, not 4).
 	kill "$SPAWN_PID"

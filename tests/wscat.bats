@@ -214,7 +214,7 @@ time.sleep(20)'
 @test "wscat exits 5 and prints the status line when the upgrade is refused" {
 	start_wsserve --origin http://good.example
 	run_wscat 5 -o http://evil.example "$URL" </dev/null
-	assert_stderr_is "wscat: handshake with $URL failed: server answered 'HTTP/1.1 403 Forbidden'"
+	assert_stderr_is "wscat: handshake with $URL failed: server answered 'HTTP/1.1 403 Forbidden': 403 Forbidden: origin 'http://evil.example' not allowed"
 	run_wscat 0 -o http://good.example "$URL" </dev/null
 	assert_equal "$stderr" ''
 }
@@ -266,8 +266,8 @@ time.sleep(20)'
 }
 
 @test "wscat exits 2 and names the problem on a bad URL or option" {
-	run_wscat 2 http://127.0.0.1/
-	assert_equal "${stderr_lines[0]}" "wscat: http://127.0.0.1/: scheme must be ws:// or wss://"
+	run_wscat 2 ftp://127.0.0.1/
+	assert_equal "${stderr_lines[0]}" "wscat: ftp://127.0.0.1/: scheme must be ws://, wss://, http:// or https://"
 	run_wscat 2 ws://127.0.0.1:0/
 	assert_equal "${stderr_lines[0]}" "wscat: ws://127.0.0.1:0/: port must be 1-65535"
 	run_wscat 2 --key k.pem wss://127.0.0.1/
@@ -288,7 +288,7 @@ time.sleep(20)'
 	assert_equal "${stderr_lines[0]}" "wscat: --count 0: too small (min 1)"
 	run_wscat 2 --verbose=1 ws://a/
 	assert_equal "${stderr_lines[0]}" "wscat: --verbose=1: option takes no argument"
-	assert_equal "${stderr_lines[1]}" "usage: wscat [-1hknVv] [-H name:value] [-o origin] [-s protocol]"
+	assert_equal "${stderr_lines[1]}" "usage: wscat [-1hknPVv] [-H name:value] [-o origin] [-p version]"
 	assert_output ''
 }
 

@@ -12,6 +12,8 @@
  * head is incomplete, REFUSED with no status past HANDSHAKE_MAX_HEAD, otherwise
  * head_len is the head's length and it opens exactly when
  * handshake_parse_response accepts the head, with the same subprotocol.
+ * Input that starts as a TLS record (0x15 or 0x16, then 0x03) is REFUSED
+ * at once, with no status and no head (MORE while it is one such byte).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -75,6 +77,15 @@ check_upgrade(const char *p, size_t size, ssize_t len,
 
 	memcpy(copy, p, size);
 	st = upgrade_client(copy, size, cl, KEY, &r);
+	if (size > 0 && (p[0] == 0x15 || p[0] == 0x16) &&
+	    (size == 1 || p[1] == 0x03)) {
+		if (size == 1 ? st == UPGRADE_MORE :
+				(st == UPGRADE_REFUSED && r.http_status == 0 &&
+				    r.head_len == 0 && r.why[0] != '\0'))
+			goto done;
+		fprintf(stderr, "upgrade_client: %d for a TLS record\n", st);
+		abort();
+	}
 	if (len == 0 && st == UPGRADE_MORE)
 		goto done;
 	if (len == -1 && st == UPGRADE_REFUSED && r.http_status == 0 &&

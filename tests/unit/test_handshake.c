@@ -904,7 +904,11 @@ test_response_status(void)
 	    "Content-Length: 5", NULL);
 	CU_ASSERT_EQUAL(parse_resp(&plain, &status), -1);
 	CU_ASSERT_EQUAL(status, 403);
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "403 Forbidden"));
+	CU_ASSERT_STRING_EQUAL(err, "server answered 'HTTP/1.1 403 Forbidden'");
+	/* A Location outside a 3xx is not shown. */
+	mkhead("HTTP/1.1 201 Created", "Location: /x", NULL);
+	CU_ASSERT_EQUAL(parse_resp(&plain, &status), -1);
+	CU_ASSERT_STRING_EQUAL(err, "server answered 'HTTP/1.1 201 Created'");
 
 	mkhead("HTTP/1.1 200 OK", H_UPG, H_CONN, H_ACC, NULL);
 	CU_ASSERT_EQUAL(parse_resp(&plain, &status), -1);
@@ -915,6 +919,115 @@ test_response_status(void)
 	CU_ASSERT_EQUAL(parse_resp(&plain, &status), -1);
 	CU_ASSERT_EQUAL(status, 0);
 	CU_ASSERT(err[0] != '\0');
+}
+
+/* A redirect says where it points, and that we do not follow it. */
+static void
+test_response_redirect(void)
+{
+	char line[300], big[512];
+	int status;
+
+	mkhead("HTTP/1.1 301 Moved Permanently", "Location: wss://h/new?a=1",
+	    "Content-Length: 0", NULL);
+	CU_ASSERT_EQUAL(parse_resp(&plain, &status), -1);
+	CU_ASSERT_EQUAL(status, 301);
+	CU_ASSERT_STRING_EQUAL(err,
+	    "server answered 'HTTP/1.1 301 Moved Permanently', "
+	    "Location: wss://h/new?a=1 (redirects are not followed)");
+	mkhead("HTTP/1.1 307 Temporary Redirect", NULL);
+	CU_ASSERT_EQUAL(parse_resp(&plain, &status), -1);
+	CU_ASSERT_STRING_EQUAL(err,
+	    "server answered 'HTTP/1.1 307 Temporary Redirect' "
+	    "(redirects are not followed)");
+	/* A long Location is cut at 200 bytes. */
+	memset(line, 'a', sizeof(line));
+	memcpy(line, "Location: /", 11);
+	line[sizeof(line) - 1] = '\0';
+	mkhead("HTTP/1.1 302 Found", line, NULL);
+	CU_ASSERT_EQUAL(handshake_parse_response(head, headlen, &plain, KEY,
+			    &status, line, big, sizeof(big)),
+	    -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(big, "Location: /aaa"));
+	CU_ASSERT_PTR_NOT_NULL(
+	    strstr(big, "aaa... (redirects are not followed)"));
+	CU_ASSERT_EQUAL(strlen(big),
+	    strlen("server answered 'HTTP/1.1 302 "
+		   "Found', Location: ") +
+		200 + strlen("... (redirects are not followed)"));
+	/* The status line is cut at 100 bytes. */
+	memset(line, 'r', sizeof(line));
+	memcpy(line, "HTTP/1.1 500 ", 13);
+	line[150] = '\0';
+	mkhead(line, NULL);
+	CU_ASSERT_EQUAL(handshake_parse_response(head, headlen, &plain, KEY,
+			    &status, line, big, sizeof(big)),
+	    -1);
+	CU_ASSERT_EQUAL(status, 500);
+	CU_ASSERT_EQUAL(strlen(big), strlen("server answered ''") + 100);
+}
+
+/* body is NUL-terminated; the line handshake_body_line() finds, or NULL. */
+static const char *
+body_line(const char *body)
+{
+	static char out[HANDSHAKE_BODY_LINE_MAX * 4 + 1];
+
+	if (!handshake_body_line(head, headlen, body, strlen(body), out,
+		sizeof(out)))
+		return NULL;
+	return out;
+}
+
+static void
+test_response_body_line(void)
+{
+	char long_line[HANDSHAKE_BODY_LINE_MAX + 2];
+
+	mkhead("HTTP/1.1 403 Forbidden", "Content-Type: text/plain",
+	    "Content-Length: 26", NULL);
+	CU_ASSERT_STRING_EQUAL(body_line("403 Forbidden: go away\nmore"),
+	    "403 Forbidden: go away");
+	/* CRLF, white space around, a charset; tab and UTF-8 as text. */
+	mkhead("HTTP/1.1 404 Not Found",
+	    "Content-Type: Text/Plain; charset=utf-8", NULL);
+	CU_ASSERT_STRING_EQUAL(body_line("  no\tsuch: \xc3\xbc \r\nx"),
+	    "no\\x09such: \xc3\xbc");
+	/* Without a line break: the whole body, when Content-Length says
+	 * that is all of it. */
+	mkhead("HTTP/1.1 400 Bad Request", "Content-Length: 3", NULL);
+	CU_ASSERT_STRING_EQUAL(body_line("abc"), "abc");
+	CU_ASSERT_STRING_EQUAL(body_line("abcdef\n"), "abc");
+	CU_ASSERT_PTR_NULL(body_line("ab"));
+	mkhead("HTTP/1.1 400 Bad Request", NULL);
+	CU_ASSERT_PTR_NULL(body_line("abc"));
+	CU_ASSERT_STRING_EQUAL(body_line("abc\n"), "abc");
+	/* Not text: another type, a chunked body, a control character,
+	 * bad UTF-8, an empty line, a line too long. */
+	mkhead("HTTP/1.1 404 Not Found", "Content-Type: text/html", NULL);
+	CU_ASSERT_PTR_NULL(body_line("<html>\n"));
+	mkhead("HTTP/1.1 404 Not Found", "Content-Type: text/plainish", NULL);
+	CU_ASSERT_PTR_NULL(body_line("x\n"));
+	mkhead("HTTP/1.1 404 Not Found", "Transfer-Encoding: chunked", NULL);
+	CU_ASSERT_PTR_NULL(body_line("5\r\nhello\r\n"));
+	mkhead("HTTP/1.1 404 Not Found", "Content-Length: x", NULL);
+	CU_ASSERT_PTR_NULL(body_line("x\n"));
+	mkhead("HTTP/1.1 404 Not Found", NULL);
+	CU_ASSERT_PTR_NULL(body_line("\x1b]0;PWNED\x07\n"));
+	CU_ASSERT_PTR_NULL(body_line("a\x7f\n"));
+	CU_ASSERT_PTR_NULL(body_line("\xff\xfe\n"));
+	CU_ASSERT_PTR_NULL(body_line("\r\nsecond\n"));
+	CU_ASSERT_PTR_NULL(body_line(""));
+	memset(long_line, 'x', sizeof(long_line));
+	long_line[HANDSHAKE_BODY_LINE_MAX] = '\n';
+	long_line[HANDSHAKE_BODY_LINE_MAX + 1] = '\0';
+	CU_ASSERT_PTR_NOT_NULL(body_line(long_line));
+	long_line[HANDSHAKE_BODY_LINE_MAX] = 'x';
+	long_line[HANDSHAKE_BODY_LINE_MAX + 1] = '\n';
+	CU_ASSERT_PTR_NULL(body_line(long_line));
+	/* A head that does not parse has no body line. */
+	mkhead("SSH-2.0-OpenSSH_9.2", NULL);
+	CU_ASSERT_PTR_NULL(body_line("x\n"));
 }
 
 static void
@@ -1045,6 +1158,8 @@ static const struct unit_test tests[] = {
 	{ "round trip with everything", test_round_trip },
 	{ "round trip, minimal", test_round_trip_plain },
 	{ "response: non-101 status", test_response_status },
+	{ "response: a redirect's Location", test_response_redirect },
+	{ "response: a refusal's body line", test_response_body_line },
 	{ "response: Sec-WebSocket-Accept", test_response_accept },
 	{ "response: subprotocol", test_response_protocol },
 	{ "response: extensions refused", test_response_extensions },

@@ -27,6 +27,7 @@ struct tcfg {
 	size_t count;
 	size_t bytes;
 	double ping;
+	const char *secret;
 	const char *url;
 };
 
@@ -48,6 +49,9 @@ not_bad(void *cfg, const char *arg)
 	return strcmp(arg, "bad") != 0 ? NULL : "must not be bad";
 }
 
+/* What --secret stores when it is the last word, without its value. */
+static const char ask[] = "ask";
+
 static const struct opt_def defs[] = {
 	{ NULL, '1', NULL, "one (--count 1)", .kind = OPT_HOOK,
 	    .hook = count_one },
@@ -68,6 +72,8 @@ static const struct opt_def defs[] = {
 	    .def = -1 },
 	{ "str", 's', "TEXT", "a string", .kind = OPT_STRING, .off = AT(str),
 	    .def_str = "dflt", .hook = not_bad },
+	{ "secret", 0, "PASS", "a secret", .kind = OPT_STRING,
+	    .off = AT(secret), .bare = ask },
 	OPT_ROW_VERBOSE(AT(level), "louder"), OPT_ROW_VERSION,
 	{ "wait", 'w', "SECONDS", "a wait", .kind = OPT_SECONDS,
 	    .off = AT(wait), .min = -1, .max = 86400, .def = 0.25 },
@@ -162,6 +168,32 @@ test_string(void)
 	CU_ASSERT_STRING_EQUAL(c.str, "x");
 	CU_ASSERT_EQUAL(PARSE("--str=", "u"), OPT_OK);
 	CU_ASSERT_STRING_EQUAL(c.str, "");
+}
+
+/* A bare value stands in for a missing one, which only the last word can
+ * lack; elsewhere the next word is the value, whatever it is. */
+static void
+test_bare(void)
+{
+	CU_ASSERT_EQUAL(PARSE("u"), OPT_OK);
+	CU_ASSERT_PTR_NULL(c.secret);
+	CU_ASSERT_EQUAL(PARSE("u", "--secret"), OPT_OK);
+	CU_ASSERT_PTR_EQUAL(c.secret, ask);
+	CU_ASSERT_STRING_EQUAL(c.url, "u");
+	CU_ASSERT_EQUAL(PARSE("-f", "--secret"), OPT_USAGE);
+	CU_ASSERT_STRING_EQUAL(err, "no URL given");
+	CU_ASSERT_PTR_EQUAL(c.secret, ask);
+	CU_ASSERT_EQUAL(PARSE("--secret", "u"), OPT_USAGE);
+	CU_ASSERT_STRING_EQUAL(c.secret, "u");
+	CU_ASSERT_EQUAL(PARSE("--secret", "-f", "u"), OPT_OK);
+	CU_ASSERT_STRING_EQUAL(c.secret, "-f");
+	CU_ASSERT_FALSE(c.flag);
+	CU_ASSERT_EQUAL(PARSE("--secret=", "u"), OPT_OK);
+	CU_ASSERT_STRING_EQUAL(c.secret, "");
+	CU_ASSERT_EQUAL(PARSE("--secret", "ask", "u"), OPT_OK);
+	CU_ASSERT_PTR_NOT_EQUAL(c.secret, ask);
+	/* The others still fail without theirs. */
+	FAILS_USAGE("missing argument for --str", "u", "--secret=x", "--str");
 }
 
 static void
@@ -362,6 +394,7 @@ test_print(void)
 	    "  -p, --port PORT                a port (default 15678)\n"
 	    "  -q, --quiet                    quieter\n"
 	    "  -s, --str TEXT                 a string (default dflt)\n"
+	    "      --secret PASS              a secret\n"
 	    "  -v, --verbose                  louder\n"
 	    "  -V, --version                  print the version and exit\n"
 	    "  -w, --wait SECONDS             a wait (default 0.25)\n";
@@ -398,6 +431,7 @@ static const struct unit_test tests[] = {
 	{ "defaults stored before parsing", test_defaults },
 	{ "flags, -q/-v and hook-only options", test_flags_and_hooks },
 	{ "strings", test_string },
+	{ "a bare value for the last word", test_bare },
 	{ "lists", test_list },
 	{ "ports: 0-65535, kept as text", test_port },
 	{ "seconds, with a fraction", test_seconds },

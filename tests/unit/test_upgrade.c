@@ -441,7 +441,56 @@ test_client_non_101(void)
 	    UPGRADE_REFUSED);
 	CU_ASSERT_EQUAL(r.http_status, 403);
 	CU_ASSERT_EQUAL(r.head_len, head);
-	CU_ASSERT_PTR_NOT_NULL(strstr(r.why, "403"));
+	CU_ASSERT_STRING_EQUAL(r.why,
+	    "server answered 'HTTP/1.1 403 Forbidden': forbidden");
+	/* The body not there yet: the status line alone. */
+	CU_ASSERT_EQUAL(upgrade_client(resp, head + 4, &client, KEY, &r),
+	    UPGRADE_REFUSED);
+	CU_ASSERT_STRING_EQUAL(r.why,
+	    "server answered 'HTTP/1.1 403 Forbidden'");
+}
+
+/* A redirect: its Location, not its body. */
+static void
+test_client_redirect(void)
+{
+	static const char resp[] =
+	    "HTTP/1.1 302 Found\r\nLocation: wss://h/\r\n"
+	    "Content-Length: 6\r\n\r\nmoved\n";
+
+	memset(&r, 0xa5, sizeof(r));
+	CU_ASSERT_EQUAL(upgrade_client(resp, sizeof(resp) - 1, &client, KEY,
+			    &r),
+	    UPGRADE_REFUSED);
+	CU_ASSERT_EQUAL(r.http_status, 302);
+	CU_ASSERT_STRING_EQUAL(r.why,
+	    "server answered 'HTTP/1.1 302 Found', Location: wss://h/ "
+	    "(redirects are not followed)");
+}
+
+/* A TLS server on a ws:// URL answers with a TLS record: said at once. */
+static void
+test_client_tls_record(void)
+{
+	static const char alert[] = "\x15\x03\x03\x00\x02\x02\x46";
+	static const char hello[] = "\x16\x03\x01\x00\x05";
+
+	memset(&r, 0xa5, sizeof(r));
+	CU_ASSERT_EQUAL(upgrade_client(alert, 1, &client, KEY, &r),
+	    UPGRADE_MORE);
+	CU_ASSERT_EQUAL(upgrade_client(alert, sizeof(alert) - 1, &client, KEY,
+			    &r),
+	    UPGRADE_REFUSED);
+	CU_ASSERT_EQUAL(r.http_status, 0);
+	CU_ASSERT_EQUAL(r.head_len, 0);
+	CU_ASSERT_STRING_EQUAL(r.why, "the server speaks TLS; use wss://");
+	CU_ASSERT_EQUAL(upgrade_client(hello, 2, &client, KEY, &r),
+	    UPGRADE_REFUSED);
+	CU_ASSERT_STRING_EQUAL(r.why, "the server speaks TLS; use wss://");
+	/* 0x16 then anything else is no TLS record. */
+	CU_ASSERT_EQUAL(upgrade_client("\x16\x01", 2, &client, KEY, &r),
+	    UPGRADE_MORE);
+	CU_ASSERT_EQUAL(upgrade_client("", 0, &client, KEY, &r), UPGRADE_MORE);
 }
 
 static void
@@ -569,6 +618,9 @@ test_upgrade_add(void)
 		{ "client: wrong accept refused", test_client_wrong_accept },
 		{ "client: non-101 refused with its status",
 		    test_client_non_101 },
+		{ "client: a redirect's Location", test_client_redirect },
+		{ "client: a TLS record says use wss://",
+		    test_client_tls_record },
 		{ "client: head over HANDSHAKE_MAX_HEAD",
 		    test_client_head_too_large },
 		{ "round trip", test_round_trip },

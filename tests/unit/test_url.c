@@ -257,13 +257,48 @@ test_fields_reset(void)
 	CU_ASSERT_STRING_EQUAL(u.port, "80");
 }
 
+/* npm wscat takes http:// for ws:// and https:// for wss://; so do we. */
+static void
+test_http_schemes(void)
+{
+	if (parse_ok("http://example.com:8080/chat?x=1") == 0) {
+		CU_ASSERT_FALSE(u.tls);
+		CU_ASSERT_STRING_EQUAL(u.host, "example.com");
+		CU_ASSERT_STRING_EQUAL(u.port, "8080");
+		CU_ASSERT_STRING_EQUAL(u.resource, "/chat?x=1");
+		CU_ASSERT_STRING_EQUAL(u.hostport, "example.com:8080");
+	}
+	if (parse_ok("http://h") == 0) {
+		CU_ASSERT_FALSE(u.tls);
+		CU_ASSERT_STRING_EQUAL(u.port, "80");
+		CU_ASSERT_STRING_EQUAL(u.hostport, "h");
+	}
+	if (parse_ok("HTTPS://secure.example/feed") == 0) {
+		CU_ASSERT_TRUE(u.tls);
+		CU_ASSERT_STRING_EQUAL(u.port, "443");
+		CU_ASSERT_STRING_EQUAL(u.resource, "/feed");
+		CU_ASSERT_STRING_EQUAL(u.hostport, "secure.example");
+	}
+	if (parse_ok("https://[::1]:8443/") == 0) {
+		CU_ASSERT_TRUE(u.tls);
+		CU_ASSERT_STRING_EQUAL(u.host, "::1");
+		CU_ASSERT_STRING_EQUAL(u.hostport, "[::1]:8443");
+	}
+	if (parse_ok("https://user:pw@h:443/") == 0) {
+		CU_ASSERT_STRING_EQUAL(u.userinfo, "user:pw");
+		CU_ASSERT_STRING_EQUAL(u.hostport, "h");
+	}
+}
+
 static void
 test_bad_scheme(void)
 {
-	parse_fails("http://h");
-	CU_ASSERT_PTR_NOT_NULL(strstr(err, "scheme"));
-	parse_fails("https://h/");
+	parse_fails("ftp://h");
+	CU_ASSERT_STRING_EQUAL(err,
+	    "scheme must be ws://, wss://, http:// or https://");
+	parse_fails("httpx://h/");
 	parse_fails("wsx://h/");
+	parse_fails("file://h/");
 }
 
 static void
@@ -288,7 +323,9 @@ test_empty_host(void)
 {
 	parse_fails("ws://");
 	parse_fails("ws:///path");
+	parse_fails("http://");
 	parse_fails("");
+	CU_ASSERT_STRING_EQUAL(err, "empty URL");
 }
 
 static void
@@ -330,6 +367,7 @@ static const struct unit_test tests[] = {
 	{ "control and non-ASCII bytes percent-encoded",
 	    test_resource_encoded },
 	{ "fields reset between parses", test_fields_reset },
+	{ "http:// and https:// mean ws:// and wss://", test_http_schemes },
 	{ "rejects other schemes", test_bad_scheme },
 	{ "rejects bad ports", test_bad_port },
 	{ "accepts port 65535", test_max_port },

@@ -1,0 +1,73 @@
+/*
+ * wscat's engine inside: the client, shared by client.c (the connection,
+ * stdin, stdout, the exit status) and client_console.c (what a terminal
+ * shows, and the commands).  Nothing else includes this.
+ */
+#ifndef CLIENT_INT_H
+#define CLIENT_INT_H
+
+#include <stdbool.h>
+#include <netdb.h>
+
+#include <ev.h>
+
+#include "buf.h"
+#include "client.h"
+#include "console.h"
+#include "display.h"
+#include "lineio.h"
+#include "log.h"
+#include "proc.h"
+#include "wsconn.h"
+
+struct client {
+	struct ev_loop *loop;
+	const struct client_config *cfg;
+	struct wsconn_config wcfg;
+	struct addrinfo *addrs;	   /* owned */
+	struct addrinfo *next_ai;  /* next address to try */
+	ev_io connecting;	   /* fd of the connect in progress */
+	ev_timer timer;		   /* connect timeout, -w, grace */
+	struct wsconn *c;	   /* owned */
+	struct lineio_reader *in;  /* owned */
+	struct lineio_writer *out; /* owned */
+	struct proc_signals signals;
+	unsigned long received;
+	size_t unsent;		/* messages that could not be queued */
+	int signo;		/* the signal that stopped us */
+	bool input_ended;	/* stdin's EOF, Ctrl-D or /quit */
+	bool interrupted;	/* Ctrl-C at the console: closing with 1000 */
+	bool show;		/* stdout is a terminal: see display */
+	struct display display; /* what it shows then */
+	struct console *con;	/* owned; stdin is a terminal too */
+	struct buf bytes;	/* /binary's message; owned */
+	ev_tstamp ping_sent;	/* /ping waiting for its pong, or 0 */
+	int status;		/* decided early, or -1 */
+	char err[LOG_ERR_MAX];	/* why, when decided early */
+};
+
+/* client.c */
+/* Queues one message; one that cannot be queued is counted. */
+void client_send(struct client *cl, const char *p, size_t n, bool text);
+/* After a batch of input: flush, and read no more while above the mark. */
+void client_after_input(struct client *cl);
+/* The input ended (or /quit): close now, after -w, or at --count. */
+void client_input_done(struct client *cl);
+/* Reads the input (stdin or the console) or stops. */
+void client_set_reading(struct client *cl, bool on);
+
+/* client_console.c */
+void client_console_init(struct client *cl);
+/* Once open: the console, when stdin is a terminal.  0, or -1. */
+int client_console_start(struct client *cl);
+void client_console_close(struct client *cl);
+/* An input line that may be a slash command. */
+void client_console_line(struct client *cl, const char *line, size_t len);
+void client_show_open(struct client *cl);
+void client_show_end(struct client *cl);
+int client_show_message(struct client *cl, int opcode, const uint8_t *p,
+    size_t n);
+void client_show_control(struct client *cl, int opcode, const uint8_t *p,
+    size_t n);
+
+#endif

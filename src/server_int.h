@@ -1,0 +1,103 @@
+/*
+ * wsserve's engine inside: the server and its peers, shared by server.c
+ * (connections, flow, shutdown) and server_console.c (what a terminal
+ * shows, and the commands typed at it).  Nothing else includes this.
+ */
+#ifndef SERVER_INT_H
+#define SERVER_INT_H
+
+#include <stdbool.h>
+#include <sys/queue.h>
+
+#include <ev.h>
+
+#include "budget.h"
+#include "console.h"
+#include "display.h"
+#include "lineio.h"
+#include "page.h"
+#include "proc.h"
+#include "server.h"
+#include "wsconn.h"
+
+/* One accepted connection. */
+struct peer {
+	TAILQ_ENTRY(peer) link; /* in srv->pending, then srv->clients */
+	struct server *srv;
+	unsigned long id;    /* 1, 2, ... in the order of arrival */
+	ev_tstamp since;     /* when it opened */
+	struct wsconn *conn; /* owned */
+	size_t unsent;	     /* lines it could not be sent */
+	bool opened;	     /* moved to srv->clients */
+	bool dropped;	     /* pending, dropped for a newer one */
+};
+
+TAILQ_HEAD(peer_list, peer);
+
+/* One kind of policy refusal: a status, and its reason up to the peer's
+ * value ("origin", "authorization missing"). */
+struct refusal {
+	int status; /* 0: slot unused */
+	char kind[48];
+	ev_tstamp last;		  /* when one was last logged */
+	unsigned long suppressed; /* since then, not logged */
+	ev_timer report;	  /* logs the count of those */
+};
+
+struct server {
+	struct ev_loop *loop;
+	const struct server_config *cfg;
+	struct wsconn_config wcfg;
+	struct page page;
+	ev_io listeners[SERVER_MAX_LISTENERS];
+	int nlisteners;
+	struct peer_list pending; /* handshaking peers; owned */
+	struct peer_list clients; /* peers past the handshake; owned */
+	size_t npending;	  /* pending and not dropped */
+	size_t nopen;		  /* in clients, not yet ended */
+	struct budget budget;	  /* partial messages of all peers */
+	int spare_fd;		  /* given up when fds run out */
+	unsigned long nshed;	  /* connections closed unserved */
+	ev_timer shed_log;	  /* reports nshed once a second */
+
+	/* Access: cfg's policy with the Host names (owned, each too) and
+	 * the ports we listen on; the rate limit of refusal lines. */
+	struct handshake_policy policy;
+	char **hosts;
+	size_t nhosts, hosts_cap;
+	bool hosts_failed; /* out of memory: the list is short */
+	unsigned short ports[SERVER_MAX_LISTENERS];
+	struct refusal refusals[SERVER_REFUSAL_CLASSES];
+
+	ev_timer slow_check;
+	struct lineio_reader *in;  /* owned */
+	struct lineio_writer *out; /* owned */
+	struct proc_signals signals;
+	ev_timer grace;
+	unsigned long last_id;	/* the id of the newest peer */
+	bool show;		/* stdout is a terminal: see display */
+	struct display display; /* what it shows then */
+	struct console *con;	/* owned; stdin is a terminal too */
+	struct buf bytes;	/* /binary's message; owned */
+	bool stopping;		/* closing everything down */
+	bool stdin_eof;
+	int status;
+};
+
+/* server.c */
+void server_update_stdin(struct server *s);
+void server_shut_down(struct server *s, uint16_t code, bool bounded);
+/* Queues line for every open client and flushes; how many took it. */
+size_t server_broadcast(struct server *s, const char *line, size_t len,
+    bool text);
+
+/* server_console.c: with cfg->show, what stdout shows; with cfg->console
+ * also the prompt and its commands.  Open: 0, or -1 (logged). */
+int server_console_open(struct server *s);
+void server_console_close(struct server *s);
+void server_show_open(struct server *s, const struct peer *p);
+void server_show_end(struct server *s, const struct peer *p, const char *how);
+int server_show_message(struct server *s, const struct peer *p, int opcode,
+    const uint8_t *data, size_t n);
+
+#endif
