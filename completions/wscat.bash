@@ -15,6 +15,10 @@ _wscat()
             _filedir
             return
             ;;
+        --color)
+            COMPREPLY=($(compgen -W "auto always never" -- "$cur"))
+            return
+            ;;
         -p | --protocol)
             # The one version there is.
             COMPREPLY=($(compgen -W 13 -- "$cur"))
@@ -29,9 +33,10 @@ _wscat()
     esac
 
     if [[ $cur == -* ]]; then
-        local opts="-1 --auth --ca --cert --ciphers --connect --connect-timeout --count
-            --echo --execute --header --help --host --insecure --key --max-message
-            --no-check --origin --passphrase --ping-interval --ping-timeout --protocol
+        local opts="-1 --auth --ca --cert --ciphers --color --connect --connect-timeout
+            --count --echo --execute --header --help --host --insecure --key
+            --max-message --no-check --no-color --no-history --origin --passphrase
+            --ping-interval --ping-timeout --protocol --show-ping-pong --slash
             --subprotocol --verbose --version --wait"
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))
         return
@@ -39,7 +44,7 @@ _wscat()
 
     # The URL operand, unless -c or a URL came already.
     local args i
-    _count_args : '@(-c|--connect|-H|--header|-o|--origin|-p|--protocol|-s|--subprotocol|-x|--execute|--auth|--ca|--cert|--ciphers|--host|--key|--passphrase|--connect-timeout|--count|--max-message|--ping-interval|--ping-timeout|-w|--wait)'
+    _count_args : '@(-c|--connect|-H|--header|-o|--origin|-p|--protocol|-s|--subprotocol|-x|--execute|--auth|--ca|--cert|--ciphers|--color|--host|--key|--passphrase|--connect-timeout|--count|--max-message|--ping-interval|--ping-timeout|-w|--wait)'
     ((args == 1)) || return
     for ((i = 1; i < cword; i++)); do
         [[ ${words[i]} == @(-c|--connect|--connect=*) ]] && return
