@@ -22,7 +22,7 @@ SRC  = src/buf.c src/log.c src/utf8.c src/url.c src/handshake.c src/net.c \
        src/proc.c src/opt.c src/lineio.c src/transport.c src/session.c \
        src/session_recv.c src/upgrade.c src/wsconn.c src/wsconn_open.c \
        src/server.c src/client.c src/page.c src/tls.c src/framescan.c \
-       src/budget.c src/policy.c src/display.c src/console.c \
+       src/budget.c src/policy.c src/escape.c src/display.c src/console.c \
        src/command.c src/server_console.c src/client_console.c
 OBJ  = $(SRC:.c=.o) src/page_html.o
 BINS = wsserve wscat

@@ -80,9 +80,16 @@ on_line(const char *line, size_t len, bool text, void *arg)
 {
 	struct client *cl = arg;
 
-	if (cl->cfg->slash)
-		client_console_line(cl, line, len);
-	else
+	/* Commands need the line NUL-ended; lineio's are not. */
+	if (cl->cfg->slash) {
+		buf_consume(&cl->cmdline, buf_used(&cl->cmdline));
+		if (buf_append(&cl->cmdline, line, len) == -1 ||
+		    buf_append(&cl->cmdline, "", 1) == -1) {
+			cl->unsent++;
+			return;
+		}
+		client_console_line(cl, buf_head(&cl->cmdline), len);
+	} else
 		client_send(cl, line, len, text);
 }
 
@@ -332,9 +339,13 @@ end_status(struct client *cl)
 		if (cl->signo != 0)
 			return 128 + cl->signo;
 		code = wsconn_code_received(c);
-		if (code == 1000 || code == 1001 || code == 1005)
+		/* A server's answer to /close CODE is no failure. */
+		if (code == 1000 || code == 1001 || code == 1005 ||
+		    code == cl->close_code)
 			return WS_EXIT_OK;
-		log_msg("server closed the connection: %s", how);
+		/* At the console, "Disconnected (code: ...)" said it. */
+		if (!cl->cfg->console)
+			log_msg("server closed the connection: %s", how);
 		return WS_EXIT_PEER_CLOSE;
 	case WSCONN_END_REFUSED:
 		log_msg("handshake with %s failed: %s", cl->cfg->url_text,

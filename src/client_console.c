@@ -77,8 +77,8 @@ run_command(struct client *cl, const struct command *cmd)
 		lineio_reader_stop(cl->in);
 		if (cl->con != NULL)
 			console_stop(cl->con);
-		wsconn_close_reason(cl->c, cmd->code != 0 ? cmd->code : 1000,
-		    cmd->text);
+		cl->close_code = cmd->code != 0 ? cmd->code : 1000;
+		wsconn_close_reason(cl->c, cl->close_code, cmd->text);
 		break;
 	case COMMAND_BINARY:
 		client_send(cl, buf_head(&cl->bytes), buf_used(&cl->bytes),
@@ -134,14 +134,6 @@ on_console_eof(void *arg)
 static const struct console_cbs console_cbs = { on_console_line,
 	on_console_eof };
 
-static void
-log_to_display(const char *line, size_t n, void *arg)
-{
-	struct client *cl = arg;
-
-	display_notice(&cl->display, DISPLAY_RED, "%.*s", (int)n, line);
-}
-
 void
 client_console_init(struct client *cl)
 {
@@ -149,6 +141,7 @@ client_console_init(struct client *cl)
 
 	cl->show = cfg->show;
 	buf_init(&cl->bytes, cfg->max_message);
+	buf_init(&cl->cmdline, cfg->max_message + 1);
 	display_init(&cl->display, cl->out, NULL, cfg->color, cfg->max_message);
 }
 
@@ -164,21 +157,18 @@ client_console_start(struct client *cl)
 	if (cl->con == NULL)
 		return -1;
 	cl->display.con = cl->con;
-	log_set_sink(log_to_display, cl);
+	display_take_log(&cl->display, DISPLAY_RED);
 	return 0;
 }
 
 void
 client_console_close(struct client *cl)
 {
-	if (cl->con != NULL) {
-		log_set_sink(NULL, NULL);
-		console_free(cl->con);
-		cl->con = NULL;
-		cl->display.con = NULL;
-	}
-	display_deinit(&cl->display);
+	display_deinit(&cl->display); /* log lines back to stderr first */
+	console_free(cl->con);
+	cl->con = NULL;
 	buf_deinit(&cl->bytes);
+	buf_deinit(&cl->cmdline);
 }
 
 void

@@ -41,6 +41,8 @@ struct client {
 	struct display display; /* what it shows then */
 	struct console *con;	/* owned; stdin is a terminal too */
 	struct buf bytes;	/* /binary's message; owned */
+	struct buf cmdline;	/* --slash: a pipe's line, NUL-ended; owned */
+	uint16_t close_code;	/* /close CODE: the server may echo it */
 	ev_tstamp ping_sent;	/* /ping waiting for its pong, or 0 */
 	int status;		/* decided early, or -1 */
 	char err[LOG_ERR_MAX];	/* why, when decided early */

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "display.h"
-#include "utf8.h"
+#include "escape.h"
 
 static const char *const sgr[] = {
 	[DISPLAY_PLAIN] = "",
@@ -17,47 +17,13 @@ static const char *const sgr[] = {
 	[DISPLAY_DIM] = "\033[2m",
 };
 
-/* The code point of a well-formed sequence of k bytes. */
-static uint32_t
-decode(const uint8_t *s, size_t k)
-{
-	static const uint8_t lead_mask[] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
-	uint32_t cp = s[0] & lead_mask[k];
-
-	for (size_t i = 1; i < k; i++)
-		cp = cp << 6 | (s[i] & 0x3f);
-	return cp;
-}
-
-/* C1 controls (CSI is one), and the marks that reorder what follows. */
-static bool
-hidden_control(uint32_t cp)
-{
-	return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
-	    (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e || cp == 0x200f;
-}
-
 void
 display_escape(struct buf *b, const void *p, size_t n)
 {
-	const uint8_t *s = p, *end = s + n;
-	size_t k;
+	char *dst = buf_reserve(b, ESCAPE_MAX(n));
 
-	while (s < end) {
-		k = utf8_seq(s, end - s);
-		if (k == 1 && *s == '\n')
-			buf_append(b, "\\n", 2);
-		else if (k == 1 && *s == '\r')
-			buf_append(b, "\\r", 2);
-		else if (k == 0 ||
-		    (k == 1 && *s != '\t' && (*s < 0x20 || *s == 0x7f)))
-			buf_printf(b, "\\x%02x", *s);
-		else if (k > 1 && hidden_control(decode(s, k)))
-			buf_printf(b, "\\u%04x", (unsigned)decode(s, k));
-		else
-			buf_append(b, s, k);
-		s += k > 0 ? k : 1;
-	}
+	if (dst != NULL)
+		buf_commit(b, escape_text(dst, ESCAPE_MAX(n), p, n, "\t"));
 }
 
 void
@@ -103,7 +69,26 @@ display_init(struct display *d, struct lineio_writer *out, struct console *con,
 void
 display_deinit(struct display *d)
 {
+	if (d->log_taken)
+		log_set_sink(NULL, NULL);
+	d->log_taken = false;
 	buf_deinit(&d->line);
+}
+
+static void
+log_cb(const char *line, size_t n, void *arg)
+{
+	struct display *d = arg;
+
+	display_notice(d, d->log_color, "%.*s", (int)n, line);
+}
+
+void
+display_take_log(struct display *d, enum display_color c)
+{
+	d->log_color = c;
+	d->log_taken = true;
+	log_set_sink(log_cb, d);
 }
 
 /* The line built in d->line goes out, and the buffer is emptied. */
@@ -150,17 +135,7 @@ display_notice(struct display *d, enum display_color c, const char *fmt, ...)
 void
 display_quote(char *out, size_t outlen, const void *p, size_t n)
 {
-	struct buf b;
-	size_t k;
-
-	if (outlen == 0)
-		return;
-	buf_init(&b, 4 * n + 1);
-	display_escape(&b, p, n);
-	k = buf_used(&b) < outlen - 1 ? buf_used(&b) : outlen - 1;
-	memcpy(out, buf_head(&b), k);
-	out[k] = '\0';
-	buf_deinit(&b);
+	escape_text(out, outlen, p, n, "\t");
 }
 
 const char *

@@ -33,14 +33,21 @@ struct display {
 	struct lineio_writer *out; /* borrowed */
 	struct console *con;	   /* borrowed; NULL: no prompt */
 	bool color;
-	struct buf line; /* the line being formatted; owned */
+	struct buf line;	      /* the line being formatted; owned */
+	enum display_color log_color; /* display_take_log */
+	bool log_taken;
 };
 
 /* Lines of at most max_message bytes of a peer's (4 times that once
  * escaped), through out, or through con when con is not NULL. */
 void display_init(struct display *d, struct lineio_writer *out,
     struct console *con, bool color, size_t max_message);
+/* Gives log lines back to stderr, if taken, and frees the buffer. */
 void display_deinit(struct display *d);
+
+/* Log lines are printed by d, in colour c, until display_deinit: at a
+ * console they must go above the prompt too. */
+void display_take_log(struct display *d, enum display_color c);
 
 /* A received message (text or binary): mark, a space, the payload, in
  * blue.  0, or -1 when the output buffer is full (the line is lost). */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "escape.h"
 #include "log.h"
 
 static const char *log_prog = "ws";
@@ -21,25 +22,6 @@ log_init(const char *progname, enum log_level level)
 	log_lvl = level;
 }
 
-/* Control bytes a terminal would act on (ESC above all), shown as \xNN;
- * keep is the set let through, e.g. the line breaks of a header dump. */
-static size_t
-escape(char *out, size_t outlen, const char *p, size_t n, const char *keep)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < n && o + 5 < outlen; i++) {
-		unsigned char c = p[i];
-
-		if ((c < 0x20 || c == 0x7f) && (c == 0 || !strchr(keep, c)))
-			o += snprintf(out + o, outlen - o, "\\x%02x", c);
-		else
-			out[o++] = c;
-	}
-	out[o] = '\0';
-	return o;
-}
-
 void
 log_set_sink(void (*fn)(const char *line, size_t n, void *arg), void *arg)
 {
@@ -50,8 +32,7 @@ log_set_sink(void (*fn)(const char *line, size_t n, void *arg), void *arg)
 void
 log_escape(char *out, size_t outlen, const char *p, size_t n)
 {
-	if (outlen > 0)
-		escape(out, outlen, p, n, "");
+	escape_text(out, outlen, p, n, "");
 }
 
 static void
@@ -70,7 +51,7 @@ log_vwrite(const char *fmt, va_list ap)
 		n = sizeof(line) - 1;
 	/* Peers' bytes reach these lines (reasons, headers with -v): no
 	 * terminal may interpret them. */
-	k = escape(safe, sizeof(safe) - 1, line, n, "\t\r\n");
+	k = escape_text(safe, sizeof(safe) - 1, line, n, "\t\r\n");
 	if (log_sink != NULL) {
 		log_sink(safe, k, log_sink_arg);
 		return;

@@ -21,10 +21,10 @@ void log_init(const char *progname, enum log_level level);
  * above its prompt); NULL gives them back to stderr.  The line has no LF
  * and its control bytes are escaped already. */
 void log_set_sink(void (*fn)(const char *line, size_t n, void *arg), void *arg);
-/* Copies n bytes of p to out (outlen bytes, NUL-ended, cut to fit) with
- * every control byte as \xNN, for a peer's text that must stay on one
- * line.  (Every logged line has its control bytes but tab and line breaks
- * escaped anyway.) */
+/* Copies n bytes of p to out (outlen bytes, NUL-ended, cut to fit)
+ * escaped as src/escape says, line breaks too, for a peer's text that
+ * must stay on one line.  (Every logged line is escaped anyway, but for
+ * its tabs and line breaks.) */
 void log_escape(char *out, size_t outlen, const char *p, size_t n);
 void log_msg(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_info(const char *fmt, ...) LOG_PRINTF(1, 2);

@@ -143,15 +143,6 @@ on_console_eof(void *arg)
 static const struct console_cbs console_cbs = { on_console_line,
 	on_console_eof };
 
-/* Diagnostics go above the prompt too. */
-static void
-log_to_display(const char *line, size_t n, void *arg)
-{
-	struct server *s = arg;
-
-	display_notice(&s->display, DISPLAY_PLAIN, "%.*s", (int)n, line);
-}
-
 int
 server_console_open(struct server *s)
 {
@@ -166,9 +157,10 @@ server_console_open(struct server *s)
 			log_msg("out of memory");
 			return -1;
 		}
-		log_set_sink(log_to_display, s);
 	}
 	display_init(&s->display, s->out, s->con, cfg->color, cfg->max_message);
+	if (s->con != NULL)
+		display_take_log(&s->display, DISPLAY_PLAIN);
 	server_update_stdin(s);
 	return 0;
 }
@@ -178,10 +170,9 @@ server_console_close(struct server *s)
 {
 	if (!s->show)
 		return;
-	log_set_sink(NULL, NULL);
+	display_deinit(&s->display); /* log lines back to stderr first */
 	console_free(s->con);
 	s->con = NULL;
-	display_deinit(&s->display);
 	buf_deinit(&s->bytes);
 	s->show = false;
 }

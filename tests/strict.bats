@@ -322,7 +322,7 @@ PYEOF
 	wait_for_text "$SERVER_ERR" 'disconnected (4000'
 	run grep -c 'forged' "$SERVER_ERR"
 	assert_output 1
-	run grep -F 'disconnected (4000 "\x1b[2Jbye\x0awsserve: forged")' "$SERVER_ERR"
+	run grep -F 'disconnected (4000 "\x1b[2Jbye\nwsserve: forged")' "$SERVER_ERR"
 	assert_success
 	run grep -c $'\x1b' "$SERVER_ERR"
 	assert_output 0

@@ -11,6 +11,7 @@
 
 #include "command.h"
 #include "display.h"
+#include "log.h"
 #include "tests.h"
 
 static const struct command_def defs[] = {
@@ -183,6 +184,19 @@ test_display(void)
 	    "66 30 31 32 33 34 35 36 37 38 39 61 62 63 64 65 66 ... (2 more)");
 }
 
+/* log lines take peers' bytes the same way, line breaks included. */
+static void
+test_log_escape(void)
+{
+	char out[64];
+
+	log_escape(out, sizeof(out), "a\nb\tc\x1b[1m\xc2\x9b\xff", 12);
+	CU_ASSERT_STRING_EQUAL(out, "a\\nb\\x09c\\x1b[1m\\u009b\\xff");
+	/* Cut short on a whole escape. */
+	log_escape(out, 7, "ab\x1b\x1b", 4);
+	CU_ASSERT_STRING_EQUAL(out, "ab\\x1b");
+}
+
 static const struct unit_test tests[] = {
 	{ "not a command", test_not_a_command },
 	{ "arguments", test_arguments },
@@ -190,6 +204,7 @@ static const struct unit_test tests[] = {
 	{ "/binary hex and @file", test_binary },
 	{ "help lines", test_help },
 	{ "display escapes controls", test_display },
+	{ "log lines escape them the same way", test_log_escape },
 };
 
 int
