@@ -673,6 +673,12 @@ server_deinit(struct server *s)
 	server_console_close(s);
 	if (s->spare_fd != -1)
 		close(s->spare_fd);
+	/* Input that could not be read or sent: reported line by line,
+	 * and a failure in the end. */
+	if (s->in != NULL && s->status == WS_EXIT_OK &&
+	    (lineio_reader_error(s->in) != 0 ||
+		lineio_reader_dropped(s->in) > 0))
+		s->status = WS_EXIT_FAIL;
 	lineio_reader_free(s->in);
 	if ((error = lineio_writer_close(s->out)) != 0 &&
 	    s->status == WS_EXIT_OK) {

@@ -180,7 +180,7 @@ print(" ".join("%s=%d" % kv for kv in sorted(c.items())))' "$SERVER_OUT"
 	assert_output $'OPEN\nFRAME 8 03e9\nEOF'
 }
 
-@test "wsserve drops a stdin line longer than --max-message and says so" {
+@test "wsserve drops a stdin line longer than --max-message, says so, and exits 1 in the end" {
 	start_wsserve --max-message 10
 	spawn c1 10 "$WSCAT" --count 1 "$URL" </dev/null
 	wait_for_clients 1
@@ -189,6 +189,9 @@ print(" ".join("%s=%d" % kv for kv in sorted(c.items())))' "$SERVER_OUT"
 	run cat "$BATS_TEST_TMPDIR/c1.out"
 	assert_output short
 	assert grep -qxF 'wsserve: line 1: longer than 10 bytes, not sent' "$SERVER_ERR"
+	# Reported when it happened, and a failure in the end.
+	stop_wsserve
+	assert_equal "$SERVER_STATUS" 1
 }
 
 @test "wsserve | head -1: the reader going away closes clients with 1001, exit 0" {
