@@ -7,6 +7,7 @@
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -262,21 +263,27 @@ prompt_signal_cb(int signo)
 	prompt_signo = signo;
 }
 
-/* Reads a line from fd into pass (len bytes), keeping what fits.  1, 0 at
- * EOF, -1 on an error or a signal; *cut when the line did not fit. */
+/* Reads a line from fd into pass (len bytes), keeping what fits, with
+ * the prompt's signals blocked but while waiting (ppoll: a signal cannot
+ * slip in between a check and the wait).  1, 0 at EOF, -1 on an error or
+ * a signal; *cut when the line did not fit. */
 static int
-read_line(int fd, char *pass, size_t len, bool *cut)
+read_line(int fd, char *pass, size_t len, bool *cut, const sigset_t *waiting)
 {
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	size_t n = 0;
-	ssize_t r;
+	ssize_t r = -1;
 	char ch;
 
 	*cut = false;
 	for (;;) {
-		r = read(fd, &ch, 1);
-		if (r == -1 && errno == EINTR && prompt_signo == 0)
-			continue;
-		if (r != 1 || ch == '\n')
+		if (ppoll(&pfd, 1, NULL, waiting) == -1) {
+			if (errno == EINTR && prompt_signo == 0)
+				continue;
+			r = -1;
+			break;
+		}
+		if ((r = read(fd, &ch, 1)) != 1 || ch == '\n')
 			break;
 		if (n + 1 < len)
 			pass[n++] = ch;
@@ -300,6 +307,7 @@ ask_passphrase_tty(const char *key, char *pass, size_t len, char *err,
 {
 	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
 	struct sigaction sa, old[sizeof(sigs) / sizeof(sigs[0])];
+	sigset_t block, orig, waiting;
 	struct termios saved, quiet;
 	char quoted[OPT_ERRLEN];
 	int fd, r, error;
@@ -319,8 +327,15 @@ ask_passphrase_tty(const char *key, char *pass, size_t len, char *err,
 	sa.sa_handler = prompt_signal_cb; /* no SA_RESTART: read returns */
 	sigemptyset(&sa.sa_mask);
 	prompt_signo = 0;
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+	sigemptyset(&block);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
 		sigaction(sigs[i], &sa, &old[i]);
+		sigaddset(&block, sigs[i]);
+	}
+	sigprocmask(SIG_BLOCK, &block, &orig);
+	waiting = orig;
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigdelset(&waiting, sigs[i]);
 	quiet = saved;
 	quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
 	quiet.c_lflag |= ICANON;
@@ -328,7 +343,7 @@ ask_passphrase_tty(const char *key, char *pass, size_t len, char *err,
 	opt_quote(key, quoted, sizeof(quoted));
 	if (tcsetattr(fd, TCSAFLUSH, &quiet) == 0 &&
 	    dprintf(fd, "Passphrase for %s: ", quoted) > 0)
-		r = read_line(fd, pass, len, &cut);
+		r = read_line(fd, pass, len, &cut, &waiting);
 	else
 		r = -1;
 	error = errno;
@@ -337,8 +352,14 @@ ask_passphrase_tty(const char *key, char *pass, size_t len, char *err,
 	close(fd);
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &old[i], NULL);
-	if (prompt_signo != 0)
+	/* A signal typed at the prompt ends the run as it would any
+	 * program's, even one started with it ignored. */
+	if (prompt_signo != 0) {
+		signal(prompt_signo, SIG_DFL);
+		sigprocmask(SIG_UNBLOCK, &block, NULL);
 		raise(prompt_signo);
+	}
+	sigprocmask(SIG_SETMASK, &orig, NULL);
 	if (r != 1 || cut)
 		explicit_bzero(pass, len);
 	if (prompt_signo != 0 || r == -1)

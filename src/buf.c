@@ -1,5 +1,12 @@
 /*
  * Bounded, lazily allocated byte buffer.
+ *
+ * Storage comes back when a buffer drains, so idle connections hold none;
+ * but a busy one drains and refills per message, and fresh memory for each
+ * (mmap'd above glibc's threshold) costs page faults and copies.  So a
+ * drained buffer's storage goes to a small process-wide cache (POOL_SLOTS
+ * blocks, POOL_BYTES in all) that the next growing buffer takes from; a
+ * process holds at most that much more than its buffers need.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -9,6 +16,54 @@
 #include "buf.h"
 
 #define BUF_MIN 4096
+#define POOL_SLOTS 8
+#define POOL_BYTES (4u << 20)	  /* cached in all, at most */
+#define POOL_BLOCK_MAX (1u << 20) /* larger blocks are freed */
+
+static struct {
+	char *p;
+	size_t cap;
+} pool[POOL_SLOTS];
+static size_t pool_used; /* slots */
+static size_t pool_bytes;
+
+/* Keeps p (cap bytes) for a later buffer, or frees it. */
+static void
+pool_put(char *p, size_t cap)
+{
+	if (p == NULL)
+		return;
+	if (cap > POOL_BLOCK_MAX || pool_used == POOL_SLOTS ||
+	    pool_bytes + cap > POOL_BYTES) {
+		free(p);
+		return;
+	}
+	pool[pool_used].p = p;
+	pool[pool_used++].cap = cap;
+	pool_bytes += cap;
+}
+
+/* The smallest cached block of at least want and at most max bytes, not
+ * much larger than want (budgets count capacity), or NULL. */
+static char *
+pool_take(size_t want, size_t max, size_t *cap)
+{
+	size_t best = POOL_SLOTS;
+	char *p;
+
+	for (size_t i = 0; i < pool_used; i++)
+		if (pool[i].cap >= want && pool[i].cap <= max &&
+		    pool[i].cap / 4 < want &&
+		    (best == POOL_SLOTS || pool[i].cap < pool[best].cap))
+			best = i;
+	if (best == POOL_SLOTS)
+		return NULL;
+	p = pool[best].p;
+	*cap = pool[best].cap;
+	pool_bytes -= *cap;
+	pool[best] = pool[--pool_used];
+	return p;
+}
 
 void
 buf_init(struct buf *b, size_t max)
@@ -20,7 +75,7 @@ buf_init(struct buf *b, size_t max)
 void
 buf_deinit(struct buf *b)
 {
-	free(b->data);
+	pool_put(b->data, b->cap);
 	b->data = NULL;
 	b->pos = b->len = b->cap = 0;
 }
@@ -59,8 +114,11 @@ buf_reserve(struct buf *b, size_t n)
 	 * storage (data NULL, cap 0) there is nothing to reuse. */
 	if (b->data != NULL && n <= b->cap - b->len)
 		return b->data + b->len;
-	if (b->data != NULL && n <= b->cap - used) {
-		/* Enough room once the consumed front is reclaimed. */
+	/* Reclaiming the consumed front moves the live bytes: worth it when
+	 * they are no more than the front (each byte then moves at most
+	 * once per time it is consumed), or when the buffer cannot grow. */
+	if (b->data != NULL && n <= b->cap - used &&
+	    (used <= b->pos || b->cap == b->max)) {
 		memmove(b->data, b->data + b->pos, used);
 		b->pos = 0;
 		b->len = used;
@@ -72,11 +130,12 @@ buf_reserve(struct buf *b, size_t n)
 		want = want > b->max / 2 ? b->max : want * 2;
 	if (want > b->max)
 		want = b->max;
-	if ((p = malloc(want)) == NULL)
+	if ((p = pool_take(want, b->max, &want)) == NULL &&
+	    (p = malloc(want)) == NULL)
 		return NULL;
 	if (b->data != NULL)
 		memcpy(p, b->data + b->pos, used);
-	free(b->data);
+	pool_put(b->data, b->cap);
 	b->data = p;
 	b->cap = want;
 	b->pos = 0;

@@ -13,12 +13,12 @@
 #include <http_parser.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 #include <openssl/sha.h>
 
 #include "handshake.h"
 #include "log.h"
 #include "policy.h"
+#include "proc.h"
 #include "utf8.h"
 
 #define WS_GUID "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -496,7 +496,7 @@ handshake_new_key(char key[HANDSHAKE_KEY_LEN + 1])
 {
 	unsigned char raw[16];
 
-	if (RAND_bytes(raw, sizeof(raw)) != 1)
+	if (proc_random(raw, sizeof(raw)) == -1)
 		return -1;
 	EVP_EncodeBlock((unsigned char *)key, raw, sizeof(raw));
 	return 0;

@@ -1,8 +1,10 @@
 /*
  * Process-wide set-up.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -23,6 +25,25 @@ proc_init(void)
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_NOFILE, &rl);
 	}
+}
+
+int
+proc_random(void *p, size_t n)
+{
+	char *c = p;
+	ssize_t r;
+
+	/* Above 256 bytes a signal may cut a call short: go on. */
+	while (n > 0) {
+		if ((r = getrandom(c, n, 0)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		c += r;
+		n -= r;
+	}
+	return 0;
 }
 
 void

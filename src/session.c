@@ -8,13 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/rand.h>
 #include <wslay/wslay.h>
 
 #include "attr.h"
 #include "budget.h"
 #include "buf.h"
 #include "framescan.h"
+#include "proc.h"
 #include "session.h"
 #include "session_int.h"
 
@@ -52,7 +52,7 @@ genmask_cb(wslay_event_context_ptr ctx, uint8_t *p, size_t len, void *user_data)
 	if (s->maskpool == NULL && (s->maskpool = malloc(MASKPOOL)) == NULL)
 		goto fail;
 	if (s->maskpos == 0 || s->maskpos + len > MASKPOOL) {
-		if (RAND_bytes(s->maskpool, MASKPOOL) != 1)
+		if (proc_random(s->maskpool, MASKPOOL) == -1)
 			goto fail;
 		s->maskpos = 0;
 	}

@@ -11,7 +11,7 @@
 #include "budget.h"
 #include "session_int.h"
 
-#define READ_CHUNK 4096	    /* bytes per read while completing a close */
+#define READ_CHUNK 4096	    /* bytes per read, but for large frames */
 #define CLOSE_FRAME_MAX 139 /* 2 + 8 + 4 + 125: wslay fails longer ones */
 
 /* Reads more of the stream into s->in.  A count, 0 at EOF, or a
@@ -64,21 +64,24 @@ recv_some(struct session *s, uint8_t *p, size_t len)
 	size_t k;
 
 	s->in_short = false;
-	/* Bytes read ahead (behind the HTTP head, or held back before a
-	 * close frame) come first. */
+	/* Reads go through s->in, which also holds the bytes that came
+	 * behind the HTTP head and a close frame held back.  While a large
+	 * frame arrives, one read takes up to SESSION_IN_MAX of it (its room
+	 * is reserved, and counted, already); otherwise wslay's 4 KiB, so
+	 * that paused peers hold no more than that read ahead. */
 	if (buf_used(&s->in) == 0) {
-		if ((n = s->io->read(s->arg, p, len)) <= 0)
-			return n;
-		k = framescan_advance(&s->scan, p, n, true);
-		if (k == (size_t)n)
-			return n;
-		/* A close frame begins at p + k: keep it for a call of its
-		 * own.  in is empty and n <= len fits its bound. */
-		if (buf_append(&s->in, p + k, n - k) == -1)
+		size_t want = s->msg.cap - s->msg.len > READ_CHUNK ?
+		    SESSION_IN_MAX :
+		    READ_CHUNK;
+		char *dst = buf_reserve(&s->in, want);
+
+		if (dst == NULL)
 			return SESSION_IO_ERR;
-		if (k > 0)
-			return k;
-		return give_close(s, p, len);
+		if ((n = s->io->read(s->arg, dst, want)) <= 0) {
+			buf_deinit(&s->in); /* an idle session holds none */
+			return n;
+		}
+		buf_commit(&s->in, n);
 	}
 	n = buf_used(&s->in) < len ? buf_used(&s->in) : len;
 	k = framescan_advance(&s->scan, (uint8_t *)buf_head(&s->in), n, true);

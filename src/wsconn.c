@@ -133,8 +133,8 @@ write_http(struct wsconn *c)
 	return 0;
 }
 
-static void
-start_linger(struct wsconn *c, enum wsconn_end end)
+void
+wsconn_linger(struct wsconn *c, enum wsconn_end end)
 {
 	c->state = WSCONN_LINGER;
 	c->end = end;
@@ -151,7 +151,7 @@ static void
 fail_session(struct wsconn *c)
 {
 	session_describe_failure(c->s, c->err, sizeof(c->err));
-	start_linger(c, WSCONN_END_FAILED);
+	wsconn_linger(c, WSCONN_END_FAILED);
 }
 
 static void
@@ -201,7 +201,7 @@ write_and_check(struct wsconn *c)
 		enter_closing(c);
 	switch (session_phase(c->s)) {
 	case SESSION_CLOSED:
-		start_linger(c, WSCONN_END_CLOSED);
+		wsconn_linger(c, WSCONN_END_CLOSED);
 		break;
 	case SESSION_BROKEN:
 		fail_session(c);
@@ -230,7 +230,7 @@ progress(struct wsconn *c)
 		return;
 	}
 	if (c->state == WSCONN_REFUSING && buf_used(&c->http_out) == 0)
-		start_linger(c, WSCONN_END_REFUSED);
+		wsconn_linger(c, WSCONN_END_REFUSED);
 
 	/* A pause holds back messages only: a slow stdout must not keep a
 	 * new client from its handshake, nor a closing one from its end. */

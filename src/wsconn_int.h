@@ -65,6 +65,10 @@ struct wsconn {
 
 /* Ends the connection with end; on_end follows from the loop callback. */
 void wsconn_finish(struct wsconn *c, enum wsconn_end end);
+/* Ends it with end once the peer's EOF (or a timer) says all it sent has
+ * arrived: the server shuts its side first, and a close() with unread
+ * input would send RST over what we sent last. */
+void wsconn_linger(struct wsconn *c, enum wsconn_end end);
 /* Ends it after an I/O failure: reported as TLS over a failed TLS. */
 void wsconn_finish_lost(struct wsconn *c);
 /* The upgrade is done: the session starts with the bytes of http_in past

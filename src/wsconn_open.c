@@ -159,6 +159,11 @@ wsconn_open_tls(struct wsconn *c)
 		transport_describe(c->t, how, sizeof(how));
 		log_debug("%s: %s", c->peer, how);
 		wsconn_open_http(c);
-	} else if (r == TRANSPORT_ERR)
+	} else if (r == TRANSPORT_ERR && c->cfg->role == WSCONN_SERVER)
+		/* The alert is out; a client that finished its side already
+		 * may have sent its request, which must not turn our close
+		 * into an RST that overtakes the alert. */
+		wsconn_linger(c, WSCONN_END_TLS);
+	else if (r == TRANSPORT_ERR)
 		wsconn_finish(c, WSCONN_END_TLS);
 }
