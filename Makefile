@@ -150,7 +150,9 @@ fuzz:
 fuzz-smoke:
 	./tests/fuzz/run --smoke
 
+# socat is the plain-TCP baseline the figures are compared with.
 bench: all
+	@./.ci/deps socat
 	./bench/run
 
 BINDIR  = $(DESTDIR)$(PREFIX)/bin

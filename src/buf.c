@@ -124,9 +124,10 @@ buf_reserve(struct buf *b, size_t n)
 		b->len = used;
 		return b->data + b->len;
 	}
-	/* Doubles up to max; used + n <= max, so neither sum overflows. */
+	/* Doubles up to max; used + n <= max, so neither sum overflows.  A
+	 * buffer not worth compacting grows even if its size would do. */
 	want = b->cap ? b->cap : BUF_MIN;
-	while (want < used + n && want < b->max)
+	while ((want < used + n || want == b->cap) && want < b->max)
 		want = want > b->max / 2 ? b->max : want * 2;
 	if (want > b->max)
 		want = b->max;

@@ -364,6 +364,61 @@ test_growth_near_max(void)
 	}
 }
 
+static const char *
+big_block(void)
+{
+	static char block[4096];
+
+	memset(block, 'b', sizeof(block));
+	return block;
+}
+
+/* A drained buffer's storage serves the next one that grows: no malloc,
+ * fault and free per message. */
+static void
+test_storage_reused(void)
+{
+	struct buf a, b;
+	char *first;
+
+	buf_init(&a, 1 << 20);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf_reserve(&a, 100000));
+	buf_commit(&a, 100000);
+	first = a.data;
+	buf_consume(&a, 100000); /* drained: no storage held */
+	CU_ASSERT_PTR_NULL(a.data);
+	buf_init(&b, 1 << 20);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf_reserve(&b, 90000));
+	CU_ASSERT_PTR_EQUAL(b.data, first);
+	buf_deinit(&b);
+	/* Too small a need for that block: a fresh one. */
+	buf_init(&b, 1 << 20);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(buf_reserve(&b, 100));
+	CU_ASSERT(b.cap < 100000);
+	buf_deinit(&b);
+}
+
+/* The live bytes move to the front only when no more than were consumed:
+ * appending to a mostly full buffer grows it instead. */
+static void
+test_compaction_amortised(void)
+{
+	struct buf b;
+
+	buf_init(&b, 1 << 20);
+	CU_ASSERT_EQUAL(buf_append(&b, big_block(), 4096), 0);
+	buf_consume(&b, 1000); /* 3096 live, 1000 consumed */
+	CU_ASSERT_PTR_NOT_NULL(buf_reserve(&b, 1000));
+	CU_ASSERT(b.cap > 4096); /* grown, not compacted in place */
+	CU_ASSERT_EQUAL(buf_used(&b), 3096);
+	buf_commit(&b, 1000);
+	buf_consume(&b, buf_used(&b) - 10); /* 10 live */
+	CU_ASSERT_PTR_NOT_NULL(buf_reserve(&b, b.cap - 20));
+	CU_ASSERT_EQUAL(b.pos, 0); /* moved in place: cheap */
+	CU_ASSERT_EQUAL(b.cap, 8192);
+	buf_deinit(&b);
+}
+
 static const struct unit_test tests[] = {
 	{ "lazy allocation", test_lazy },
 	{ "append and consume", test_append_consume },
@@ -378,6 +433,8 @@ static const struct unit_test tests[] = {
 	{ "buf_printf grows the buffer", test_printf_grows },
 	{ "buf_printf cap, all or nothing", test_printf_cap },
 	{ "growth near a SIZE_MAX-sized cap", test_growth_near_max },
+	{ "drained storage is reused", test_storage_reused },
+	{ "compaction is amortised", test_compaction_amortised },
 };
 
 int
