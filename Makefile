@@ -127,7 +127,7 @@ ASAN_BATS  = tests/wscat.bats tests/wsserve.bats tests/handshake.bats \
 	     tests/http.bats tests/tls.bats tests/interop_python.bats \
 	     tests/interop_node.bats tests/flood.bats tests/strict.bats \
 	     tests/stdio.bats tests/security.bats tests/compat.bats \
-	     tests/tty_wsserve.bats tests/tty_wscat.bats \
+	     tests/tty_wsserve.bats tests/tty_wscat.bats tests/hibernate.bats \
 	     $(wildcard tests/conformance*.bats)
 ASAN_ENV   = WS_BIN_DIR=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
@@ -150,10 +150,15 @@ fuzz:
 fuzz-smoke:
 	./tests/fuzz/run --smoke
 
-# socat is the plain-TCP baseline the figures are compared with.
-bench: all
+# socat is the plain-TCP baseline of the ingest figures; bench/wsload
+# (not built by `make all`) is the load client of the others and their
+# plain-TCP baseline server.
+bench: all bench/wsload
 	@./.ci/deps socat
 	./bench/run
+
+bench/wsload: bench/wsload.c
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ bench/wsload.c
 
 BINDIR  = $(DESTDIR)$(PREFIX)/bin
 MANDIR  = $(DESTDIR)$(PREFIX)/share/man/man1
@@ -178,7 +183,7 @@ uninstall:
 	      $(FISHDIR)/wsserve.fish $(FISHDIR)/wscat.fish
 
 clean:
-	rm -f $(BINS) cmd/*.o src/*.o libwscore.a tests/unit/run
+	rm -f $(BINS) cmd/*.o src/*.o libwscore.a tests/unit/run bench/wsload
 	rm -rf build-asan
 
 .PHONY: all deps test-deps run unit bats valgrind lint lint-format format \

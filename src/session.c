@@ -260,6 +260,17 @@ session_want_write(const struct session *s)
 }
 
 bool
+session_idle(const struct session *s)
+{
+	return !s->paused && !s->in_message && s->msg.data == NULL &&
+	    buf_used(&s->in) == 0 && buf_used(&s->out) == 0 &&
+	    s->scan.skip == 0 && s->scan.hlen == 0 && s->close_code == 0 &&
+	    !s->close_queued && !session_closing(s) &&
+	    wslay_event_get_queued_msg_count(s->ctx) == 0 &&
+	    !wslay_event_want_write(s->ctx);
+}
+
+bool
 session_has_readahead(const struct session *s)
 {
 	return buf_used(&s->in) > 0 && !s->in_short;

@@ -129,6 +129,11 @@ void session_pause(struct session *s, bool pause);
 bool session_want_read(const struct session *s);
 bool session_want_write(const struct session *s);
 
+/* Nothing partly received (not even a frame header), nothing queued or
+ * read ahead, no close under way, not paused: the session could be freed
+ * and a new one would carry on the same. */
+bool session_idle(const struct session *s);
+
 /* Frames read ahead that session_recv can take without the socket. */
 bool session_has_readahead(const struct session *s);
 

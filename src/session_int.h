@@ -41,6 +41,7 @@ struct session {
 	size_t max_message;
 	bool in_control;	/* the frame being received is a control one */
 	bool msg_failed;	/* fail_message: read no more data */
+	bool in_message;	/* a fragmented message has begun */
 	int close_off;		/* offset in a close frame's payload, or -1 */
 	uint8_t close_hi;	/* its first byte */
 	uint16_t code_received; /* 1005 when the close had none */

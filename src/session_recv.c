@@ -222,6 +222,7 @@ session_frame_start_cb(wslay_event_context_ptr ctx,
 	s->in_control = (arg->opcode & 0x8) != 0;
 	if (s->in_control || s->msg_failed)
 		return;
+	s->in_message = !arg->fin;
 	if (arg->opcode != WSLAY_CONTINUATION_FRAME)
 		session_drop_msg(s); /* a new message */
 	/* Larger than the memory budget is too big as well. */

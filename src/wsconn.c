@@ -6,6 +6,7 @@
  * the owner; nothing touches the connection after that, since the owner may
  * free it.
  */
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@ wsconn_finish(struct wsconn *c, enum wsconn_end end)
 	ev_io_stop(c->loop, &c->rio);
 	ev_io_stop(c->loop, &c->wio);
 	ev_timer_stop(c->loop, &c->timer);
+	ev_timer_stop(c->loop, &c->idle);
 }
 
 /* An I/O failure: over TLS it is reported as such. */
@@ -41,10 +43,13 @@ wsconn_finish_lost(struct wsconn *c)
 	    transport_tls_failed(c->t) ? WSCONN_END_TLS : WSCONN_END_LOST);
 }
 
+static void touch(struct wsconn *c);
+
 /* The last statement of every libev callback. */
 static void
 finish_cb(struct wsconn *c)
 {
+	touch(c);
 	if (c->state == WSCONN_DONE && !c->ended) {
 		c->ended = true;
 		c->cb->on_end(c, c->arg); /* may free c */
@@ -173,6 +178,103 @@ in_session(const struct wsconn *c)
 	return c->state == WSCONN_OPEN || c->state == WSCONN_CLOSING;
 }
 
+/*
+ * Hibernation: an open server connection that has been idle for
+ * WSCONN_HIBERNATE_AFTER (or has just opened), with nothing partly
+ * received, nothing queued and
+ * nothing held by TLS, gives its session back (wslay's context with its
+ * 4 KiB input buffer, and ours: ~8 of the ~9 KiB an idle connection
+ * costs).  Every way in that needs the session (the watchers' callbacks,
+ * the owner's calls) wakes it first with a new one, which is all a fresh
+ * session at a frame boundary is.  The delay keeps busy connections from
+ * paying a new session per message.
+ */
+/* Freed sessions lie scattered in the heap: glibc returns their pages
+ * only when asked.  One trim, a moment after a wave of hibernations. */
+static void
+trim_cb(UNUSED struct ev_loop *loop, UNUSED ev_timer *w, UNUSED int revents)
+{
+	malloc_trim(0);
+}
+
+static void
+hibernate(struct wsconn *c)
+{
+	static ev_timer trim;
+
+	if (c->cfg->role != WSCONN_SERVER || c->state != WSCONN_OPEN ||
+	    c->s == NULL || c->paused || c->in_recv || c->above ||
+	    transport_has_pending(c->t) || !session_idle(c->s))
+		return;
+	session_free(c->s);
+	c->s = NULL;
+	ev_timer_stop(c->loop, &c->idle);
+	if (!ev_is_active(&trim)) {
+		ev_timer_init(&trim, trim_cb, WSCONN_HIBERNATE_AFTER, 0.);
+		ev_timer_start(c->loop, &trim);
+	}
+}
+
+/* "Be smart about timeouts" (ev(3)): activity only stamps last_active;
+ * the timer looks at the stamp when it fires. */
+static void
+idle_cb(UNUSED struct ev_loop *loop, ev_timer *w, UNUSED int revents)
+{
+	struct wsconn *c = w->data;
+	ev_tstamp left = c->last_active + WSCONN_HIBERNATE_AFTER -
+	    ev_now(c->loop);
+
+	if (left > 0) {
+		ev_timer_set(w, left, 0.);
+		ev_timer_start(c->loop, w);
+		return;
+	}
+	hibernate(c);
+	if (c->s != NULL) { /* busy after all: look again later */
+		ev_timer_set(w, WSCONN_HIBERNATE_AFTER, 0.);
+		ev_timer_start(c->loop, w);
+	}
+}
+
+static void
+touch(struct wsconn *c)
+{
+	c->last_active = ev_now(c->loop);
+	if (c->cfg->role == WSCONN_SERVER && c->state == WSCONN_OPEN &&
+	    c->s != NULL && !ev_is_active(&c->idle)) {
+		ev_timer_set(&c->idle, WSCONN_HIBERNATE_AFTER, 0.);
+		ev_timer_start(c->loop, &c->idle);
+	}
+}
+
+static struct session *
+new_session(struct wsconn *c)
+{
+	struct session *s = session_new(c->cfg->role == WSCONN_SERVER ?
+		SESSION_SERVER :
+		SESSION_CLIENT,
+	    c->cfg->max_message, &stream_io, c);
+
+	if (s != NULL) {
+		session_set_budget(s, c->cfg->budget);
+		session_pause(s, c->paused);
+	}
+	return s;
+}
+
+/* 0, or -1 when out of memory (the connection is then finished). */
+static int
+wake(struct wsconn *c)
+{
+	if (c->s != NULL || c->state != WSCONN_OPEN)
+		return 0;
+	if ((c->s = new_session(c)) != NULL)
+		return 0;
+	snprintf(c->err, sizeof(c->err), "out of memory");
+	wsconn_finish(c, WSCONN_END_LOST);
+	return -1;
+}
+
 static void
 arm(struct wsconn *c, int events)
 {
@@ -221,6 +323,16 @@ progress(struct wsconn *c)
 
 	if (c->state == WSCONN_DONE || c->in_recv)
 		return;
+	if (c->state == WSCONN_OPEN && c->s == NULL) { /* hibernating */
+		if (write_http(c) == -1) { /* the 101 may still be going */
+			wsconn_finish_lost(c);
+			return;
+		}
+		arm(c,
+		    transport_events(c->t, !c->paused,
+			buf_used(&c->http_out) > 0));
+		return;
+	}
 	if (c->state != WSCONN_LINGER && write_and_check(c) == -1) {
 		if (c->s != NULL && session_close_received(c->s) &&
 		    c->state == WSCONN_CLOSING)
@@ -305,13 +417,7 @@ recv_step(struct wsconn *c)
 void
 wsconn_start_session(struct wsconn *c, size_t head_len)
 {
-	enum session_role role = c->cfg->role == WSCONN_SERVER ?
-	    SESSION_SERVER :
-	    SESSION_CLIENT;
-
-	c->s = session_new(role, c->cfg->max_message, &stream_io, c);
-	if (c->s != NULL)
-		session_set_budget(c->s, c->cfg->budget);
+	c->s = new_session(c);
 	/* Frames that came with the head go first; they fit, as the
 	 * session's read-ahead holds more than a head. */
 	if (c->s == NULL ||
@@ -323,12 +429,16 @@ wsconn_start_session(struct wsconn *c, size_t head_len)
 	}
 	buf_deinit(&c->http_in);
 	c->state = WSCONN_OPEN;
+	c->opened = true;
 	c->last_rx = ev_now(c->loop);
 	set_timer(c, c->cfg->ping_interval);
 	c->cb->on_open(c, c->arg);
 	/* Frames that arrived with the head raise no new readiness. */
-	if (c->state == WSCONN_OPEN && session_has_readahead(c->s))
+	if (c->state == WSCONN_OPEN && c->s != NULL &&
+	    session_has_readahead(c->s))
 		recv_step(c);
+	/* Most clients say nothing at first: no session until they do. */
+	hibernate(c);
 }
 
 /* Whatever reading means in the current state. */
@@ -360,8 +470,10 @@ read_cb(UNUSED struct ev_loop *loop, ev_io *w, UNUSED int revents)
 {
 	struct wsconn *c = w->data;
 
-	do_read(c);
-	progress(c);
+	if (wake(c) == 0) {
+		do_read(c);
+		progress(c);
+	}
 	finish_cb(c);
 }
 
@@ -370,6 +482,10 @@ write_cb(UNUSED struct ev_loop *loop, ev_io *w, UNUSED int revents)
 {
 	struct wsconn *c = w->data;
 
+	if (wake(c) == -1) {
+		finish_cb(c);
+		return;
+	}
 	/* The TLS handshake, or an SSL_read that needed to write. */
 	if (c->state != WSCONN_LINGER && transport_read_needs_write(c->t))
 		do_read(c);
@@ -430,7 +546,7 @@ timer_cb(UNUSED struct ev_loop *loop, ev_timer *w, int revents)
 {
 	struct wsconn *c = w->data;
 
-	if (revents & EV_TIMER) {
+	if ((revents & EV_TIMER) && wake(c) == 0) {
 		switch (c->state) {
 		case WSCONN_TLS:
 		case WSCONN_HANDSHAKE:
@@ -486,7 +602,8 @@ wsconn_new(struct ev_loop *loop, int fd, const char *peer,
 	ev_io_init(&c->rio, read_cb, fd, EV_READ);
 	ev_io_init(&c->wio, write_cb, fd, EV_WRITE);
 	ev_init(&c->timer, timer_cb);
-	c->rio.data = c->wio.data = c->timer.data = c;
+	ev_init(&c->idle, idle_cb);
+	c->rio.data = c->wio.data = c->timer.data = c->idle.data = c;
 	set_timer(c, cfg->handshake_timeout);
 	if (cfg->tls != NULL) {
 		c->state = WSCONN_TLS;
@@ -506,8 +623,10 @@ wsconn_free(struct wsconn *c)
 	ev_io_stop(c->loop, &c->rio);
 	ev_io_stop(c->loop, &c->wio);
 	ev_timer_stop(c->loop, &c->timer);
+	ev_timer_stop(c->loop, &c->idle);
 	/* A fed on_end may still be pending for this watcher. */
 	ev_clear_pending(c->loop, &c->timer);
+	ev_clear_pending(c->loop, &c->idle);
 	ev_clear_pending(c->loop, &c->rio);
 	ev_clear_pending(c->loop, &c->wio);
 	session_free(c->s);
@@ -520,7 +639,8 @@ wsconn_free(struct wsconn *c)
 int
 wsconn_send(struct wsconn *c, int opcode, const void *p, size_t n)
 {
-	if (c->state != WSCONN_OPEN || session_send(c->s, opcode, p, n) == -1)
+	if (c->state != WSCONN_OPEN || wake(c) == -1 ||
+	    session_send(c->s, opcode, p, n) == -1)
 		return -1;
 	if (!c->above && queued_bytes(c) > WSCONN_HIGH) {
 		c->above = true;
@@ -532,7 +652,7 @@ wsconn_send(struct wsconn *c, int opcode, const void *p, size_t n)
 int
 wsconn_control(struct wsconn *c, int opcode, const void *p, size_t n)
 {
-	if (!wsconn_is_open(c))
+	if (!wsconn_is_open(c) || wake(c) == -1)
 		return -1;
 	return session_control(c->s, opcode, p, n);
 }
@@ -541,6 +661,7 @@ void
 wsconn_flush(struct wsconn *c)
 {
 	progress(c);
+	touch(c);
 	finish_later(c);
 }
 
@@ -561,8 +682,10 @@ wsconn_close_reason(struct wsconn *c, uint16_t code, const char *reason)
 		wsconn_finish(c, WSCONN_END_DROPPED);
 		break;
 	case WSCONN_OPEN:
-		session_close(c->s, code, reason);
-		progress(c);
+		if (wake(c) == 0) {
+			session_close(c->s, code, reason);
+			progress(c);
+		}
 		break;
 	default:
 		break;
@@ -574,9 +697,11 @@ void
 wsconn_abort(struct wsconn *c, uint16_t code, const char *why)
 {
 	if (in_session(c)) {
-		snprintf(c->err, sizeof(c->err), "%s", why);
-		abort_session(c, code);
-		progress(c);
+		if (wake(c) == 0) {
+			snprintf(c->err, sizeof(c->err), "%s", why);
+			abort_session(c, code);
+			progress(c);
+		}
 	} else
 		wsconn_close(c, code);
 	finish_later(c);
@@ -599,14 +724,15 @@ wsconn_pause(struct wsconn *c, bool pause)
 bool
 wsconn_is_open(const struct wsconn *c)
 {
-	return c->state == WSCONN_OPEN && !session_close_pending(c->s) &&
-	    !session_closing(c->s);
+	return c->state == WSCONN_OPEN &&
+	    (c->s == NULL || /* hibernating */
+		(!session_close_pending(c->s) && !session_closing(c->s)));
 }
 
 bool
 wsconn_opened(const struct wsconn *c)
 {
-	return c->s != NULL;
+	return c->opened;
 }
 
 bool

@@ -32,6 +32,9 @@
 #define WSCONN_LOW SESSION_LOW	  /* ... and resumes below this */
 #define WSCONN_CLOSE_TIMEOUT 5.0  /* close frame sent -> peer's reply */
 #define WSCONN_LINGER_TIMEOUT 2.0 /* close done -> peer's TCP EOF */
+#define WSCONN_HIBERNATE_AFTER                    \
+	1.0 /* idle open server connection -> its \
+	     * session is freed (wsconn.c) */
 
 enum wsconn_role { WSCONN_SERVER, WSCONN_CLIENT };
 

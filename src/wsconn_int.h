@@ -38,10 +38,14 @@ enum wsconn_state {
 struct wsconn {
 	ev_io rio, wio;
 	ev_timer timer;
+	ev_timer idle;	       /* server: hibernates the open connection */
+	ev_tstamp last_active; /* the last event or call that used it */
 	struct ev_loop *loop;
 	enum wsconn_state state;
 	struct transport *t; /* owned */
-	struct session *s;   /* owned; NULL until open */
+	struct session *s;   /* owned; NULL until open, and while an open
+			      * server connection hibernates (wsconn.c) */
+	bool opened;	     /* got past the opening handshake */
 	struct buf http_in;  /* the head being read; owned */
 	struct buf http_out; /* request or answer to write; owned */
 	const struct wsconn_config *cfg;
