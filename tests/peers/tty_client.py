@@ -17,37 +17,12 @@ within 5 s, 4 if the closing handshake takes more than 5 s.
 
 import argparse
 import asyncio
-import json
 import sys
 import threading
 
 import websockets
 
-
-def json_text(arg):
-    """-j: a JSON string, for text with control characters in it."""
-    s = json.loads(arg)
-    if not isinstance(s, str):
-        raise ValueError("not a JSON string")
-    return s
-
-
-def say(*words):
-    print(*words, flush=True)
-
-
-def show(msg):
-    if isinstance(msg, bytes):
-        say("binary", msg.hex())
-    else:
-        say("text", json.dumps(msg, ensure_ascii=True))
-
-
-def show_close(ws):
-    if ws.close_reason:
-        say("close", ws.close_code, ws.close_reason)
-    else:
-        say("close", ws.close_code)
+from ttyio import json_text, say, show, show_close
 
 
 async def receive(ws):
