@@ -17,7 +17,6 @@
 #include <unistd.h>
 
 #include "client.h"
-#include "console.h"
 #include "display.h"
 #include "exitcode.h"
 #include "handshake.h"
@@ -43,7 +42,6 @@ struct wscat_args {
 	const char *version;	 /* -p: checked, not used */
 	const char *color;	 /* --color WHEN */
 	bool no_color, no_history;
-	char history[4096]; /* the console's history file */
 };
 
 /* What --passphrase stores when it ends the command line without its
@@ -375,27 +373,6 @@ ask_passphrase_tty(const char *key, char *pass, size_t len, char *err,
 	return -1;
 }
 
-/* A terminal on stdout shows messages safely; a terminal on stdin as well
- * is a console with a history file, unless stdin is not read at all. */
-static void
-terminal_setup(struct wscat_args *a)
-{
-	struct client_config *cfg = &a->cl;
-	char err[LOG_ERR_MAX];
-
-	cfg->show = isatty(STDOUT_FILENO);
-	cfg->console = cfg->show && isatty(STDIN_FILENO) &&
-	    cfg->nexecute == 0 && !cfg->echo;
-	cfg->color = display_use_color(a->color, a->no_color, cfg->show);
-	if (!cfg->console || a->no_history)
-		return;
-	if (console_history_path("wscat", a->history, sizeof(a->history), err,
-		sizeof(err)) == -1)
-		log_msg("%s", err);
-	else
-		cfg->history = a->history;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -450,7 +427,8 @@ main(int argc, char *argv[])
 		cfg->hs.hostport = a.host != NULL ? a.host : a.host_header;
 
 	log_init(cli.name, (enum log_level)a.log_level);
-	terminal_setup(&a);
+	display_opts_init(&cfg->term, cli.name, a.color, a.no_color,
+	    a.no_history, cfg->nexecute == 0 && !cfg->echo);
 	rc = client_run(cfg);
 	explicit_bzero(passphrase, sizeof(passphrase));
 	return rc;

@@ -9,9 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "console.h"
 #include "display.h"
 #include "exitcode.h"
 #include "log.h"
@@ -37,7 +35,6 @@ struct wsserve_args {
 	char *auth_text;       /* the --auth-file, read whole */
 	const char *color;     /* --color WHEN */
 	bool no_color, no_history;
-	char history[4096];	      /* the console's history file */
 	const char *users[MAX_USERS]; /* both: "user:pass", pointing into
 				       * argv and auth_text */
 };
@@ -226,26 +223,6 @@ static const struct opt_cli cli = { .name = "wsserve",
 	.about = about,
 	.defs = options };
 
-/* A terminal on stdout shows messages safely; on stdin as well, there is
- * a console with a history file. */
-static void
-terminal_setup(struct wsserve_args *a)
-{
-	struct server_config *cfg = &a->srv;
-	char err[LOG_ERR_MAX];
-
-	cfg->show = isatty(STDOUT_FILENO);
-	cfg->console = cfg->show && isatty(STDIN_FILENO);
-	cfg->color = display_use_color(a->color, a->no_color, cfg->show);
-	if (!cfg->console || a->no_history)
-		return;
-	if (console_history_path("wsserve", a->history, sizeof(a->history), err,
-		sizeof(err)) == -1)
-		log_msg("%s", err);
-	else
-		cfg->history = a->history;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -278,7 +255,8 @@ main(int argc, char *argv[])
 	cfg->policy.credentials = a.users;
 
 	log_init(cli.name, (enum log_level)a.log_level);
-	terminal_setup(&a);
+	display_opts_init(&cfg->term, cli.name, a.color, a.no_color,
+	    a.no_history, true);
 	rc = server_run(cfg);
 	free(a.auth_text);
 	return rc;

@@ -177,8 +177,8 @@ on_message(struct wsconn *c, int opcode, const uint8_t *p, size_t n, void *arg)
 
 	if (count > 0 && cl->received >= count)
 		return; /* closing: --count is reached */
-	if ((cl->show ? client_show_message(cl, opcode, p, n) :
-			lineio_writer_message(cl->out, p, n)) == -1 &&
+	if ((cl->cfg->term.show ? client_show_message(cl, opcode, p, n) :
+				  lineio_writer_message(cl->out, p, n)) == -1 &&
 	    lineio_writer_error(cl->out) == 0)
 		log_msg("message of %zu bytes lost: stdout buffer full", n);
 	cl->received++;
@@ -344,7 +344,7 @@ end_status(struct client *cl)
 		    code == cl->close_code)
 			return WS_EXIT_OK;
 		/* At the console, "Disconnected (code: ...)" said it. */
-		if (!cl->cfg->console)
+		if (!cl->cfg->term.console)
 			log_msg("server closed the connection: %s", how);
 		return WS_EXIT_PEER_CLOSE;
 	case WSCONN_END_REFUSED:

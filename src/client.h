@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "display.h"
 #include "handshake.h"
 #include "tls.h"
 #include "url.h"
@@ -28,13 +29,10 @@ struct client_config {
 	size_t max_message;
 	double ping_interval; /* 0: no pings */
 	double ping_timeout;
-	bool show;	     /* stdout is a terminal: marks, escapes */
-	bool console;	     /* stdin is one too: a prompt and commands */
-	bool color;	     /* colours on stdout */
-	const char *history; /* the console's history file, or NULL */
-	bool slash;	     /* --slash: commands in a pipe too */
-	bool show_pings;     /* -P: show pings and pongs */
-	bool echo;	     /* --echo: send each message back */
+	struct display_opts term;   /* stdout and stdin at a terminal */
+	bool slash;		    /* --slash: commands in a pipe too */
+	bool show_pings;	    /* -P: show pings and pongs */
+	bool echo;		    /* --echo: send each message back */
 	struct tls_client_opts tls; /* for wss:// */
 };
 

@@ -42,7 +42,7 @@ notice(struct client *cl, enum display_color c, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	if (cl->show)
+	if (cl->cfg->term.show)
 		display_notice(&cl->display, c, "%s", text);
 	else
 		log_msg("%s", text);
@@ -99,13 +99,13 @@ client_console_line(struct client *cl, const char *line, size_t len)
 {
 	struct command cmd;
 	char err[LOG_ERR_MAX], shown[4 * LOG_ERR_MAX];
+	int r;
 
-	buf_consume(&cl->bytes, buf_used(&cl->bytes));
-	if (command_parse(commands, line, len, &cmd, &cl->bytes, err,
-		sizeof(err)) == -1) {
+	if ((r = command_parse(commands, line, len, &cmd, &cl->bytes, err,
+		 sizeof(err))) != 0) {
 		display_quote(shown, sizeof(shown), err, strlen(err));
 		notice(cl, DISPLAY_RED, "%s", shown);
-		if (strncmp(err, "unknown", 7) == 0)
+		if (r == COMMAND_UNKNOWN)
 			help(cl);
 		return;
 	}
@@ -139,10 +139,10 @@ client_console_init(struct client *cl)
 {
 	const struct client_config *cfg = cl->cfg;
 
-	cl->show = cfg->show;
 	buf_init(&cl->bytes, cfg->max_message);
 	buf_init(&cl->cmdline, cfg->max_message + 1);
-	display_init(&cl->display, cl->out, NULL, cfg->color, cfg->max_message);
+	display_init(&cl->display, cl->out, NULL, cfg->term.color,
+	    cfg->max_message);
 }
 
 int
@@ -150,9 +150,9 @@ client_console_start(struct client *cl)
 {
 	const struct client_config *cfg = cl->cfg;
 
-	if (!cfg->console)
+	if (!cfg->term.console)
 		return 0;
-	cl->con = console_new(cl->loop, "> ", cfg->history, cl->out,
+	cl->con = console_new(cl->loop, "> ", cfg->term.history, cl->out,
 	    &console_cbs, cl);
 	if (cl->con == NULL)
 		return -1;

@@ -37,7 +37,6 @@ struct client {
 	int signo;		/* the signal that stopped us */
 	bool input_ended;	/* stdin's EOF, Ctrl-D or /quit */
 	bool interrupted;	/* Ctrl-C at the console: closing with 1000 */
-	bool show;		/* stdout is a terminal: see display */
 	struct display display; /* what it shows then */
 	struct console *con;	/* owned; stdin is a terminal too */
 	struct buf bytes;	/* /binary's message; owned */

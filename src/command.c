@@ -177,6 +177,7 @@ command_parse(const struct command_def *defs, const char *line, size_t len,
 
 	memset(cmd, 0, sizeof(*cmd));
 	cmd->kind = COMMAND_NONE;
+	buf_consume(bytes, buf_used(bytes));
 	cmd->text = line;
 	cmd->len = len;
 	if (len == 0 || line[0] != '/')
@@ -196,7 +197,7 @@ command_parse(const struct command_def *defs, const char *line, size_t len,
 	}
 	snprintf(err, errlen, "unknown command /%.*s (/help lists them)",
 	    (int)(n > 32 ? 32 : n), line + 1);
-	return -1;
+	return COMMAND_UNKNOWN;
 }
 
 const char *

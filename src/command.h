@@ -50,8 +50,11 @@ struct command {
 };
 
 /* Parses line (NUL-ended, len bytes) against defs (ended by a row with a
- * NULL name).  COMMAND_BYTES fill bytes (its max bounds them).  0, or -1
- * with the reason in err: an unknown command, a bad argument. */
+ * NULL name).  COMMAND_BYTES empty bytes, then fill it (its max bounds
+ * them).  0, or with the reason in err COMMAND_UNKNOWN for a name not in
+ * defs (show the help) or COMMAND_BAD for a bad argument. */
+#define COMMAND_BAD (-1)
+#define COMMAND_UNKNOWN (-2)
 int command_parse(const struct command_def *defs, const char *line, size_t len,
     struct command *cmd, struct buf *bytes, char *err, size_t errlen);
 

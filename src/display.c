@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "display.h"
 #include "escape.h"
@@ -146,6 +147,25 @@ display_color_valid(void *cfg, const char *when)
 		strcmp(when, "never") == 0 ?
 	    NULL :
 	    "expected auto, always or never";
+}
+
+void
+display_opts_init(struct display_opts *o, const char *prog, const char *when,
+    bool no_color, bool no_history, bool reads_stdin)
+{
+	char err[LOG_ERR_MAX];
+
+	o->show = isatty(STDOUT_FILENO);
+	o->console = o->show && reads_stdin && isatty(STDIN_FILENO);
+	o->color = display_use_color(when, no_color, o->show);
+	o->history = NULL;
+	if (!o->console || no_history)
+		return;
+	if (console_history_path(prog, o->history_path, sizeof(o->history_path),
+		err, sizeof(err)) == -1)
+		log_msg("%s", err);
+	else
+		o->history = o->history_path;
 }
 
 bool

@@ -62,6 +62,21 @@ int display_notice(struct display *d, enum display_color c, const char *fmt,
 /* p escaped into out (NUL-ended, cut to fit), for display_notice. */
 void display_quote(char *out, size_t outlen, const void *p, size_t n);
 
+/* How a tool meets the terminal, decided once from its options. */
+struct display_opts {
+	bool show;	     /* stdout is a terminal: marks, escapes */
+	bool console;	     /* stdin is one too: a prompt and commands */
+	bool color;	     /* colours on stdout */
+	const char *history; /* the console's history file, or NULL */
+	char history_path[4096];
+};
+
+/* Fills o for program prog from --color WHEN (NULL: auto), --no-color,
+ * --no-history and whether stdin is read at all; a history file that
+ * cannot be had is logged and left out. */
+void display_opts_init(struct display_opts *o, const char *prog,
+    const char *when, bool no_color, bool no_history, bool reads_stdin);
+
 /* --color WHEN: NULL when when is auto, always or never, else why not;
  * an opt hook (src/opt). */
 const char *display_color_valid(void *cfg, const char *when);

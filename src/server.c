@@ -226,7 +226,7 @@ on_open(struct wsconn *c, void *arg)
 	s->npending--;
 	s->nopen++;
 	p->since = ev_now(s->loop);
-	if (s->show)
+	if (s->cfg->term.show)
 		server_show_open(s, p);
 	else
 		log_info("%s connected", wsconn_peer(c));
@@ -240,8 +240,8 @@ on_message(struct wsconn *c, int opcode, const uint8_t *data, size_t n,
 	struct peer *p = arg;
 	struct server *s = p->srv;
 
-	int r = s->show ? server_show_message(s, p, opcode, data, n) :
-			  lineio_writer_message(s->out, data, n);
+	int r = s->cfg->term.show ? server_show_message(s, p, opcode, data, n) :
+				    lineio_writer_message(s->out, data, n);
 
 	if (r == -1 && lineio_writer_error(s->out) == 0)
 		log_msg("%s: message of %zu bytes lost: stdout buffer full",
@@ -368,7 +368,7 @@ on_end(struct wsconn *c, void *arg)
 		log_info("%s not upgraded: %s", wsconn_peer(c), how);
 	else {
 		s->nopen--;
-		if (s->show)
+		if (s->cfg->term.show)
 			server_show_end(s, p, how);
 		else
 			log_info("%s disconnected (%s)", wsconn_peer(c), how);
@@ -735,7 +735,7 @@ server_init(struct server *s, const struct server_config *cfg)
 		s->status = WS_EXIT_FAIL;
 		return -1;
 	}
-	if (cfg->show && server_console_open(s) == -1) {
+	if (cfg->term.show && server_console_open(s) == -1) {
 		s->status = WS_EXIT_FAIL;
 		return -1;
 	}

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "display.h"
 #include "handshake.h"
 #include "tls.h"
 
@@ -39,10 +40,7 @@ struct server_config {
 	size_t nallow_hosts;
 	struct tls_server_opts tls; /* --cert, --key, --client-ca */
 	bool use_tls;
-	bool show;	     /* stdout is a terminal: marks, escapes */
-	bool console;	     /* stdin is one too: a prompt and commands */
-	bool color;	     /* colours on stdout */
-	const char *history; /* the console's history file, or NULL */
+	struct display_opts term; /* stdout and stdin at a terminal */
 };
 
 /* Runs until a signal, or stdin EOF with exit_on_eof.  Returns an exit

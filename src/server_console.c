@@ -114,13 +114,13 @@ on_console_line(const char *line, size_t len, void *arg)
 	struct server *s = arg;
 	struct command cmd;
 	char err[LOG_ERR_MAX], shown[4 * LOG_ERR_MAX];
+	int r;
 
-	buf_consume(&s->bytes, buf_used(&s->bytes));
-	if (command_parse(commands, line, len, &cmd, &s->bytes, err,
-		sizeof(err)) == -1) {
+	if ((r = command_parse(commands, line, len, &cmd, &s->bytes, err,
+		 sizeof(err))) != 0) {
 		display_quote(shown, sizeof(shown), err, strlen(err));
 		display_notice(&s->display, DISPLAY_RED, "%s", shown);
-		if (strncmp(err, "unknown", 7) == 0)
+		if (r == COMMAND_UNKNOWN)
 			help(s);
 		return;
 	}
@@ -148,17 +148,17 @@ server_console_open(struct server *s)
 {
 	const struct server_config *cfg = s->cfg;
 
-	s->show = true;
 	buf_init(&s->bytes, cfg->max_message);
-	if (cfg->console) {
-		s->con = console_new(s->loop, "> ", cfg->history, s->out,
+	if (cfg->term.console) {
+		s->con = console_new(s->loop, "> ", cfg->term.history, s->out,
 		    &console_cbs, s);
 		if (s->con == NULL) {
 			log_msg("out of memory");
 			return -1;
 		}
 	}
-	display_init(&s->display, s->out, s->con, cfg->color, cfg->max_message);
+	display_init(&s->display, s->out, s->con, cfg->term.color,
+	    cfg->max_message);
 	if (s->con != NULL)
 		display_take_log(&s->display, DISPLAY_PLAIN);
 	server_update_stdin(s);
@@ -168,13 +168,10 @@ server_console_open(struct server *s)
 void
 server_console_close(struct server *s)
 {
-	if (!s->show)
-		return;
 	display_deinit(&s->display); /* log lines back to stderr first */
 	console_free(s->con);
 	s->con = NULL;
 	buf_deinit(&s->bytes);
-	s->show = false;
 }
 
 void

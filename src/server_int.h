@@ -75,7 +75,6 @@ struct server {
 	struct proc_signals signals;
 	ev_timer grace;
 	unsigned long last_id;	/* the id of the newest peer */
-	bool show;		/* stdout is a terminal: see display */
 	struct display display; /* what it shows then */
 	struct console *con;	/* owned; stdin is a terminal too */
 	struct buf bytes;	/* /binary's message; owned */
@@ -91,8 +90,9 @@ void server_shut_down(struct server *s, uint16_t code, bool bounded);
 size_t server_broadcast(struct server *s, const char *line, size_t len,
     bool text);
 
-/* server_console.c: with cfg->show, what stdout shows; with cfg->console
- * also the prompt and its commands.  Open: 0, or -1 (logged). */
+/* server_console.c: with cfg->term.show, what stdout shows; with
+ * cfg->term.console also the prompt and its commands.  Open: 0, or -1 (logged).
+ */
 int server_console_open(struct server *s);
 void server_console_close(struct server *s);
 void server_show_open(struct server *s, const struct peer *p);

@@ -241,6 +241,20 @@ disconnected_with() {
 	done
 }
 
+@test "a second Ctrl-C ends wscat at once while the server does not answer the first one's close" {
+	start_peer mute 30 "$PY" "$PEERS/hostile.py" server "$BATS_TEST_TMPDIR/go"
+	URL=ws://127.0.0.1:$PEER_PORT/
+	tty_wscat
+	tty_keys C-c
+	# The first one waits for the close reply (up to 5 s) ...
+	sleep 1
+	[ ! -s "$BATS_TEST_TMPDIR/tty.status" ] || fail "exited after one Ctrl-C"
+	# ... the second does not.
+	tty_keys C-c
+	run tty_wait_status 2
+	assert_output 130
+}
+
 @test "a server closing with 4001 bye shows Disconnected with that code and reason, and wscat exits 7" {
 	peer --wait 1 --close 4001 --reason bye
 	tty_wscat

@@ -22,16 +22,8 @@ import threading
 
 import websockets
 
-from ttyio import json_text, say, show, show_close
-
-
-async def receive(ws):
-    """Prints messages until the server closes."""
-    try:
-        while True:
-            show(await ws.recv())
-    except websockets.ConnectionClosed:
-        pass
+import ttyio
+from ttyio import say, show_close
 
 
 async def send_stdin(ws):
@@ -63,7 +55,7 @@ async def main(a):
         return 3
     for m in a.send or []:
         await ws.send(m)
-    reader = asyncio.ensure_future(receive(ws))
+    reader = asyncio.ensure_future(ttyio.receive(ws))
     if a.stdin:
         asyncio.ensure_future(send_stdin(ws))
     await asyncio.wait([reader], timeout=a.wait)
@@ -82,25 +74,10 @@ async def main(a):
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("url")
-    p.add_argument("-t", dest="send", action="append", metavar="TEXT",
-                   help="send TEXT as a text message (repeatable)")
-    p.add_argument("-j", dest="send", action="append", metavar="JSON",
-                   type=json_text,
-                   help="send the JSON string as a text message (for "
-                   "control characters; repeatable)")
-    p.add_argument("-b", dest="send", action="append", metavar="HEX",
-                   type=bytes.fromhex,
-                   help="send the bytes HEX as a binary message (repeatable)")
+    ttyio.add_message_args(p)
     p.add_argument("-s", "--subprotocol", action="append", metavar="NAME",
                    help="offer subprotocol NAME (repeatable)")
     p.add_argument("--stdin", action="store_true",
                    help="then send each line of stdin as a text message")
-    p.add_argument("--wait", type=float, default=5, metavar="SECONDS",
-                   help="close after SECONDS open (default 5; 0: at once)")
-    p.add_argument("--close", type=int, default=1000, metavar="CODE",
-                   help="the close code to send (default 1000)")
-    p.add_argument("--reason", default="", help="the close reason to send")
-    a = p.parse_args()
-    if not 0 <= a.wait <= 120:
-        p.error("--wait: 0 to 120 seconds")
+    a = ttyio.parse_with_close(p, 5)
     sys.exit(asyncio.run(main(a)))

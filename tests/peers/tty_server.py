@@ -27,7 +27,8 @@ import websockets
 import websockets.legacy.server
 from websockets.frames import Opcode
 
-from ttyio import json_text, say, show, show_close
+import ttyio
+from ttyio import say, show_close
 
 
 class Protocol(websockets.legacy.server.WebSocketServerProtocol):
@@ -41,15 +42,6 @@ class Protocol(websockets.legacy.server.WebSocketServerProtocol):
         return frame
 
 
-async def receive(ws):
-    """Prints messages until the client closes."""
-    try:
-        while True:
-            show(await ws.recv())
-    except websockets.ConnectionClosed:
-        pass
-
-
 def make_handler(a, done):
     async def handler(ws, path=None):
         try:
@@ -57,7 +49,7 @@ def make_handler(a, done):
                 await ws.send(m)
             for d in a.ping or []:
                 await ws.ping(d.encode())
-            reader = asyncio.ensure_future(receive(ws))
+            reader = asyncio.ensure_future(ttyio.receive(ws))
             await asyncio.wait([reader], timeout=a.wait)
             if not reader.done():
                 try:
@@ -95,25 +87,10 @@ async def main(a):
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("-t", dest="send", action="append", metavar="TEXT",
-                   help="send TEXT as a text message (repeatable)")
-    p.add_argument("-j", dest="send", action="append", metavar="JSON",
-                   type=json_text,
-                   help="send the JSON string as a text message (for "
-                   "control characters; repeatable)")
-    p.add_argument("-b", dest="send", action="append", metavar="HEX",
-                   type=bytes.fromhex,
-                   help="send the bytes HEX as a binary message (repeatable)")
+    ttyio.add_message_args(p)
     p.add_argument("--ping", action="append", metavar="DATA",
                    help="then send a ping with DATA (repeatable)")
     p.add_argument("-s", "--subprotocol", action="append", metavar="NAME",
                    help="select NAME if the client offers it (repeatable)")
-    p.add_argument("--wait", type=float, default=10, metavar="SECONDS",
-                   help="close after SECONDS open (default 10; 0: at once)")
-    p.add_argument("--close", type=int, default=1000, metavar="CODE",
-                   help="the close code to send (default 1000)")
-    p.add_argument("--reason", default="", help="the close reason to send")
-    a = p.parse_args()
-    if not 0 <= a.wait <= 120:
-        p.error("--wait: 0 to 120 seconds")
+    a = ttyio.parse_with_close(p, 10)
     sys.exit(asyncio.run(main(a)))

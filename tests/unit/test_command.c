@@ -80,9 +80,10 @@ test_bad_arguments(void)
 {
 	char big[200];
 
-	CU_ASSERT_EQUAL(parse("/nope x"), -1);
+	CU_ASSERT_EQUAL(parse("/nope x"), COMMAND_UNKNOWN);
 	CU_ASSERT_STRING_EQUAL(err, "unknown command /nope (/help lists them)");
-	CU_ASSERT_EQUAL(parse("/pingx"), -1);
+	CU_ASSERT_EQUAL(parse("/pingx"), COMMAND_UNKNOWN);
+	CU_ASSERT_EQUAL(parse("/close 1005"), COMMAND_BAD);
 	CU_ASSERT_EQUAL(parse("/close 1005"), -1);
 	CU_ASSERT_EQUAL(parse("/close 1006"), -1);
 	CU_ASSERT_EQUAL(parse("/close 2999"), -1);
