@@ -7,11 +7,11 @@ CFLAGS  ?= -O2 -g
 WARN     = -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes \
 	   -Wstrict-prototypes
 CPPFLAGS += -D_GNU_SOURCE -Isrc
-LDLIBS   = -lwslay -lev -lssl -lcrypto -lhttp_parser -ledit
+LDLIBS   = -lwslay -lev -lssl -lcrypto -lhttp_parser -ledit -lmd
 
 # Debian packages: build, then test.
 DEPS      = gcc make libwslay-dev libev-dev libssl-dev libhttp-parser-dev \
-	    libedit-dev
+	    libedit-dev libmd-dev
 TEST_DEPS = bats bats-assert bats-support libcunit1-dev python3 \
 	    python3-websockets valgrind mandoc curl procps \
 	    bash-completion zsh fish man-db \
@@ -21,9 +21,10 @@ TEST_DEPS = bats bats-assert bats-support libcunit1-dev python3 \
 SRC  = src/buf.c src/log.c src/utf8.c src/url.c src/handshake.c src/net.c \
        src/proc.c src/opt.c src/lineio.c src/transport.c src/session.c \
        src/session_recv.c src/upgrade.c src/wsconn.c src/wsconn_open.c \
-       src/server.c src/client.c src/page.c src/tls.c src/framescan.c \
+       src/server.c src/client.c src/page.c src/tls.c \
        src/budget.c src/policy.c src/escape.c src/display.c src/console.c \
-       src/command.c src/server_console.c src/client_console.c
+       src/command.c src/server_console.c src/client_console.c \
+       src/outq.c src/frame.c
 OBJ  = $(SRC:.c=.o) src/page_html.o
 BINS = wsserve wscat
 
@@ -31,8 +32,9 @@ UNIT_SRC = tests/unit/test_main.c tests/unit/test_url.c \
 	   tests/unit/test_handshake.c tests/unit/test_utf8.c \
 	   tests/unit/test_buf.c tests/unit/test_lineio.c \
 	   tests/unit/test_session.c tests/unit/test_upgrade.c \
-	   tests/unit/test_framescan.c tests/unit/test_opt.c \
-	   tests/unit/test_policy.c tests/unit/test_command.c
+	   tests/unit/test_opt.c \
+	   tests/unit/test_policy.c tests/unit/test_command.c \
+	   tests/unit/test_outq.c
 
 all: $(BINS)
 
@@ -154,7 +156,7 @@ fuzz-smoke:
 # (not built by `make all`) is the load client of the others and their
 # plain-TCP baseline server.
 bench: all bench/wsload
-	@./.ci/deps socat
+	@./.ci/deps socat time
 	./bench/run
 
 bench/wsload: bench/wsload.c

@@ -42,4 +42,7 @@ void buf_commit(struct buf *b, size_t n);
 /* Drops n bytes from the front. */
 void buf_consume(struct buf *b, size_t n);
 
+/* Keeps only the first n bytes (n <= buf_used). */
+void buf_truncate(struct buf *b, size_t n);
+
 #endif

@@ -13,7 +13,7 @@
 #include <http_parser.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/sha.h>
+#include <sha1.h> /* libmd: no OpenSSL start-up for a ws:// handshake */
 
 #include "handshake.h"
 #include "log.h"
@@ -403,15 +403,16 @@ void
 handshake_accept_key(const char *key, size_t keylen,
     char out[HANDSHAKE_ACCEPT_LEN + 1])
 {
-	unsigned char md[SHA_DIGEST_LENGTH];
-	char in[HANDSHAKE_KEY_LEN + sizeof(WS_GUID)];
+	uint8_t md[SHA1_DIGEST_LENGTH];
+	SHA1_CTX sha;
 
 	/* Valid keys have exactly HANDSHAKE_KEY_LEN bytes (checked before). */
 	if (keylen > HANDSHAKE_KEY_LEN)
 		keylen = HANDSHAKE_KEY_LEN;
-	memcpy(in, key, keylen);
-	memcpy(in + keylen, WS_GUID, sizeof(WS_GUID) - 1);
-	SHA1((unsigned char *)in, keylen + sizeof(WS_GUID) - 1, md);
+	SHA1Init(&sha);
+	SHA1Update(&sha, (const uint8_t *)key, keylen);
+	SHA1Update(&sha, (const uint8_t *)WS_GUID, sizeof(WS_GUID) - 1);
+	SHA1Final(md, &sha);
 	EVP_EncodeBlock((unsigned char *)out, md, sizeof(md));
 }
 

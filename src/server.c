@@ -23,9 +23,11 @@
 #include "attr.h"
 #include "budget.h"
 #include "exitcode.h"
+#include "frame.h"
 #include "lineio.h"
 #include "log.h"
 #include "net.h"
+#include "outq.h"
 #include "page.h"
 #include "proc.h"
 #include "server.h"
@@ -124,19 +126,25 @@ server_shut_down(struct server *s, uint16_t code, bool bounded)
 }
 
 /* A line no client could take is counted, and reported with the
- * client's end like the rest of what it was not sent. */
+ * client's end like the rest of what it was not sent.  Server frames are
+ * unmasked: one encoding serves every client's queue. */
 static void
 queue_line(struct server *s, const char *line, size_t len, bool text,
     size_t *taken)
 {
+	struct chunk *c = NULL;
 	struct peer *p;
+	size_t off = 0;
 
+	if (s->nopen > 0)
+		c = frame_encode(&s->frames,
+		    text ? WSLAY_TEXT_FRAME : WSLAY_BINARY_FRAME, line, len,
+		    NULL, &off);
 	TAILQ_FOREACH(p, &s->clients, link) {
 		if (!wsconn_is_open(p->conn))
 			continue;
-		if (wsconn_send(p->conn,
-			text ? WSLAY_TEXT_FRAME : WSLAY_BINARY_FRAME, line,
-			len) == -1)
+		if (c == NULL ||
+		    wsconn_send_encoded(p->conn, c, off, c->len - off) == -1)
 			p->unsent++;
 		else
 			(*taken)++;
@@ -686,6 +694,7 @@ server_deinit(struct server *s)
 		s->status = WS_EXIT_FAIL;
 	}
 	SSL_CTX_free(s->wcfg.tls);
+	chunk_unref(s->frames);
 }
 
 static const struct lineio_cbs stdio_cbs = { on_line, on_batch, on_stdin_eof,

@@ -78,6 +78,7 @@ struct server {
 	struct display display; /* what it shows then */
 	struct console *con;	/* owned; stdin is a terminal too */
 	struct buf bytes;	/* /binary's message; owned */
+	struct chunk *frames;	/* broadcasts, encoded once; owned */
 	bool stopping;		/* closing everything down */
 	bool stdin_eof;
 	int status;

@@ -13,53 +13,55 @@
 #include "attr.h"
 #include "budget.h"
 #include "buf.h"
-#include "framescan.h"
+#include "frame.h"
+#include "outq.h"
 #include "proc.h"
 #include "session.h"
 #include "session_int.h"
 
-#define PUMP_ROUNDS 16	      /* wslay_event_send + write rounds per flush */
-#define MASKPOOL 4096	      /* random bytes for client frame masks */
-#define OUT_SLACK (64 * 1024) /* frame headers and a close beyond a message */
+#define MASKPOOL 4096 /* random bytes for client frame masks */
+#define IOV_BATCH 64  /* segments per writev */
 
+/* wslay encodes only control frames, and only into the queue. */
 static ssize_t
 send_cb(wslay_event_context_ptr ctx, const uint8_t *p, size_t len,
     UNUSED int flags, void *user_data)
 {
 	struct session *s = user_data;
-	size_t n, used = buf_used(&s->out);
+	struct chunk *c = chunk_room(&s->own, len);
 
-	/* Replies made during a receive must be encoded now; see
-	 * session.h. */
-	if (!s->in_recv && used >= SESSION_OUT_SOFT)
-		n = 0;
-	else if (!s->in_recv && len > SESSION_OUT_SOFT - used)
-		n = buf_append_some(&s->out, p, SESSION_OUT_SOFT - used);
-	else /* wslay's data is only valid now: copy it */
-		n = buf_append_some(&s->out, p, len);
-	if (n == 0) {
-		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
-		return -1;
+	if (c != NULL) {
+		memcpy(c->data + c->len, p, len);
+		if (outq_push(&s->out, c, c->len, len) == 0) {
+			c->len += len;
+			return len;
+		}
 	}
-	return n;
+	wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
+	return -1;
 }
 
+/* len random bytes for masks, from the pool.  0 or -1. */
 static int
-genmask_cb(wslay_event_context_ptr ctx, uint8_t *p, size_t len, void *user_data)
+take_random(struct session *s, uint8_t *p, size_t len)
 {
-	struct session *s = user_data;
-
 	if (s->maskpool == NULL && (s->maskpool = malloc(MASKPOOL)) == NULL)
-		goto fail;
+		return -1;
 	if (s->maskpos == 0 || s->maskpos + len > MASKPOOL) {
 		if (proc_random(s->maskpool, MASKPOOL) == -1)
-			goto fail;
+			return -1;
 		s->maskpos = 0;
 	}
 	memcpy(p, s->maskpool + s->maskpos, len);
 	s->maskpos += len;
 	return 0;
-fail:
+}
+
+static int
+genmask_cb(wslay_event_context_ptr ctx, uint8_t *p, size_t len, void *user_data)
+{
+	if (take_random(user_data, p, len) == 0)
+		return 0;
 	wslay_event_set_error(ctx, WSLAY_ERR_CALLBACK_FAILURE);
 	return -1;
 }
@@ -82,8 +84,7 @@ session_new(enum session_role role, size_t max_message,
 	s->arg = arg;
 	s->close_off = -1;
 	buf_init(&s->in, SESSION_IN_MAX);
-	/* Room for the replies to what one receive pass may hold. */
-	buf_init(&s->out, SESSION_HIGH + max_message + OUT_SLACK);
+	outq_init(&s->out);
 	buf_init(&s->msg, max_message);
 	s->max_message = max_message;
 	if (role == SESSION_SERVER)
@@ -94,9 +95,7 @@ session_new(enum session_role role, size_t max_message,
 		free(s);
 		return NULL;
 	}
-	/* Per frame in no-buffering mode; session_frame_start_cb bounds
-	 * messages. */
-	wslay_event_config_set_max_recv_msg_length(s->ctx, max_message);
+	/* wslay sees control frames only (src/session_recv). */
 	wslay_event_config_set_no_buffering(s->ctx, 1);
 	return s;
 }
@@ -109,51 +108,58 @@ session_free(struct session *s)
 	wslay_event_context_free(s->ctx);
 	free(s->maskpool);
 	buf_deinit(&s->in);
-	buf_deinit(&s->out);
+	outq_clear(&s->out);
+	chunk_unref(s->own);
 	session_drop_msg(s);
 	free(s);
 }
 
-/* Writes the output buffer until it is empty or io stops taking bytes. */
+/* Writes the queue until it is empty or io stops taking bytes. */
 static int
 write_out(struct session *s)
 {
+	struct iovec iov[IOV_BATCH];
+	int r = SESSION_OK;
 	ssize_t n;
 
-	while (buf_used(&s->out) > 0) {
-		n = s->io->write(s->arg, buf_head(&s->out), buf_used(&s->out));
+	while (s->out.bytes > 0) {
+		n = s->io->writev(s->arg, iov,
+		    outq_iov(&s->out, iov, IOV_BATCH));
 		if (n > 0)
-			buf_consume(&s->out, n);
-		else if (n == SESSION_IO_AGAIN)
-			return SESSION_OK;
+			outq_consume(&s->out, n);
 		else {
-			s->io_error = true;
-			return SESSION_IOERR;
+			if (n != SESSION_IO_AGAIN) {
+				s->io_error = true;
+				r = SESSION_IOERR;
+			}
+			break;
 		}
 	}
-	return SESSION_OK;
+	return r;
 }
 
-/* Encodes queued messages and writes them, round after round, until the
- * queue is empty or io stops taking bytes. */
+/* Encodes the control frames wslay has queued (a pong, a close). */
+int
+session_encode_control(struct session *s)
+{
+	uint64_t pushed = s->out.pushed;
+
+	if (!wslay_event_want_write(s->ctx))
+		return 0;
+	/* Fails only when a callback did: out of memory. */
+	if (wslay_event_send(s->ctx) != 0)
+		return -1;
+	return s->out.pushed > pushed ? outq_mark(&s->out, false) : 0;
+}
+
 static int
 pump(struct session *s)
 {
-	for (int i = 0; i < PUMP_ROUNDS; i++) {
-		/* wslay_event_send fails only when a callback did, and ours
-		 * fail with WOULDBLOCK or when the mask pool cannot be
-		 * filled. */
-		if (wslay_event_want_write(s->ctx) &&
-		    wslay_event_send(s->ctx) != 0) {
-			s->io_error = true;
-			return SESSION_IOERR;
-		}
-		if (write_out(s) != SESSION_OK)
-			return SESSION_IOERR;
-		if (buf_used(&s->out) > 0 || !wslay_event_want_write(s->ctx))
-			break;
+	if (session_encode_control(s) == -1) {
+		s->io_error = true;
+		return SESSION_IOERR;
 	}
-	return SESSION_OK;
+	return write_out(s);
 }
 
 /* Queues the close the owner asked for once nothing else is queued (a
@@ -161,7 +167,8 @@ pump(struct session *s)
 static bool
 queue_pending_close(struct session *s)
 {
-	if (s->close_code == 0 || wslay_event_get_queued_msg_count(s->ctx) > 0)
+	if (s->close_code == 0 || s->out.bytes > 0 ||
+	    wslay_event_get_queued_msg_count(s->ctx) > 0)
 		return false;
 	s->code_sent = s->close_code;
 	s->close_code = 0;
@@ -192,11 +199,24 @@ session_flush(struct session *s)
 int
 session_send(struct session *s, int opcode, const void *p, size_t n)
 {
-	struct wslay_event_msg msg = { (uint8_t)opcode, p, n };
+	uint8_t mask[4];
+	struct chunk *c;
+	size_t off;
 
+	if (session_close_pending(s) || session_closing(s) ||
+	    (s->role == SESSION_CLIENT && take_random(s, mask, 4) == -1) ||
+	    (c = frame_encode(&s->own, opcode, p, n,
+		 s->role == SESSION_CLIENT ? mask : NULL, &off)) == NULL)
+		return -1;
+	return outq_push_frame(&s->out, c, off, c->len - off, true);
+}
+
+int
+session_send_encoded(struct session *s, struct chunk *c, size_t off, size_t n)
+{
 	if (session_close_pending(s) || session_closing(s))
 		return -1;
-	return wslay_event_queue_msg(s->ctx, &msg) == 0 ? 0 : -1;
+	return outq_push_frame(&s->out, c, off, n, true);
 }
 
 int
@@ -225,6 +245,7 @@ session_abort(struct session *s, uint16_t code)
 	s->close_code = 0;
 	if (s->close_queued || wslay_event_get_close_sent(s->ctx))
 		return;
+	s->dropped += outq_drop_unstarted(&s->out);
 	/* Fails only when a close is already queued (the peer's echo):
 	 * then that one goes out. */
 	if (wslay_event_queue_close(s->ctx, code, NULL, 0) == 0) {
@@ -242,8 +263,7 @@ session_pause(struct session *s, bool pause)
 bool
 session_want_read(const struct session *s)
 {
-	return wslay_event_want_read(s->ctx) &&
-	    buf_used(&s->out) <= SESSION_HIGH &&
+	return wslay_event_want_read(s->ctx) && s->out.bytes <= SESSION_HIGH &&
 	    (s->budget == NULL || !budget_waits(s->budget, s, s->msg.cap));
 }
 
@@ -256,31 +276,24 @@ session_set_budget(struct session *s, struct budget *b)
 bool
 session_want_write(const struct session *s)
 {
-	return buf_used(&s->out) > 0 || wslay_event_want_write(s->ctx);
+	return s->out.bytes > 0 || wslay_event_want_write(s->ctx);
 }
 
 bool
 session_idle(const struct session *s)
 {
 	return !s->paused && !s->in_message && s->msg.data == NULL &&
-	    buf_used(&s->in) == 0 && buf_used(&s->out) == 0 &&
-	    s->scan.skip == 0 && s->scan.hlen == 0 && s->close_code == 0 &&
-	    !s->close_queued && !session_closing(s) &&
+	    buf_used(&s->in) == 0 && s->out.bytes == 0 && s->rx.left == 0 &&
+	    s->close_code == 0 && !s->close_queued && !session_closing(s) &&
 	    wslay_event_get_queued_msg_count(s->ctx) == 0 &&
 	    !wslay_event_want_write(s->ctx);
-}
-
-bool
-session_has_readahead(const struct session *s)
-{
-	return buf_used(&s->in) > 0 && !s->in_short;
 }
 
 enum session_phase
 session_phase(const struct session *s)
 {
 	if (wslay_event_want_read(s->ctx) || wslay_event_want_write(s->ctx) ||
-	    buf_used(&s->out) > 0)
+	    s->out.bytes > 0)
 		return SESSION_ACTIVE;
 	/* Read was shut without a close frame: wslay failed it. */
 	return wslay_event_get_close_received(s->ctx) ?
@@ -366,18 +379,11 @@ session_describe_failure(const struct session *s, char *out, size_t outlen)
 size_t
 session_queued_bytes(const struct session *s)
 {
-	return wslay_event_get_queued_msg_length(s->ctx) + buf_used(&s->out);
+	return wslay_event_get_queued_msg_length(s->ctx) + s->out.bytes;
 }
 
 size_t
 session_undelivered(const struct session *s)
 {
-	size_t n = wslay_event_get_queued_msg_count(s->ctx);
-
-	/* The count includes a close frame that is queued and unsent: ours,
-	 * or the one wslay queues whenever it stops reading. */
-	if (n > 0 && !wslay_event_get_close_sent(s->ctx) &&
-	    (s->close_queued || !wslay_event_get_read_enabled(s->ctx)))
-		n--;
-	return n;
+	return s->dropped + outq_undelivered(&s->out);
 }

@@ -7,15 +7,18 @@
  * What it adds to wslay 1.1.1:
  * - a close the owner asks for goes out only after everything queued
  *   before it (wslay would send it first and drop the rest);
- * - each close frame reaches wslay in one piece (src/framescan), so a
- *   reason split across reads is checked whole;
+ * - data frames are parsed and unmasked here, word by word, where they
+ *   land (src/session_recv); each control frame reaches wslay whole, so a
+ *   close reason split across reads is checked whole;
  * - the IANA close codes 1012-1014 are accepted (wslay answers them with
  *   1002) and reported as received;
- * - replies made while a message is being received (an echo) are encoded
- *   at once, past SESSION_OUT_SOFT if need be, and reading stops while
- *   more than SESSION_HIGH encoded bytes wait: so the close a peer sends
- *   after its messages is answered after the replies to them;
- * - client masks come from a pool of random bytes (one RAND_bytes call
+ * - data frames are encoded by src/frame straight into the output queue
+ *   (src/outq), once for all clients when a server broadcasts; wslay
+ *   encodes only control frames.  Replies made while a message is being
+ *   received (an echo) are queued at once, and reading stops while more
+ *   than SESSION_HIGH bytes wait: so the close a peer sends after its
+ *   messages is answered after the replies to them;
+ * - client masks come from a pool of random bytes (one getrandom call
  *   per frame costs more than the rest of a small message).
  *
  * Error convention: calls return 0 or -1, or an enum session_result; the
@@ -29,13 +32,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
-#define SESSION_OUT_SOFT (256 * 1024) /* encoded bytes: stop encoding */
-#define SESSION_HIGH (1024 * 1024)    /* queued bytes: owner stops feeding */
-#define SESSION_LOW (256 * 1024)      /* ... and resumes below this */
-#define SESSION_REASON_MAX 123	      /* close reason bytes (RFC 6455 5.5) */
-#define SESSION_CONTROL_MAX 125	      /* ping and pong payload bytes */
-#define SESSION_IN_MAX (64 * 1024)    /* bytes read ahead or held back */
+#define SESSION_HIGH (1024 * 1024) /* queued bytes: owner stops feeding */
+#define SESSION_LOW (256 * 1024)   /* ... and resumes below this */
+#define SESSION_REASON_MAX 123	   /* close reason bytes (RFC 6455 5.5) */
+#define SESSION_CONTROL_MAX 125	   /* ping and pong payload bytes */
+#define SESSION_IN_MAX (64 * 1024) /* bytes read ahead or held back */
 
 enum session_role { SESSION_SERVER, SESSION_CLIENT };
 
@@ -48,8 +51,9 @@ enum session_io_status {
 struct session_io {
 	/* Up to n bytes into p: a count, 0 at EOF, or a session_io_status. */
 	ssize_t (*read)(void *arg, void *p, size_t n);
-	/* Up to n bytes from p: a count (> 0) or a session_io_status. */
-	ssize_t (*write)(void *arg, const void *p, size_t n);
+	/* Up to the n buffers of iov, in order: a count (> 0) or a
+	 * session_io_status. */
+	ssize_t (*writev)(void *arg, const struct iovec *iov, int n);
 	/* A whole text or binary message; p is valid during the call.  It
 	 * may queue replies (session_send), nothing else. */
 	void (*on_message)(void *arg, int opcode, const uint8_t *p, size_t n);
@@ -101,6 +105,14 @@ int session_flush(struct session *s);
 
 /* Queues a message (copied).  0, or -1 when closing or out of memory. */
 int session_send(struct session *s, int opcode, const void *p, size_t n);
+
+struct chunk;
+
+/* Queues one whole message that the owner encoded (src/frame) as the
+ * bytes [off, off + n) of chunk c, taking a reference: a server's
+ * broadcast, encoded once for every client.  0, or -1 as session_send. */
+int session_send_encoded(struct session *s, struct chunk *c, size_t off,
+    size_t n);
 
 /* Queues a ping or pong with n <= SESSION_CONTROL_MAX bytes of payload
  * (copied), ahead of the data queue.  0, or -1. */
@@ -159,9 +171,10 @@ uint16_t session_code_sent(const struct session *s);
 void session_describe_failure(const struct session *s, char *out,
     size_t outlen);
 
-/* Bytes queued or encoded and not yet written. */
+/* Bytes queued and not yet written. */
 size_t session_queued_bytes(const struct session *s);
-/* Messages queued and not yet encoded: undelivered if it ends now. */
+/* Messages not yet written whole, or dropped by session_abort:
+ * undelivered if it ends now. */
 size_t session_undelivered(const struct session *s);
 
 #endif

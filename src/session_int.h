@@ -1,8 +1,9 @@
 /*
  * The inside of struct session, shared by src/session.c (set-up, the send
  * side, the close and the state) and src/session_recv.c (the receive
- * side: read-ahead, close frames held whole, message assembly and the
- * wslay callbacks that do it).  Nothing else includes this.
+ * side: read-ahead, data frames parsed and assembled, control frames
+ * handed to wslay whole, and wslay's receive callbacks).  Nothing else
+ * includes this.
  */
 #ifndef SESSION_INT_H
 #define SESSION_INT_H
@@ -15,33 +16,41 @@
 #include <wslay/wslay.h>
 
 #include "buf.h"
-#include "framescan.h"
+#include "outq.h"
 #include "session.h"
+#include "utf8.h"
 
 struct session {
 	wslay_event_context_ptr ctx; /* owned */
 	enum session_role role;
 	const struct session_io *io;
 	void *arg;
-	struct buf in;	       /* frames read ahead or held back; owned */
-	struct framescan scan; /* where frames start in what wslay gets */
-	bool in_short;	       /* in holds part of a close frame, no more */
-	struct buf out;	       /* encoded bytes awaiting a write; owned */
-	uint8_t *maskpool;     /* client: random bytes for masks; owned */
-	size_t maskpos;	       /* next unused byte of maskpool */
-	bool paused;	       /* the owner stopped reading */
-	bool in_recv;	       /* inside wslay_event_recv */
-	bool eof;	       /* read returned 0 */
-	bool io_error;	       /* read or write failed */
-	uint16_t close_code;   /* to queue once the queue has drained */
+	struct buf in;	     /* frames read ahead or held back; owned */
+	size_t ctl_left;     /* bytes of a control frame wslay may read */
+	struct outq out;     /* encoded frames awaiting a write; owned */
+	struct chunk *own;   /* where our own frames are encoded; owned */
+	size_t dropped;	     /* messages session_abort dropped */
+	uint8_t *maskpool;   /* client: random bytes for masks; owned */
+	size_t maskpos;	     /* next unused byte of maskpool */
+	bool paused;	     /* the owner stopped reading */
+	bool in_recv;	     /* inside session_recv */
+	bool eof;	     /* read returned 0 */
+	bool io_error;	     /* read or write failed */
+	uint16_t close_code; /* to queue once the queue has drained */
 	char close_reason[SESSION_REASON_MAX + 1]; /* ... with this reason */
 	bool close_queued;			   /* we queued a close frame */
 	struct buf msg;	       /* the data message being received; owned */
 	struct budget *budget; /* shared with other sessions, or NULL */
 	size_t max_message;
-	bool in_control;	/* the frame being received is a control one */
-	bool msg_failed;	/* fail_message: read no more data */
-	bool in_message;	/* a fragmented message has begun */
+	bool in_message;       /* a fragmented message has begun */
+	struct {	       /* the data frame being received */
+		uint64_t left; /* payload bytes still to come */
+		uint8_t mask[4];
+		unsigned phase; /* the mask byte of the next payload byte */
+		bool fin;	/* it ends its message */
+		uint8_t opcode; /* the message's: text or binary */
+		struct utf8_state utf8; /* text checked so far */
+	} rx;
 	int close_off;		/* offset in a close frame's payload, or -1 */
 	uint8_t close_hi;	/* its first byte */
 	uint16_t code_received; /* 1005 when the close had none */
@@ -60,5 +69,9 @@ void session_frame_start_cb(wslay_event_context_ptr ctx,
 void session_frame_chunk_cb(wslay_event_context_ptr ctx,
     const struct wslay_event_on_frame_recv_chunk_arg *arg, void *user_data);
 void session_drop_msg(struct session *s);
+
+/* session.c: encodes the control frames wslay has queued (a pong).  0, or
+ * -1 when out of memory. */
+int session_encode_control(struct session *s);
 
 #endif

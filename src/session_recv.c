@@ -1,20 +1,25 @@
 /*
- * The receive side of a session: bytes read ahead or held back (a close
- * frame reaches wslay in one piece, see src/framescan), data messages
- * assembled here in wslay's no-buffering mode and bounded by max_message
- * and the budget, the 1012-1014 rewrite, and replies encoded while the
- * message that caused them is still being received.
+ * The receive side of a session.  Data frames are parsed here (src/frame)
+ * and their payload unmasked word by word where it lands: in the message
+ * being assembled, read there straight from the socket when large.
+ * Control frames go to wslay, each whole (a close reason split across
+ * reads would be judged per piece by wslay 1.1.1), and wslay sees nothing
+ * else, so its checks of control frames, its pongs and its close replies
+ * stay its own.  Also here: the bounds (max_message and the budget), the
+ * 1012-1014 rewrite, and the UTF-8 check of text, piece by piece.
  */
 #include <string.h>
 
 #include "attr.h"
 #include "budget.h"
+#include "frame.h"
 #include "session_int.h"
 
-#define READ_CHUNK 4096	    /* bytes per read, but for large frames */
-#define CLOSE_FRAME_MAX 139 /* 2 + 8 + 4 + 125: wslay fails longer ones */
+#define READ_CHUNK 4096		 /* bytes per read into s->in */
+#define DIRECT_MAX (1024 * 1024) /* bytes per read into a message */
+#define CONTROL_MAX 125		 /* wslay fails longer control frames */
 
-/* Reads more of the stream into s->in.  A count, 0 at EOF, or a
+/* Reads more of the stream into s->in: a count, 0 at EOF, or a
  * session_io_status. */
 static ssize_t
 read_more(struct session *s)
@@ -23,97 +28,45 @@ read_more(struct session *s)
 	ssize_t n;
 
 	if (dst == NULL)
-		return SESSION_IO_ERR;
+		return SESSION_IO_ERR; /* unreachable: s->in never holds more
+					* than a header or a control frame
+					* when it is read */
 	if ((n = s->io->read(s->arg, dst, READ_CHUNK)) > 0)
 		buf_commit(&s->in, n);
 	return n;
 }
 
-/*
- * s->in starts with a close frame: hand it over whole, reading on until it
- * is.  wslay asks with an empty buffer here, as we stopped right before it.
- */
-static ssize_t
-give_close(struct session *s, uint8_t *p, size_t len)
-{
-	uint64_t total;
-	ssize_t r;
-	size_t n;
+#define RECV_WAIT 1 /* internal: nothing more from the socket now */
 
-	while ((total = framescan_frame_len((uint8_t *)buf_head(&s->in),
-		    buf_used(&s->in))) == 0 ||
-	    (total <= CLOSE_FRAME_MAX && buf_used(&s->in) < total))
-		if ((r = read_more(s)) <= 0) {
-			/* Only the socket can complete it: no feeding. */
-			s->in_short = r == SESSION_IO_AGAIN;
-			return r;
-		}
-	n = total < buf_used(&s->in) ? total : buf_used(&s->in);
-	if (n > len)
-		n = len;
-	memcpy(p, buf_head(&s->in), n);
-	framescan_advance(&s->scan, p, n, false);
-	buf_consume(&s->in, n);
-	return n;
+/* A read that gave nothing, as a session_recv result or RECV_WAIT. */
+static int
+read_result(struct session *s, ssize_t n)
+{
+	if (n == SESSION_IO_AGAIN)
+		return RECV_WAIT;
+	if (n == 0)
+		s->eof = true;
+	else
+		s->io_error = true;
+	return n == 0 ? SESSION_EOF : SESSION_IOERR;
 }
 
-static ssize_t
-recv_some(struct session *s, uint8_t *p, size_t len)
-{
-	ssize_t n;
-	size_t k;
-
-	s->in_short = false;
-	/* Reads go through s->in, which also holds the bytes that came
-	 * behind the HTTP head and a close frame held back.  While a large
-	 * frame arrives, one read takes up to SESSION_IN_MAX of it (its room
-	 * is reserved, and counted, already); otherwise wslay's 4 KiB, so
-	 * that paused peers hold no more than that read ahead. */
-	if (buf_used(&s->in) == 0) {
-		size_t want = s->msg.cap - s->msg.len > READ_CHUNK ?
-		    SESSION_IN_MAX :
-		    READ_CHUNK;
-		char *dst = buf_reserve(&s->in, want);
-
-		if (dst == NULL)
-			return SESSION_IO_ERR;
-		if ((n = s->io->read(s->arg, dst, want)) <= 0) {
-			buf_deinit(&s->in); /* an idle session holds none */
-			return n;
-		}
-		buf_commit(&s->in, n);
-	}
-	n = buf_used(&s->in) < len ? buf_used(&s->in) : len;
-	k = framescan_advance(&s->scan, (uint8_t *)buf_head(&s->in), n, true);
-	if (k == 0)
-		return give_close(s, p, len);
-	memcpy(p, buf_head(&s->in), k);
-	buf_consume(&s->in, k);
-	return k;
-}
-
+/* wslay reads only the control frame session_recv hands it. */
 ssize_t
 session_recv_cb(wslay_event_context_ptr ctx, uint8_t *p, size_t len,
     UNUSED int flags, void *user_data)
 {
 	struct session *s = user_data;
-	ssize_t n;
+	size_t n = s->ctl_left < len ? s->ctl_left : len;
 
-	if (s->paused || buf_used(&s->out) > SESSION_HIGH ||
-	    (s->budget != NULL && budget_blocks(s->budget, s, s->msg.cap))) {
+	if (n == 0) {
 		wslay_event_set_error(ctx, WSLAY_ERR_WOULDBLOCK);
 		return -1;
 	}
-	if ((n = recv_some(s, p, len)) > 0)
-		return n;
-	if (n == 0)
-		s->eof = true; /* EOF returned as 0 would spin forever */
-	else if (n == SESSION_IO_ERR)
-		s->io_error = true;
-	wslay_event_set_error(ctx,
-	    n == SESSION_IO_AGAIN ? WSLAY_ERR_WOULDBLOCK :
-				    WSLAY_ERR_CALLBACK_FAILURE);
-	return -1;
+	memcpy(p, buf_head(&s->in), n);
+	buf_consume(&s->in, n);
+	s->ctl_left -= n;
+	return n;
 }
 
 /* Forgets the message being assembled, and gives its memory back to the
@@ -126,47 +79,32 @@ session_drop_msg(struct session *s)
 	buf_deinit(&s->msg);
 }
 
-/* Fails the message in progress from inside a wslay callback: a close with
- * code, and no more reading (wslay's own way of failing). */
+/* Fails the connection the way wslay does: a close with code, and no
+ * more reading. */
 static void
-fail_message(struct session *s, wslay_event_context_ptr ctx, uint16_t code)
+fail(struct session *s, uint16_t code)
 {
-	s->msg_failed = true;
+	s->rx.left = 0;
 	session_drop_msg(s);
 	/* Fails only once a close was queued: that one goes out. */
-	(void)wslay_event_queue_close(ctx, code, NULL, 0);
-	wslay_event_shutdown_read(ctx);
+	(void)wslay_event_queue_close(s->ctx, code, NULL, 0);
+	wslay_event_shutdown_read(s->ctx);
 }
 
 void
-session_msg_cb(wslay_event_context_ptr ctx,
+session_msg_cb(UNUSED wslay_event_context_ptr ctx,
     const struct wslay_event_on_msg_recv_arg *arg, void *user_data)
 {
 	struct session *s = user_data;
 	size_t n;
 
 	switch (arg->opcode) {
-	case WSLAY_TEXT_FRAME:
-	case WSLAY_BINARY_FRAME:
-		if (s->msg_failed)
-			break;
-		/* No-buffering mode: the payload is ours, in s->msg. */
-		s->io->on_message(s->arg, arg->opcode,
-		    (const uint8_t *)buf_head(&s->msg), buf_used(&s->msg));
-		session_drop_msg(s);
-		/* Encode a reply now, so that it goes out before the close
-		 * a later bad frame in this read would queue.  A failure
-		 * here leaves the reply queued for the next flush. */
-		if (wslay_event_want_write(ctx))
-			(void)wslay_event_send(ctx);
-		break;
 	case WSLAY_PING:
 		/* Encode wslay's pong at once: queued, pongs to a peer that
 		 * does not read would pile up in wslay's unbounded control
 		 * queue.  Encoded, they count against the output bound, and
 		 * reading stops above SESSION_HIGH. */
-		if (wslay_event_want_write(ctx))
-			(void)wslay_event_send(ctx);
+		(void)session_encode_control(s);
 		/* FALLTHROUGH */
 	case WSLAY_PONG:
 		if (s->io->on_control != NULL)
@@ -189,80 +127,28 @@ session_msg_cb(wslay_event_context_ptr ctx,
 	}
 }
 
-/* Room for the whole frame at once: one allocation per frame instead of
- * a doubling series with a copy at each step.  The pages are touched only
- * as the payload arrives; the budget counts what is allocated. */
-static void
-reserve_frame(struct session *s, wslay_event_context_ptr ctx, uint64_t n)
-{
-	size_t cap = s->msg.cap;
-
-	if (n == 0)
-		return;
-	if (buf_reserve(&s->msg, n) == NULL)
-		fail_message(s, ctx, 1011);
-	else if (s->budget != NULL && s->msg.cap > cap)
-		budget_add(s->budget, s, s->msg.cap, s->msg.cap - cap);
-}
-
-/*
- * Data frames are assembled here, not by wslay (no-buffering mode): wslay's
- * buffered mode allocates per fragment and copies the whole message once
- * more at its end, so a message in one-byte fragments cost ~95 times its
- * size.  A frame's length is known at its start, so a message that would
- * pass max_message fails with 1009 before its bytes are read.
- */
 void
-session_frame_start_cb(wslay_event_context_ptr ctx,
+session_frame_start_cb(UNUSED wslay_event_context_ptr ctx,
     const struct wslay_event_on_frame_recv_start_arg *arg, void *user_data)
 {
 	struct session *s = user_data;
 
 	s->close_off = arg->opcode == WSLAY_CONNECTION_CLOSE ? 0 : -1;
-	s->in_control = (arg->opcode & 0x8) != 0;
-	if (s->in_control || s->msg_failed)
-		return;
-	s->in_message = !arg->fin;
-	if (arg->opcode != WSLAY_CONTINUATION_FRAME)
-		session_drop_msg(s); /* a new message */
-	/* Larger than the memory budget is too big as well. */
-	if (arg->payload_length > s->max_message - buf_used(&s->msg) ||
-	    (s->budget != NULL && s->budget->max > 0 &&
-		arg->payload_length > s->budget->max - buf_used(&s->msg)))
-		fail_message(s, ctx, 1009);
-	else
-		reserve_frame(s, ctx, arg->payload_length);
 }
 
 /*
- * A chunk of a frame's payload, already unmasked and (text) UTF-8 checked
- * so far.  Data goes into the message being assembled.
- *
- * Close frames: wslay 1.1.1 answers the IANA close codes 1012-1014 with
- * 1002.  The close payload passes through here, in wslay's own buffer,
- * before wslay checks the code: turn 1012-1014 into 1000 (same high byte)
- * so that wslay accepts and echoes it, and keep the real code.
+ * A chunk of a control frame's payload, in wslay's own buffer, before
+ * wslay checks it.  wslay 1.1.1 answers the IANA close codes 1012-1014
+ * with 1002: turn them into 1000 (same high byte) so that wslay accepts
+ * and echoes it, and keep the real code.
  */
 void
-session_frame_chunk_cb(wslay_event_context_ptr ctx,
+session_frame_chunk_cb(UNUSED wslay_event_context_ptr ctx,
     const struct wslay_event_on_frame_recv_chunk_arg *arg, void *user_data)
 {
 	struct session *s = user_data;
 	uint8_t *p = (uint8_t *)arg->data; /* wslay's writable ibuf */
 
-	if (!s->in_control) {
-		/* Fits: session_frame_start_cb checked the length against the
-		 * bound of s->msg. */
-		size_t cap = s->msg.cap;
-
-		if (s->msg_failed)
-			return;
-		if (buf_append(&s->msg, arg->data, arg->data_length) == -1)
-			fail_message(s, ctx, 1011);
-		else if (s->budget != NULL && s->msg.cap > cap)
-			budget_add(s->budget, s, s->msg.cap, s->msg.cap - cap);
-		return;
-	}
 	for (size_t i = 0;
 	     i < arg->data_length && s->close_off >= 0 && s->close_off < 2;
 	     i++, s->close_off++) {
@@ -275,26 +161,234 @@ session_frame_chunk_cb(wslay_event_context_ptr ctx,
 	}
 }
 
+/* Hands wslay the control frame (or, when it is too long for one, just
+ * the header wslay fails it for) at the head of s->in, once all of it is
+ * there.  A session_recv result, or RECV_WAIT. */
+static int
+give_control(struct session *s, const struct frame_head *h)
+{
+	size_t want = h->len <= CONTROL_MAX ? h->hlen + h->len : h->hlen;
+	ssize_t n;
+	int r;
+
+	while (buf_used(&s->in) < want)
+		if ((n = read_more(s)) <= 0)
+			return read_result(s, n);
+	s->ctl_left = want;
+	r = wslay_event_recv(s->ctx);
+	s->ctl_left = 0;
+	/* Failed: wslay queued an empty close. */
+	return r == 0 ? SESSION_OK : SESSION_FAILED;
+}
+
+/* Whether a data frame with header h may begin here (RFC 6455 5.2-5.4);
+ * if not, the close code to fail with. */
+static uint16_t
+check_data(const struct session *s, const struct frame_head *h)
+{
+	if (h->rsv != 0 || h->long_form || h->opcode > WSLAY_BINARY_FRAME ||
+	    h->masked != (s->role == SESSION_SERVER) ||
+	    (h->opcode == WSLAY_CONTINUATION_FRAME) != s->in_message)
+		return 1002;
+	/* Larger than the memory budget is too big as well. */
+	if (h->len > s->max_message - buf_used(&s->msg) ||
+	    (s->budget != NULL && s->budget->max > 0 &&
+		h->len > s->budget->max - buf_used(&s->msg)))
+		return 1009;
+	return 0;
+}
+
+/* The frame's last byte arrived: at the message's end, it goes to the
+ * owner. */
+static void
+end_data(struct session *s)
+{
+	if (!s->rx.fin)
+		return;
+	if (s->rx.opcode == WSLAY_TEXT_FRAME && s->rx.utf8.more > 0) {
+		fail(s, 1007); /* a truncated sequence at the end */
+		return;
+	}
+	s->io->on_message(s->arg, s->rx.opcode,
+	    (const uint8_t *)buf_head(&s->msg), buf_used(&s->msg));
+	session_drop_msg(s);
+}
+
+/* Begins the data frame with header h: room for all of it at once (one
+ * allocation per frame instead of a doubling series with a copy at each
+ * step; the pages are touched only as the payload arrives). */
+static void
+start_data(struct session *s, const struct frame_head *h)
+{
+	size_t cap = s->msg.cap;
+
+	if (h->opcode != WSLAY_CONTINUATION_FRAME) {
+		s->rx.opcode = h->opcode;
+		memset(&s->rx.utf8, 0, sizeof(s->rx.utf8));
+	}
+	s->in_message = !h->fin;
+	s->rx.fin = h->fin;
+	s->rx.left = h->len;
+	s->rx.phase = 0;
+	memcpy(s->rx.mask, h->mask, 4);
+	if (h->len > 0 && buf_reserve(&s->msg, h->len) == NULL) {
+		fail(s, 1011);
+		return;
+	}
+	if (s->budget != NULL && s->msg.cap > cap)
+		budget_add(s->budget, s, s->msg.cap, s->msg.cap - cap);
+	if (h->len == 0)
+		end_data(s);
+}
+
+/* Unmasks (a server's role) n payload bytes from src into dst (which may
+ * be src), with the mask's phase at the frame offset. */
+static void
+unmask(struct session *s, uint8_t *dst, const uint8_t *src, size_t n)
+{
+	uint8_t mask[4];
+
+	if (s->role == SESSION_CLIENT) {
+		if (dst != src)
+			memcpy(dst, src, n);
+		return;
+	}
+	for (int i = 0; i < 4; i++)
+		mask[i] = s->rx.mask[(s->rx.phase + i) & 3];
+	frame_mask(dst, src, n, mask);
+	s->rx.phase = (s->rx.phase + n) & 3;
+}
+
+/* n payload bytes arrived at the end of the message, at p. */
+static void
+took_payload(struct session *s, uint8_t *p, size_t n)
+{
+	buf_commit(&s->msg, n);
+	s->rx.left -= n;
+	if (s->rx.opcode == WSLAY_TEXT_FRAME && !utf8_feed(&s->rx.utf8, p, n))
+		fail(s, 1007);
+	else if (s->rx.left == 0)
+		end_data(s);
+}
+
+/* Moves payload on: from s->in, or, with s->in empty and much to come,
+ * read from the socket straight into the message.  A session_recv
+ * result, or RECV_WAIT. */
+static int
+recv_payload(struct session *s)
+{
+	size_t n = buf_used(&s->in);
+	uint8_t *dst;
+	ssize_t r;
+
+	if (n == 0 && s->rx.left < READ_CHUNK) {
+		if ((r = read_more(s)) <= 0)
+			return read_result(s, r);
+		n = r;
+	}
+	if (n == 0) {
+		n = s->rx.left < DIRECT_MAX ? s->rx.left : DIRECT_MAX;
+		/* Reserved in full by start_data. */
+		dst = (uint8_t *)buf_reserve(&s->msg, n);
+		if ((r = s->io->read(s->arg, dst, n)) <= 0)
+			return read_result(s, r);
+		unmask(s, dst, dst, r);
+		took_payload(s, dst, r);
+		return SESSION_OK;
+	}
+	if (n > s->rx.left)
+		n = s->rx.left;
+	dst = (uint8_t *)buf_reserve(&s->msg, n);
+	unmask(s, dst, (const uint8_t *)buf_head(&s->in), n);
+	buf_consume(&s->in, n);
+	took_payload(s, dst, n);
+	return SESSION_OK;
+}
+
+/* A whole single-frame message in s->in (the common small one): unmasked
+ * in place and handed over from there, without the message buffer. */
+static void
+deliver_in_place(struct session *s, const struct frame_head *h)
+{
+	uint8_t *p = (uint8_t *)buf_head(&s->in) + h->hlen;
+
+	s->rx.phase = 0;
+	memcpy(s->rx.mask, h->mask, 4);
+	unmask(s, p, p, h->len);
+	if (h->opcode == WSLAY_TEXT_FRAME && !utf8_valid(p, h->len))
+		fail(s, 1007);
+	else
+		s->io->on_message(s->arg, h->opcode, p, h->len);
+	buf_consume(&s->in, h->hlen + h->len);
+}
+
+/* Reads the next frame's header and begins the frame.  A session_recv
+ * result, or RECV_WAIT. */
+static int
+recv_header(struct session *s)
+{
+	struct frame_head h;
+	uint16_t code;
+	ssize_t n;
+
+	while (frame_parse((const uint8_t *)buf_head(&s->in), buf_used(&s->in),
+		   &h) == 0)
+		if ((n = read_more(s)) <= 0)
+			return read_result(s, n);
+	if (h.opcode & 0x8)
+		return give_control(s, &h);
+	s->close_off = -1;
+	if ((code = check_data(s, &h)) != 0)
+		fail(s, code);
+	else if (h.fin && !s->in_message && buf_used(&s->in) >= h.hlen &&
+	    buf_used(&s->in) - h.hlen >= h.len)
+		deliver_in_place(s, &h);
+	else {
+		buf_consume(&s->in, h.hlen);
+		start_data(s, &h);
+	}
+	return SESSION_OK;
+}
+
+/* Whether reading must wait: paused, too much output, or the budget. */
+static bool
+held_back(const struct session *s)
+{
+	return s->paused || s->out.bytes > SESSION_HIGH ||
+	    (s->budget != NULL && budget_blocks(s->budget, s, s->msg.cap));
+}
+
+int
+session_recv(struct session *s)
+{
+	int r = SESSION_OK;
+
+	s->in_recv = true;
+	while (r == SESSION_OK && wslay_event_get_read_enabled(s->ctx) &&
+	    !held_back(s))
+		r = s->rx.left > 0 ? recv_payload(s) : recv_header(s);
+	s->in_recv = false;
+	return r == RECV_WAIT ? SESSION_OK : r;
+}
+
 int
 session_feed(struct session *s, const void *p, size_t n)
 {
 	return buf_append(&s->in, p, n);
 }
 
-int
-session_recv(struct session *s)
+bool
+session_has_readahead(const struct session *s)
 {
-	int r;
+	struct frame_head h;
 
-	s->in_recv = true;
-	r = wslay_event_recv(s->ctx);
-	s->in_recv = false;
-	if (r == 0)
-		return SESSION_OK;
-	if (s->eof)
-		return SESSION_EOF;
-	if (s->io_error)
-		return SESSION_IOERR;
-	/* A frame-level error: wslay queued an empty close. */
-	return SESSION_FAILED;
+	if (buf_used(&s->in) == 0)
+		return false;
+	if (s->rx.left > 0)
+		return true;
+	if (frame_parse((const uint8_t *)buf_head(&s->in), buf_used(&s->in),
+		&h) == 0)
+		return false;
+	return !(h.opcode & 0x8) ||
+	    buf_used(&s->in) >= h.hlen + (h.len <= CONTROL_MAX ? h.len : 0);
 }

@@ -15,6 +15,7 @@
 #include "transport.h"
 
 #define DISCARD_CHUNK 4096 /* bytes per read while lingering */
+#define TLS_RECORD 16384   /* a TLS record's payload, at most */
 
 struct transport {
 	int fd;		     /* owned */
@@ -128,10 +129,41 @@ ssize_t
 transport_write(struct transport *t, const void *p, size_t n, char *err,
     size_t errlen)
 {
+	struct iovec iov = { (void *)p, n };
+
+	return transport_writev(t, &iov, 1, err, errlen);
+}
+
+/* Small buffers go into one TLS record.  Always the same first bytes of
+ * the queue, and never fewer than last time, as a retry must be. */
+static ssize_t
+tls_writev(SSL *ssl, const struct iovec *iov, int n)
+{
+	char one[TLS_RECORD];
+	size_t k = 0;
+
+	if (n == 1 || iov[0].iov_len >= sizeof(one))
+		return tls_write(ssl, iov[0].iov_base, iov[0].iov_len);
+	for (int i = 0; i < n && k < sizeof(one); i++) {
+		size_t m = iov[i].iov_len < sizeof(one) - k ?
+		    iov[i].iov_len :
+		    sizeof(one) - k;
+
+		memcpy(one + k, iov[i].iov_base, m);
+		k += m;
+	}
+	return tls_write(ssl, one, k);
+}
+
+ssize_t
+transport_writev(struct transport *t, const struct iovec *iov, int n, char *err,
+    size_t errlen)
+{
+	struct msghdr m = { .msg_iov = (struct iovec *)iov, .msg_iovlen = n };
 	ssize_t r;
 
 	if (t->ssl == NULL) {
-		while ((r = send(t->fd, p, n, MSG_NOSIGNAL)) == -1 &&
+		while ((r = sendmsg(t->fd, &m, MSG_NOSIGNAL)) == -1 &&
 		    errno == EINTR)
 			;
 		if (r >= 0)
@@ -142,7 +174,7 @@ transport_write(struct transport *t, const void *p, size_t n, char *err,
 		return TRANSPORT_ERR;
 	}
 	t->wr_wants_read = false;
-	if ((r = tls_write(t->ssl, p, n)) > 0)
+	if ((r = tls_writev(t->ssl, iov, n)) > 0)
 		return r;
 	if (r == TLS_ERR || r == TLS_EOF) {
 		fail_tls(t, err, errlen);

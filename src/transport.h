@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include <sys/uio.h>
 
 #include <openssl/ssl.h>
 
@@ -50,6 +51,12 @@ ssize_t transport_read(struct transport *t, void *p, size_t n, char *err,
  * After TRANSPORT_AGAIN over TLS, call again with the same bytes. */
 ssize_t transport_write(struct transport *t, const void *p, size_t n, char *err,
     size_t errlen);
+
+/* The same for the n buffers of iov, in order (small ones share a TLS
+ * record).  After TRANSPORT_AGAIN over TLS, call again with the same
+ * buffers, or more after them. */
+ssize_t transport_writev(struct transport *t, const struct iovec *iov, int n,
+    char *err, size_t errlen);
 
 /* The libev events (EV_READ, EV_WRITE) to wait for, given what the owner
  * wants to do next.  During the TLS handshake only its own wait counts;

@@ -89,10 +89,10 @@ stream_read_cb(void *arg, void *p, size_t n)
 }
 
 static ssize_t
-stream_write_cb(void *arg, const void *p, size_t n)
+stream_write_cb(void *arg, const struct iovec *iov, int n)
 {
 	struct wsconn *c = arg;
-	ssize_t r = transport_write(c->t, p, n, c->err, sizeof(c->err));
+	ssize_t r = transport_writev(c->t, iov, n, c->err, sizeof(c->err));
 
 	if (r > 0)
 		return r;
@@ -636,16 +636,33 @@ wsconn_free(struct wsconn *c)
 	free(c);
 }
 
+/* After a message was queued: over WSCONN_HIGH, the owner holds back. */
+static void
+check_above(struct wsconn *c)
+{
+	if (!c->above && queued_bytes(c) > WSCONN_HIGH) {
+		c->above = true;
+		c->above_since = ev_now(c->loop);
+	}
+}
+
 int
 wsconn_send(struct wsconn *c, int opcode, const void *p, size_t n)
 {
 	if (c->state != WSCONN_OPEN || wake(c) == -1 ||
 	    session_send(c->s, opcode, p, n) == -1)
 		return -1;
-	if (!c->above && queued_bytes(c) > WSCONN_HIGH) {
-		c->above = true;
-		c->above_since = ev_now(c->loop);
-	}
+	check_above(c);
+	return 0;
+}
+
+int
+wsconn_send_encoded(struct wsconn *c, struct chunk *ch, size_t off, size_t n)
+{
+	if (c->state != WSCONN_OPEN || wake(c) == -1 ||
+	    session_send_encoded(c->s, ch, off, n) == -1)
+		return -1;
+	check_above(c);
 	return 0;
 }
 

@@ -95,6 +95,14 @@ void wsconn_free(struct wsconn *c);
  * batch.  0, or -1 when not open or out of memory. */
 int wsconn_send(struct wsconn *c, int opcode, const void *p, size_t n);
 
+struct chunk;
+
+/* Queues a message the owner encoded (src/frame) as the bytes [off,
+ * off + n) of ch, by reference: a broadcast, encoded once.  Server
+ * connections only; 0 or -1 as wsconn_send. */
+int wsconn_send_encoded(struct wsconn *c, struct chunk *ch, size_t off,
+    size_t n);
+
 /* Encodes and writes what is queued, as far as the socket takes it. */
 void wsconn_flush(struct wsconn *c);
 

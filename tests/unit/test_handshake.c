@@ -982,7 +982,7 @@ body_line(const char *body)
 static void
 test_response_body_line(void)
 {
-	char long_line[HANDSHAKE_BODY_LINE_MAX + 2];
+	char long_line[HANDSHAKE_BODY_LINE_MAX + 3];
 
 	mkhead("HTTP/1.1 403 Forbidden", "Content-Type: text/plain",
 	    "Content-Length: 26", NULL);
@@ -1024,6 +1024,7 @@ test_response_body_line(void)
 	CU_ASSERT_PTR_NOT_NULL(body_line(long_line));
 	long_line[HANDSHAKE_BODY_LINE_MAX] = 'x';
 	long_line[HANDSHAKE_BODY_LINE_MAX + 1] = '\n';
+	long_line[HANDSHAKE_BODY_LINE_MAX + 2] = '\0';
 	CU_ASSERT_PTR_NULL(body_line(long_line));
 	/* A head that does not parse has no body line. */
 	mkhead("SSH-2.0-OpenSSH_9.2", NULL);

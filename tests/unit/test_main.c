@@ -31,12 +31,12 @@ main(void)
 		test_utf8_add,
 		test_buf_add,
 		test_lineio_add,
-		test_framescan_add,
 		test_session_add,
 		test_upgrade_add,
 		test_opt_add,
 		test_policy_add,
 		test_command_add,
+		test_outq_add,
 	};
 	unsigned int failures;
 

@@ -15,6 +15,8 @@
 
 #include <CUnit/CUnit.h>
 
+#include "frame.h"
+#include "outq.h"
 #include "session.h"
 #include "tests.h"
 
@@ -108,13 +110,16 @@ script_read(void *arg, void *p, size_t n)
 }
 
 static ssize_t
-acc_write(void *arg, const void *p, size_t n)
+acc_write(void *arg, const struct iovec *iov, int niov)
 {
-	size_t k = n;
+	size_t k = 0, n;
 
 	CU_ASSERT_PTR_EQUAL(arg, &t);
+	CU_ASSERT_FATAL(niov > 0);
 	if (t.write_fails)
 		return SESSION_IO_ERR;
+	for (int i = 0; i < niov; i++)
+		k += iov[i].iov_len;
 	if (t.per_write > 0 && k > t.per_write)
 		k = t.per_write;
 	if (k > t.room)
@@ -122,8 +127,13 @@ acc_write(void *arg, const void *p, size_t n)
 	if (k == 0)
 		return SESSION_IO_AGAIN;
 	CU_ASSERT_FATAL(t.outlen + k <= sizeof(t.out));
-	memcpy(t.out + t.outlen, p, k);
-	t.outlen += k;
+	/* Gathered in order, as writev does. */
+	for (size_t left = k, i = 0; left > 0; i++) {
+		n = iov[i].iov_len < left ? iov[i].iov_len : left;
+		memcpy(t.out + t.outlen, iov[i].iov_base, n);
+		t.outlen += n;
+		left -= n;
+	}
 	t.room -= k;
 	t.writes++;
 	return k;
@@ -156,7 +166,8 @@ on_control(void *arg, int opcode, const uint8_t *p, size_t n)
 	CU_ASSERT_FATAL(n < sizeof(t.control));
 	t.ncontrol++;
 	t.control_op = opcode;
-	memcpy(t.control, p, n);
+	if (n > 0)
+		memcpy(t.control, p, n);
 	t.control[n] = '\0';
 }
 
@@ -895,6 +906,49 @@ test_invalid_utf8_text(void)
 	finish();
 }
 
+/* A large text message, its multibyte characters split across reads of
+ * every size (the mask's phase too), read whole, into the read buffer or
+ * straight into the message; one bad byte deep inside fails it with 1007
+ * however it is split. */
+static void
+test_large_text_split(void)
+{
+	static const char unit[] = "a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80";
+	static char text[20000];
+	size_t each[] = { 0, 1, 3, 5, 4095, 4097, 9000 };
+	size_t n = 0;
+
+	while (n + sizeof(unit) - 1 <= sizeof(text)) {
+		memcpy(text + n, unit, sizeof(unit) - 1);
+		n += sizeof(unit) - 1;
+	}
+	for (size_t e = 0; e < sizeof(each) / sizeof(each[0]); e++) {
+		for (int bad = 0; bad < 2; bad++) {
+			start(SESSION_SERVER, MAX_MESSAGE);
+			cframe(true, OP_TEXT, "x", 1);
+			if (bad)
+				text[15001] = '\xff';
+			cframe(true, OP_TEXT, text, n);
+			text[15001] = unit[15001 % (sizeof(unit) - 1)];
+			cframe(true, OP_TEXT, "y", 1);
+			t.each = each[e];
+			CU_ASSERT_EQUAL(recv_all(NULL), SESSION_OK);
+			if (!bad) {
+				CU_ASSERT_EQUAL(t.nmsg, 3);
+				CU_ASSERT_TRUE(msg_is(1, OP_TEXT, text, n));
+				CU_ASSERT_TRUE(msg_is(2, OP_TEXT, "y", 1));
+				finish();
+				continue;
+			}
+			CU_ASSERT_EQUAL(t.nmsg, 1);
+			CU_ASSERT_EQUAL(session_flush(t.s), SESSION_OK);
+			want_close(1007, "");
+			CU_ASSERT_TRUE(out_is_want());
+			finish();
+		}
+	}
+}
+
 static void
 test_message_too_big(void)
 {
@@ -1015,6 +1069,8 @@ test_close_crossing(void)
 	CU_ASSERT_EQUAL(session_phase(t.s), SESSION_CLOSED);
 	finish();
 
+	/* What was queued before the peer's close goes out before the
+	 * reply to it. */
 	start(SESSION_SERVER, MAX_MESSAGE);
 	CU_ASSERT_EQUAL(session_send(t.s, OP_TEXT, "a", 1), 0);
 	CU_ASSERT_EQUAL(session_send(t.s, OP_TEXT, "b", 1), 0);
@@ -1023,9 +1079,11 @@ test_close_crossing(void)
 	CU_ASSERT_EQUAL(session_recv(t.s), SESSION_OK);
 	CU_ASSERT_EQUAL(session_undelivered(t.s), 2);
 	CU_ASSERT_EQUAL(session_flush(t.s), SESSION_OK);
+	frame(&want, true, OP_TEXT, false, "a", 1);
+	frame(&want, true, OP_TEXT, false, "b", 1);
 	want_close(1000, "");
 	CU_ASSERT_TRUE(out_is_want());
-	CU_ASSERT_EQUAL(session_undelivered(t.s), 2);
+	CU_ASSERT_EQUAL(session_undelivered(t.s), 0);
 	CU_ASSERT_FALSE(session_close_pending(t.s));
 	CU_ASSERT_EQUAL(session_phase(t.s), SESSION_CLOSED);
 	finish();
@@ -1106,6 +1164,64 @@ test_abort_undelivered(void)
 	CU_ASSERT_EQUAL(session_flush(t.s), SESSION_OK);
 	CU_ASSERT_TRUE(out_is_want());
 	CU_ASSERT_EQUAL(session_code_sent(t.s), 1001);
+	finish();
+}
+
+/* A frame partly written when the abort comes is finished, so that the
+ * stream stays well-formed; the messages behind it are dropped. */
+static void
+test_abort_partial(void)
+{
+	start(SESSION_SERVER, MAX_MESSAGE);
+	CU_ASSERT_EQUAL(session_send(t.s, OP_TEXT, "abcdef", 6), 0);
+	CU_ASSERT_EQUAL(session_send(t.s, OP_TEXT, "g", 1), 0);
+	CU_ASSERT_EQUAL(session_control(t.s, OP_PING, "p", 1), 0);
+	CU_ASSERT_EQUAL(session_send(t.s, OP_TEXT, "h", 1), 0);
+	t.room = 3;
+	CU_ASSERT_EQUAL(session_flush(t.s), SESSION_OK);
+	CU_ASSERT_EQUAL(t.outlen, 3);
+	session_abort(t.s, 1001);
+	CU_ASSERT_EQUAL(session_undelivered(t.s), 3);
+	t.room = SIZE_MAX;
+	CU_ASSERT_EQUAL(session_flush(t.s), SESSION_OK);
+	frame(&want, true, OP_TEXT, false, "abcdef", 6);
+	want_close(1001, "");
+	CU_ASSERT_TRUE(out_is_want());
+	CU_ASSERT_EQUAL(session_undelivered(t.s), 2);
+	finish();
+}
+
+/* A frame encoded once goes to a queue by reference, as often as it is
+ * queued; bytes that follow it in the chunk join its segment. */
+static void
+test_send_encoded(void)
+{
+	struct chunk *cur = NULL, *c;
+	size_t off, off2;
+
+	start(SESSION_SERVER, MAX_MESSAGE);
+	c = frame_encode(&cur, OP_TEXT, "all", 3, NULL, &off);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(session_send_encoded(t.s, c, off, c->len - off), 0);
+	CU_ASSERT_EQUAL(session_send_encoded(t.s, c, off, c->len - off), 0);
+	CU_ASSERT_EQUAL(c->refs, 3);
+	CU_ASSERT_PTR_EQUAL(frame_encode(&cur, OP_BINARY, "b", 1, NULL, &off2),
+	    c);
+	CU_ASSERT_EQUAL(session_send_encoded(t.s, c, off2, c->len - off2), 0);
+	CU_ASSERT_EQUAL(c->refs, 3); /* joined the second segment */
+	CU_ASSERT_EQUAL(session_undelivered(t.s), 3);
+	CU_ASSERT_EQUAL(session_flush(t.s), SESSION_OK);
+	frame(&want, true, OP_TEXT, false, "all", 3);
+	frame(&want, true, OP_TEXT, false, "all", 3);
+	frame(&want, true, OP_BINARY, false, "b", 1);
+	CU_ASSERT_TRUE(out_is_want());
+	CU_ASSERT_EQUAL(c->refs, 1);
+	CU_ASSERT_EQUAL(session_undelivered(t.s), 0);
+	/* Not once a close is on its way. */
+	session_close(t.s, 1000, NULL);
+	CU_ASSERT_EQUAL(session_send_encoded(t.s, c, off, 3), -1);
+	CU_ASSERT_EQUAL(c->refs, 1);
+	chunk_unref(cur);
 	finish();
 }
 
@@ -1250,23 +1366,29 @@ test_io_errors(void)
 	finish();
 }
 
-/* Queued bytes: payloads before encoding, frames after, 0 once written. */
+/* Queued bytes: frames, encoded when queued, until they are written;
+ * a message is undelivered until written whole. */
 static void
 test_queued_bytes(void)
 {
 	start(SESSION_SERVER, MAX_MESSAGE);
 	CU_ASSERT_EQUAL(session_queued_bytes(t.s), 0);
 	CU_ASSERT_EQUAL(session_send(t.s, OP_TEXT, "hello", 5), 0);
-	CU_ASSERT_EQUAL(session_queued_bytes(t.s), 5);
+	CU_ASSERT_EQUAL(session_queued_bytes(t.s), 7); /* header + 5 */
+	CU_ASSERT_EQUAL(session_undelivered(t.s), 1);
 	CU_ASSERT_TRUE(session_want_write(t.s));
 	t.room = 0; /* the socket is full */
 	CU_ASSERT_EQUAL(session_flush(t.s), SESSION_OK);
 	CU_ASSERT_EQUAL(t.outlen, 0);
-	CU_ASSERT_EQUAL(session_queued_bytes(t.s), 7); /* header + 5 */
-	CU_ASSERT_EQUAL(session_undelivered(t.s), 0);  /* encoded */
+	CU_ASSERT_EQUAL(session_queued_bytes(t.s), 7);
+	t.room = 4; /* a part goes */
+	CU_ASSERT_EQUAL(session_flush(t.s), SESSION_OK);
+	CU_ASSERT_EQUAL(session_queued_bytes(t.s), 3);
+	CU_ASSERT_EQUAL(session_undelivered(t.s), 1);
 	CU_ASSERT_TRUE(session_want_write(t.s));
 	t.room = SIZE_MAX;
 	CU_ASSERT_EQUAL(session_flush(t.s), SESSION_OK);
+	CU_ASSERT_EQUAL(session_undelivered(t.s), 0);
 	CU_ASSERT_EQUAL(session_queued_bytes(t.s), 0);
 	CU_ASSERT_FALSE(session_want_write(t.s));
 	frame(&want, true, OP_TEXT, false, "hello", 5);
@@ -1470,6 +1592,11 @@ test_session_add(void)
 		{ "echoes go before the close reply", test_echo_before_close },
 		{ "echo goes before a 1002", test_echo_before_failure },
 		{ "abort counts undelivered messages", test_abort_undelivered },
+		{ "large text split across reads of every size",
+		    test_large_text_split },
+		{ "abort finishes a frame under way", test_abort_partial },
+		{ "a frame encoded once, queued by reference",
+		    test_send_encoded },
 		{ "abort with nothing queued", test_abort_nothing_queued },
 		{ "pause reads nothing", test_pause },
 		{ "fed bytes come before any read", test_feed_before_read },

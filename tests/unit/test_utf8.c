@@ -1,7 +1,10 @@
 /*
  * utf8_valid against RFC 3629 / Unicode table 3-7: every boundary of the
- * well-formed ranges, and each way a sequence can be ill-formed.
+ * well-formed ranges, and each way a sequence can be ill-formed.  Every
+ * case is also fed to utf8_feed split at each position, and a byte at a
+ * time, as text arrives from a socket: the verdict must not change.
  */
+#include <stdbool.h>
 #include <string.h>
 
 #include <CUnit/CUnit.h>
@@ -9,9 +12,31 @@
 #include "tests.h"
 #include "utf8.h"
 
+/* utf8_valid, and utf8_feed in two pieces split at every position and
+ * in single bytes, all say whether p[0..n) is well-formed. */
+static void
+check(const char *p, size_t n, bool valid)
+{
+	struct utf8_state st;
+	bool ok;
+
+	CU_ASSERT_EQUAL(utf8_valid(p, n), valid);
+	for (size_t k = 0; k <= n; k++) {
+		memset(&st, 0, sizeof(st));
+		ok = utf8_feed(&st, p, k) && utf8_feed(&st, p + k, n - k) &&
+		    st.more == 0;
+		CU_ASSERT_EQUAL(ok, valid);
+	}
+	memset(&st, 0, sizeof(st));
+	ok = true;
+	for (size_t i = 0; i < n && ok; i++)
+		ok = utf8_feed(&st, p + i, 1);
+	CU_ASSERT_EQUAL(ok && st.more == 0, valid);
+}
+
 /* Lengths are explicit so that NUL and truncation are testable. */
-#define VALID(s) CU_ASSERT_TRUE(utf8_valid((s), sizeof(s) - 1))
-#define INVALID(s) CU_ASSERT_FALSE(utf8_valid((s), sizeof(s) - 1))
+#define VALID(s) check((s), sizeof(s) - 1, true)
+#define INVALID(s) check((s), sizeof(s) - 1, false)
 
 static void
 test_ascii(void)
@@ -128,6 +153,26 @@ test_ff(void)
 	INVALID("ok\xff");
 }
 
+/* The eight-bytes-at-a-time ASCII path: one bad or multibyte byte at
+ * every position of a long ASCII run is found. */
+static void
+test_ascii_words(void)
+{
+	char buf[40];
+
+	for (size_t i = 0; i < sizeof(buf); i++) {
+		memset(buf, 'a', sizeof(buf));
+		buf[i] = '\xff';
+		check(buf, sizeof(buf), false);
+		if (i + 1 < sizeof(buf)) {
+			buf[i] = '\xc3';
+			buf[i + 1] = '\xa9';
+			check(buf, sizeof(buf), true);
+			check(buf, i + 1, false); /* cut inside it */
+		}
+	}
+}
+
 static const struct unit_test tests[] = {
 	{ "ASCII", test_ascii },
 	{ "empty", test_empty },
@@ -142,6 +187,7 @@ static const struct unit_test tests[] = {
 	{ "truncated at the end", test_truncated },
 	{ "bad continuation bytes", test_bad_continuation },
 	{ "0xFF and 0xFE", test_ff },
+	{ "long ASCII runs with one other byte anywhere", test_ascii_words },
 };
 
 int

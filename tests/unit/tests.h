@@ -25,11 +25,11 @@ int test_handshake_add(void);
 int test_utf8_add(void);
 int test_buf_add(void);
 int test_lineio_add(void);
-int test_framescan_add(void);
 int test_opt_add(void);
 int test_session_add(void);
 int test_upgrade_add(void);
 int test_policy_add(void);
 int test_command_add(void);
+int test_outq_add(void);
 
 #endif
