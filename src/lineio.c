@@ -416,10 +416,14 @@ lineio_writer_message(struct lineio_writer *w, const void *p, size_t n)
 		memcpy(dst, p, n);
 	dst[n] = '\n';
 	buf_commit(&w->buf, n + 1);
-	if (buf_used(&w->buf) > w->high)
+	/* Over the mark, write now rather than have the owner stop every
+	 * peer: a file, or a reader that keeps up, takes it at once.  A
+	 * failure is left to the watcher, which meets it again. */
+	if (buf_used(&w->buf) > w->high && out_write_some(w) == 0 &&
+	    buf_used(&w->buf) > w->high)
 		w->above = true;
 	/* Written when the loop comes round: many messages, one write. */
-	if (!ev_is_active(&w->io))
+	if (!ev_is_active(&w->io) && buf_used(&w->buf) > 0)
 		ev_io_start(w->loop, &w->io);
 	return 0;
 }

@@ -27,6 +27,7 @@ struct session {
 	void *arg;
 	struct buf in;	     /* frames read ahead or held back; owned */
 	size_t ctl_left;     /* bytes of a control frame wslay may read */
+	bool drained;	     /* a short read: read no more this pass */
 	struct outq out;     /* encoded frames awaiting a write; owned */
 	struct chunk *own;   /* where our own frames are encoded; owned */
 	size_t dropped;	     /* messages session_abort dropped */

@@ -19,6 +19,22 @@
 #define DIRECT_MAX (1024 * 1024) /* bytes per read into a message */
 #define CONTROL_MAX 125		 /* wslay fails longer control frames */
 
+/* Reads up to n bytes.  A read that gave less than asked most likely
+ * emptied the socket: the next one in this pass would only say "nothing
+ * now" (a syscall per message on a request-reply connection), so it is
+ * not made; level-triggered readiness brings us back if more came. */
+static ssize_t
+read_some(struct session *s, void *p, size_t n)
+{
+	ssize_t r;
+
+	if (s->drained)
+		return SESSION_IO_AGAIN;
+	r = s->io->read(s->arg, p, n);
+	s->drained = r > 0 && (size_t)r < n;
+	return r;
+}
+
 /* Reads more of the stream into s->in: a count, 0 at EOF, or a
  * session_io_status. */
 static ssize_t
@@ -31,7 +47,7 @@ read_more(struct session *s)
 		return SESSION_IO_ERR; /* unreachable: s->in never holds more
 					* than a header or a control frame
 					* when it is read */
-	if ((n = s->io->read(s->arg, dst, READ_CHUNK)) > 0)
+	if ((n = read_some(s, dst, READ_CHUNK)) > 0)
 		buf_commit(&s->in, n);
 	return n;
 }
@@ -290,7 +306,7 @@ recv_payload(struct session *s)
 		n = s->rx.left < DIRECT_MAX ? s->rx.left : DIRECT_MAX;
 		/* Reserved in full by start_data. */
 		dst = (uint8_t *)buf_reserve(&s->msg, n);
-		if ((r = s->io->read(s->arg, dst, n)) <= 0)
+		if ((r = read_some(s, dst, n)) <= 0)
 			return read_result(s, r);
 		unmask(s, dst, dst, r);
 		took_payload(s, dst, r);
@@ -364,6 +380,7 @@ session_recv(struct session *s)
 	int r = SESSION_OK;
 
 	s->in_recv = true;
+	s->drained = false;
 	while (r == SESSION_OK && wslay_event_get_read_enabled(s->ctx) &&
 	    !held_back(s))
 		r = s->rx.left > 0 ? recv_payload(s) : recv_header(s);

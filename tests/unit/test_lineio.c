@@ -410,11 +410,26 @@ slurp(int fd, char *p, size_t max)
 	return n;
 }
 
+/* Writes into the pipe until it takes no more. */
+static void
+fill_pipe(int fd)
+{
+	static const char filler[4096];
+	int fl = fcntl(fd, F_GETFL);
+
+	CU_ASSERT_EQUAL_FATAL(fcntl(fd, F_SETFL, fl | O_NONBLOCK), 0);
+	while (
+	    write(fd, filler, sizeof(filler)) > 0 || write(fd, filler, 1) > 0)
+		;
+	CU_ASSERT_EQUAL(fcntl(fd, F_SETFL, fl), 0);
+}
+
 static void
 test_writer_on_pipe(void)
 {
 	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
 	struct lineio_writer *w;
+	static char big[1 << 17];
 	struct seen s;
 	char got[256];
 	int fds[2];
@@ -423,21 +438,31 @@ test_writer_on_pipe(void)
 	CU_ASSERT_EQUAL_FATAL(pipe(fds), 0);
 	CU_ASSERT_EQUAL(fcntl(fds[0], F_SETFL, O_NONBLOCK), 0);
 	memset(&s, 0, sizeof(s));
-	/* High mark 10: the second message passes it. */
+	/* High mark 10: the third message passes it. */
 	w = lineio_writer_new(loop, fds[1], 10, 100, &cbs, &s);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
 	CU_ASSERT_EQUAL(lineio_writer_message(w, "hello", 5), 0);
 	CU_ASSERT_FALSE(lineio_writer_full(w));
 	CU_ASSERT_EQUAL(lineio_writer_message(w, "", 0), 0);
-	CU_ASSERT_EQUAL(lineio_writer_message(w, "world!", 6), 0);
-	CU_ASSERT_TRUE(lineio_writer_full(w));
-	/* Nothing is written before the loop comes round. */
+	/* Below the mark, nothing is written before the loop comes round. */
 	CU_ASSERT_EQUAL(slurp(fds[0], got, sizeof(got)), 0);
-	RUN_UNTIL(loop, s.drains > 0);
-	CU_ASSERT_EQUAL(s.drains, 1);
+	/* Past it, what the pipe takes goes at once: not full. */
+	CU_ASSERT_EQUAL(lineio_writer_message(w, "world!", 6), 0);
 	CU_ASSERT_FALSE(lineio_writer_full(w));
 	CU_ASSERT_EQUAL(slurp(fds[0], got, sizeof(got)), 14);
 	CU_ASSERT_EQUAL(memcmp(got, "hello\n\nworld!\n", 14), 0);
+	/* A pipe that takes nothing: full, until it drains. */
+	fill_pipe(fds[1]);
+	CU_ASSERT_EQUAL(lineio_writer_message(w, "again", 5), 0);
+	CU_ASSERT_EQUAL(lineio_writer_message(w, "again", 5), 0);
+	CU_ASSERT_TRUE(lineio_writer_full(w));
+	while (slurp(fds[0], big, sizeof(big)) > 0)
+		;
+	RUN_UNTIL(loop, s.drains > 0);
+	CU_ASSERT_EQUAL(s.drains, 1);
+	CU_ASSERT_FALSE(lineio_writer_full(w));
+	CU_ASSERT_EQUAL(slurp(fds[0], got, sizeof(got)), 12);
+	CU_ASSERT_EQUAL(memcmp(got, "again\nagain\n", 12), 0);
 	/* Flush at exit writes what is pending at once. */
 	CU_ASSERT_EQUAL(lineio_writer_message(w, "bye", 3), 0);
 	CU_ASSERT_EQUAL(lineio_writer_flush(w), 0);
