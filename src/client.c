@@ -177,8 +177,10 @@ on_message(struct wsconn *c, int opcode, const uint8_t *p, size_t n, void *arg)
 
 	if (count > 0 && cl->received >= count)
 		return; /* closing: --count is reached */
+	/* A large message goes to stdout by reference, not copied. */
 	if ((cl->cfg->term.show ? client_show_message(cl, opcode, p, n) :
-				  lineio_writer_message(cl->out, p, n)) == -1 &&
+				  lineio_writer_message_ref(cl->out,
+				      wsconn_message_chunk(c), p, n)) == -1 &&
 	    lineio_writer_error(cl->out) == 0)
 		log_msg("message of %zu bytes lost: stdout buffer full", n);
 	cl->received++;

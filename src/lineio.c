@@ -35,9 +35,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "attr.h"
+#include "outq.h"
 #include "buf.h"
 #include "lineio.h"
 #include "log.h"
@@ -47,6 +49,7 @@
 
 #define OUT_SLACK (64 * 1024)	    /* beyond high and two messages */
 #define PIPE_BUDGET (16 * PIPE_BUF) /* bytes per readiness into a pipe */
+#define IOV_BATCH 64		    /* buffers per writev */
 
 /* The pty multiplexer, /dev/ptmx and /dev/pts/ptmx: opening it again
  * would make a new pty, not reach the one on fd. */
@@ -73,10 +76,12 @@ struct lineio_reader {
 struct lineio_writer {
 	ev_io io;
 	struct ev_loop *loop;
-	struct buf buf; /* pending output; owned */
-	int fd;		/* the caller's; flush writes here, blocking */
-	int wfd;	/* the loop writes here: fd, or owned (OUT_DEVICE) */
-	int kind;	/* how wfd is written: OUT_* */
+	struct outq q;	   /* pending output, by reference; owned */
+	struct chunk *cur; /* where copied messages go; owned */
+	size_t max;	   /* bytes q may hold */
+	int fd;		   /* the caller's; flush writes here, blocking */
+	int wfd;	   /* the loop writes here: fd, or owned (OUT_DEVICE) */
+	int kind;	   /* how wfd is written: OUT_* */
 	size_t high, low;
 	bool above; /* passed high and not yet back below low */
 	int error;  /* errno of the failed write, or 0 */
@@ -259,30 +264,48 @@ lineio_reader_stop(struct lineio_reader *r)
 		ev_io_stop(r->loop, &r->io);
 }
 
+/* Cuts the first k iovecs down to max bytes in all, n of them; the count
+ * left. */
+static int
+iov_limit(struct iovec *iov, int k, size_t max, size_t *n)
+{
+	int i;
+
+	*n = 0;
+	for (i = 0; i < k && *n < max; i++) {
+		if (iov[i].iov_len > max - *n)
+			iov[i].iov_len = max - *n;
+		*n += iov[i].iov_len;
+	}
+	return i;
+}
+
 /* Writes what fd takes without blocking; returns -1 on a write error. */
 static int
 out_write_some(struct lineio_writer *w)
 {
+	struct iovec iov[IOV_BATCH];
 	size_t n, budget = PIPE_BUDGET;
 	ssize_t r;
+	int k;
 
-	while (buf_used(&w->buf) > 0) {
-		n = buf_used(&w->buf);
+	while (w->q.bytes > 0) {
+		k = outq_iov(&w->q, iov, IOV_BATCH);
 		if (w->kind == OUT_PIPE) {
 			struct pollfd pfd = { .fd = w->fd, .events = POLLOUT };
 
 			/* After POLLOUT a pipe takes PIPE_BUF bytes at once. */
 			if (budget == 0 || poll(&pfd, 1, 0) != 1)
 				return 0;
-			if (n > PIPE_BUF)
-				n = PIPE_BUF;
+			k = iov_limit(iov, k, PIPE_BUF, &n);
 			budget -= n;
-			r = write(w->wfd, buf_head(&w->buf), n);
-		} else if (w->kind == OUT_SOCKET)
-			r = send(w->wfd, buf_head(&w->buf), n,
-			    MSG_DONTWAIT | MSG_NOSIGNAL);
-		else
-			r = write(w->wfd, buf_head(&w->buf), n);
+			r = writev(w->wfd, iov, k);
+		} else if (w->kind == OUT_SOCKET) {
+			struct msghdr m = { .msg_iov = iov, .msg_iovlen = k };
+
+			r = sendmsg(w->wfd, &m, MSG_DONTWAIT | MSG_NOSIGNAL);
+		} else
+			r = writev(w->wfd, iov, k);
 		if (r < 0) {
 			if (errno == EINTR)
 				continue;
@@ -291,7 +314,7 @@ out_write_some(struct lineio_writer *w)
 			w->error = errno;
 			return -1;
 		}
-		buf_consume(&w->buf, r);
+		outq_consume(&w->q, r);
 	}
 	return 0;
 }
@@ -299,9 +322,9 @@ out_write_some(struct lineio_writer *w)
 static void
 out_after_write(struct lineio_writer *w)
 {
-	if (buf_used(&w->buf) == 0 && ev_is_active(&w->io))
+	if (w->q.bytes == 0 && ev_is_active(&w->io))
 		ev_io_stop(w->loop, &w->io);
-	if (w->above && buf_used(&w->buf) <= w->low) {
+	if (w->above && w->q.bytes <= w->low) {
 		w->above = false;
 		w->cb->on_drain(w->arg);
 	}
@@ -314,7 +337,7 @@ lineio_writer_write_cb(struct ev_loop *loop, ev_io *io, UNUSED int revents)
 
 	if (out_write_some(w) == -1) {
 		ev_io_stop(loop, io);
-		buf_deinit(&w->buf);
+		outq_clear(&w->q);
 		w->above = false; /* nothing will be waiting any more */
 		w->cb->on_error(w->arg);
 		return;
@@ -374,7 +397,8 @@ lineio_writer_new(struct ev_loop *loop, int fd, size_t high, size_t max_message,
 	}
 	/* Above high the owner stops reading, but the message it is
 	 * receiving and one more may still arrive. */
-	buf_init(&w->buf, high + 2 * max_message + OUT_SLACK);
+	outq_init(&w->q);
+	w->max = high + 2 * max_message + OUT_SLACK;
 	w->high = high;
 	w->low = high / 4;
 	w->cb = cbs;
@@ -393,7 +417,8 @@ lineio_writer_free(struct lineio_writer *w)
 		ev_io_stop(w->loop, &w->io);
 	if (w->wfd != w->fd)
 		close(w->wfd);
-	buf_deinit(&w->buf);
+	outq_clear(&w->q);
+	chunk_unref(w->cur);
 	free(w);
 }
 
@@ -403,27 +428,49 @@ lineio_writer_error(const struct lineio_writer *w)
 	return w->error;
 }
 
+/* Queues n bytes from p (a copy), or, with c, the bytes there by
+ * reference.  0 or -1. */
+static int
+out_queue(struct lineio_writer *w, struct chunk *c, const void *p, size_t n)
+{
+	if (c != NULL)
+		return outq_push(&w->q, c, (const uint8_t *)p - c->data, n);
+	if ((c = chunk_room(&w->cur, n)) == NULL)
+		return -1;
+	if (n > 0)
+		memcpy(c->data + c->len, p, n);
+	if (outq_push(&w->q, c, c->len, n) == -1)
+		return -1;
+	c->len += n;
+	return 0;
+}
+
 int
 lineio_writer_message(struct lineio_writer *w, const void *p, size_t n)
 {
-	char *dst;
+	return lineio_writer_message_ref(w, NULL, p, n);
+}
 
-	if (w->error)
+int
+lineio_writer_message_ref(struct lineio_writer *w, struct chunk *c,
+    const void *p, size_t n)
+{
+	size_t before = w->q.bytes;
+
+	if (w->error || n > w->max - 1 || w->q.bytes > w->max - 1 - n)
 		return -1;
-	if ((dst = buf_reserve(&w->buf, n + 1)) == NULL)
+	if (out_queue(w, c, p, n) == -1 || out_queue(w, NULL, "\n", 1) == -1) {
+		outq_truncate(&w->q, before);
 		return -1;
-	if (n > 0)
-		memcpy(dst, p, n);
-	dst[n] = '\n';
-	buf_commit(&w->buf, n + 1);
+	}
 	/* Over the mark, write now rather than have the owner stop every
 	 * peer: a file, or a reader that keeps up, takes it at once.  A
 	 * failure is left to the watcher, which meets it again. */
-	if (buf_used(&w->buf) > w->high && out_write_some(w) == 0 &&
-	    buf_used(&w->buf) > w->high)
+	if (w->q.bytes > w->high && out_write_some(w) == 0 &&
+	    w->q.bytes > w->high)
 		w->above = true;
 	/* Written when the loop comes round: many messages, one write. */
-	if (!ev_is_active(&w->io) && buf_used(&w->buf) > 0)
+	if (!ev_is_active(&w->io) && w->q.bytes > 0)
 		ev_io_start(w->loop, &w->io);
 	return 0;
 }
@@ -431,7 +478,7 @@ lineio_writer_message(struct lineio_writer *w, const void *p, size_t n)
 size_t
 lineio_writer_pending(const struct lineio_writer *w)
 {
-	return buf_used(&w->buf);
+	return w->q.bytes;
 }
 
 bool
@@ -443,12 +490,13 @@ lineio_writer_full(const struct lineio_writer *w)
 int
 lineio_writer_flush(struct lineio_writer *w)
 {
+	struct iovec iov[IOV_BATCH];
 	ssize_t r;
 
-	while (!w->error && buf_used(&w->buf) > 0) {
-		r = write(w->fd, buf_head(&w->buf), buf_used(&w->buf));
+	while (!w->error && w->q.bytes > 0) {
+		r = writev(w->fd, iov, outq_iov(&w->q, iov, IOV_BATCH));
 		if (r > 0)
-			buf_consume(&w->buf, r);
+			outq_consume(&w->q, r);
 		else if (r < 0 && errno == EAGAIN) {
 			/* Someone else made the file non-blocking. */
 			struct pollfd pfd = { .fd = w->fd, .events = POLLOUT };

@@ -87,6 +87,11 @@ void lineio_writer_free(struct lineio_writer *w);
 /* Queues p followed by LF.  Returns 0, or -1 when the buffer is full or a
  * write already failed. */
 int lineio_writer_message(struct lineio_writer *w, const void *p, size_t n);
+struct chunk;
+/* The same for a message that lies in chunk c (src/outq), queued by
+ * reference: no copy, and c lives on until it is written. */
+int lineio_writer_message_ref(struct lineio_writer *w, struct chunk *c,
+    const void *p, size_t n);
 /* Bytes queued and not yet written. */
 size_t lineio_writer_pending(const struct lineio_writer *w);
 /* True above the high mark: stop feeding. */

@@ -32,6 +32,31 @@ chunk_room(struct chunk **cur, size_t n)
 	return c;
 }
 
+struct chunk *
+chunk_grow(struct chunk *c, size_t n, size_t max)
+{
+	size_t len = c != NULL ? c->len : 0, cap = c != NULL ? c->cap : 0;
+	struct chunk *g;
+
+	if (cap - len >= n)
+		return c;
+	if (n > SIZE_MAX - sizeof(*c) - len)
+		return NULL;
+	/* Doubling keeps a message in many fragments from copying itself
+	 * once per fragment. */
+	cap = cap < max / 2 ? cap * 2 : max;
+	if (cap < len + n)
+		cap = len + n;
+	if ((g = realloc(c, sizeof(*g) + cap)) == NULL)
+		return NULL;
+	if (c == NULL) {
+		g->refs = 1;
+		g->len = 0;
+	}
+	g->cap = cap;
+	return g;
+}
+
 void
 chunk_unref(struct chunk *c)
 {
@@ -188,9 +213,8 @@ outq_undelivered(const struct outq *q)
 	return n;
 }
 
-/* Keeps only the first n bytes (n <= bytes). */
-static void
-truncate_to(struct outq *q, size_t n)
+void
+outq_truncate(struct outq *q, size_t n)
 {
 	size_t keep = 0, i;
 
@@ -221,6 +245,6 @@ outq_drop_unstarted(struct outq *q)
 	for (size_t i = kept; i < q->ecount; i++)
 		dropped += *end_at(q, i) & 1;
 	q->ecount = kept;
-	truncate_to(q, keep - q->written);
+	outq_truncate(q, keep - q->written);
 	return dropped;
 }

@@ -31,6 +31,11 @@ struct chunk {
  * add to len. */
 struct chunk *chunk_room(struct chunk **cur, size_t n);
 
+/* Room for n more bytes in c, which nobody else holds (NULL: a new one),
+ * by doubling up to max if need be: the chunk, perhaps moved, or NULL
+ * when out of memory (c is then intact). */
+struct chunk *chunk_grow(struct chunk *c, size_t n, size_t max);
+
 /* Drops a reference; NULL is fine. */
 void chunk_unref(struct chunk *c);
 
@@ -72,6 +77,10 @@ int outq_iov(const struct outq *q, struct iovec *iov, int max);
 
 /* Drops n written bytes from the front (n <= bytes). */
 void outq_consume(struct outq *q, size_t n);
+
+/* Keeps only the first n bytes (n <= bytes): undoes pushes made since
+ * the queue held n, with no mark among them. */
+void outq_truncate(struct outq *q, size_t n);
 
 /* Messages not yet written whole. */
 size_t outq_undelivered(const struct outq *q);

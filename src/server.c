@@ -248,8 +248,10 @@ on_message(struct wsconn *c, int opcode, const uint8_t *data, size_t n,
 	struct peer *p = arg;
 	struct server *s = p->srv;
 
-	int r = s->cfg->term.show ? server_show_message(s, p, opcode, data, n) :
-				    lineio_writer_message(s->out, data, n);
+	/* A large message goes to stdout by reference, not copied. */
+	int r = s->cfg->term.show ?
+	    server_show_message(s, p, opcode, data, n) :
+	    lineio_writer_message_ref(s->out, wsconn_message_chunk(c), data, n);
 
 	if (r == -1 && lineio_writer_error(s->out) == 0)
 		log_msg("%s: message of %zu bytes lost: stdout buffer full",

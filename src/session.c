@@ -85,7 +85,6 @@ session_new(enum session_role role, size_t max_message,
 	s->close_off = -1;
 	buf_init(&s->in, SESSION_IN_MAX);
 	outq_init(&s->out);
-	buf_init(&s->msg, max_message);
 	s->max_message = max_message;
 	if (role == SESSION_SERVER)
 		r = wslay_event_context_server_init(&s->ctx, &wslay_cbs, s);
@@ -264,7 +263,7 @@ bool
 session_want_read(const struct session *s)
 {
 	return wslay_event_want_read(s->ctx) && s->out.bytes <= SESSION_HIGH &&
-	    (s->budget == NULL || !budget_waits(s->budget, s, s->msg.cap));
+	    (s->budget == NULL || !budget_waits(s->budget, s, msg_cap(s)));
 }
 
 void
@@ -282,7 +281,7 @@ session_want_write(const struct session *s)
 bool
 session_idle(const struct session *s)
 {
-	return !s->paused && !s->in_message && s->msg.data == NULL &&
+	return !s->paused && !s->in_message && s->msg == NULL &&
 	    buf_used(&s->in) == 0 && s->out.bytes == 0 && s->rx.left == 0 &&
 	    s->close_code == 0 && !s->close_queued && !session_closing(s) &&
 	    wslay_event_get_queued_msg_count(s->ctx) == 0 &&
@@ -374,6 +373,12 @@ session_describe_failure(const struct session *s, char *out, size_t outlen)
 		break;
 	}
 	snprintf(out, outlen, "%s", what);
+}
+
+struct chunk *
+session_message_chunk(const struct session *s)
+{
+	return s->delivering ? s->msg : NULL;
 }
 
 size_t

@@ -54,8 +54,9 @@ struct session_io {
 	/* Up to the n buffers of iov, in order: a count (> 0) or a
 	 * session_io_status. */
 	ssize_t (*writev)(void *arg, const struct iovec *iov, int n);
-	/* A whole text or binary message; p is valid during the call.  It
-	 * may queue replies (session_send), nothing else. */
+	/* A whole text or binary message; p is valid during the call
+	 * (session_message_chunk says whether it may be kept).  It may queue
+	 * replies (session_send), nothing else. */
 	void (*on_message)(void *arg, int opcode, const uint8_t *p, size_t n);
 	/* Optional: a ping (answered already) or a pong, with its payload. */
 	void (*on_control)(void *arg, int opcode, const uint8_t *p, size_t n);
@@ -170,6 +171,12 @@ uint16_t session_code_sent(const struct session *s);
  * session_flush, as session_code_sent). */
 void session_describe_failure(const struct session *s, char *out,
     size_t outlen);
+
+/* During on_message: the chunk the message lies in, which the owner may
+ * keep a reference to (src/outq) instead of copying it; NULL when the
+ * message lies in a buffer that is reused (a small one, unmasked where
+ * it was read). */
+struct chunk *session_message_chunk(const struct session *s);
 
 /* Bytes queued and not yet written. */
 size_t session_queued_bytes(const struct session *s);

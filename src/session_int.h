@@ -27,6 +27,7 @@ struct session {
 	void *arg;
 	struct buf in;	     /* frames read ahead or held back; owned */
 	size_t ctl_left;     /* bytes of a control frame wslay may read */
+	bool delivering;     /* in on_message with s->msg */
 	bool drained;	     /* a short read: read no more this pass */
 	struct outq out;     /* encoded frames awaiting a write; owned */
 	struct chunk *own;   /* where our own frames are encoded; owned */
@@ -40,7 +41,8 @@ struct session {
 	uint16_t close_code; /* to queue once the queue has drained */
 	char close_reason[SESSION_REASON_MAX + 1]; /* ... with this reason */
 	bool close_queued;			   /* we queued a close frame */
-	struct buf msg;	       /* the data message being received; owned */
+	struct chunk *msg;     /* the data message being received; owned
+				* (the owner may take a reference) */
 	struct budget *budget; /* shared with other sessions, or NULL */
 	size_t max_message;
 	bool in_message;       /* a fragmented message has begun */
@@ -70,6 +72,20 @@ void session_frame_start_cb(wslay_event_context_ptr ctx,
 void session_frame_chunk_cb(wslay_event_context_ptr ctx,
     const struct wslay_event_on_frame_recv_chunk_arg *arg, void *user_data);
 void session_drop_msg(struct session *s);
+
+/* The message being received: its bytes, and its allocation (which the
+ * budget counts). */
+static inline size_t
+msg_len(const struct session *s)
+{
+	return s->msg != NULL ? s->msg->len : 0;
+}
+
+static inline size_t
+msg_cap(const struct session *s)
+{
+	return s->msg != NULL ? s->msg->cap : 0;
+}
 
 /* session.c: encodes the control frames wslay has queued (a pong).  0, or
  * -1 when out of memory. */

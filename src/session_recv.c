@@ -13,6 +13,7 @@
 #include "attr.h"
 #include "budget.h"
 #include "frame.h"
+#include "outq.h"
 #include "session_int.h"
 
 #define READ_CHUNK 4096		 /* bytes per read into s->in */
@@ -86,13 +87,14 @@ session_recv_cb(wslay_event_context_ptr ctx, uint8_t *p, size_t len,
 }
 
 /* Forgets the message being assembled, and gives its memory back to the
- * budget (which counts what is allocated, s->msg.cap). */
+ * budget (which counts what is allocated). */
 void
 session_drop_msg(struct session *s)
 {
 	if (s->budget != NULL)
-		budget_release(s->budget, s, s->msg.cap);
-	buf_deinit(&s->msg);
+		budget_release(s->budget, s, msg_cap(s));
+	chunk_unref(s->msg);
+	s->msg = NULL;
 }
 
 /* Fails the connection the way wslay does: a close with code, and no
@@ -207,9 +209,9 @@ check_data(const struct session *s, const struct frame_head *h)
 	    (h->opcode == WSLAY_CONTINUATION_FRAME) != s->in_message)
 		return 1002;
 	/* Larger than the memory budget is too big as well. */
-	if (h->len > s->max_message - buf_used(&s->msg) ||
+	if (h->len > s->max_message - msg_len(s) ||
 	    (s->budget != NULL && s->budget->max > 0 &&
-		h->len > s->budget->max - buf_used(&s->msg)))
+		h->len > s->budget->max - msg_len(s)))
 		return 1009;
 	return 0;
 }
@@ -225,8 +227,10 @@ end_data(struct session *s)
 		fail(s, 1007); /* a truncated sequence at the end */
 		return;
 	}
+	s->delivering = true;
 	s->io->on_message(s->arg, s->rx.opcode,
-	    (const uint8_t *)buf_head(&s->msg), buf_used(&s->msg));
+	    s->msg != NULL ? s->msg->data : NULL, msg_len(s));
+	s->delivering = false;
 	session_drop_msg(s);
 }
 
@@ -236,7 +240,8 @@ end_data(struct session *s)
 static void
 start_data(struct session *s, const struct frame_head *h)
 {
-	size_t cap = s->msg.cap;
+	size_t cap = msg_cap(s);
+	struct chunk *c;
 
 	if (h->opcode != WSLAY_CONTINUATION_FRAME) {
 		s->rx.opcode = h->opcode;
@@ -247,12 +252,16 @@ start_data(struct session *s, const struct frame_head *h)
 	s->rx.left = h->len;
 	s->rx.phase = 0;
 	memcpy(s->rx.mask, h->mask, 4);
-	if (h->len > 0 && buf_reserve(&s->msg, h->len) == NULL) {
-		fail(s, 1011);
-		return;
+	if (h->len > 0) {
+		/* Fits: check_data held the length against max_message. */
+		if ((c = chunk_grow(s->msg, h->len, s->max_message)) == NULL) {
+			fail(s, 1011);
+			return;
+		}
+		s->msg = c;
 	}
-	if (s->budget != NULL && s->msg.cap > cap)
-		budget_add(s->budget, s, s->msg.cap, s->msg.cap - cap);
+	if (s->budget != NULL && msg_cap(s) > cap)
+		budget_add(s->budget, s, msg_cap(s), msg_cap(s) - cap);
 	if (h->len == 0)
 		end_data(s);
 }
@@ -279,7 +288,7 @@ unmask(struct session *s, uint8_t *dst, const uint8_t *src, size_t n)
 static void
 took_payload(struct session *s, uint8_t *p, size_t n)
 {
-	buf_commit(&s->msg, n);
+	s->msg->len += n;
 	s->rx.left -= n;
 	if (s->rx.opcode == WSLAY_TEXT_FRAME && !utf8_feed(&s->rx.utf8, p, n))
 		fail(s, 1007);
@@ -304,8 +313,8 @@ recv_payload(struct session *s)
 	}
 	if (n == 0) {
 		n = s->rx.left < DIRECT_MAX ? s->rx.left : DIRECT_MAX;
-		/* Reserved in full by start_data. */
-		dst = (uint8_t *)buf_reserve(&s->msg, n);
+		/* Room for the frame was made by start_data. */
+		dst = s->msg->data + s->msg->len;
 		if ((r = read_some(s, dst, n)) <= 0)
 			return read_result(s, r);
 		unmask(s, dst, dst, r);
@@ -314,7 +323,7 @@ recv_payload(struct session *s)
 	}
 	if (n > s->rx.left)
 		n = s->rx.left;
-	dst = (uint8_t *)buf_reserve(&s->msg, n);
+	dst = s->msg->data + s->msg->len;
 	unmask(s, dst, (const uint8_t *)buf_head(&s->in), n);
 	buf_consume(&s->in, n);
 	took_payload(s, dst, n);
@@ -371,7 +380,7 @@ static bool
 held_back(const struct session *s)
 {
 	return s->paused || s->out.bytes > SESSION_HIGH ||
-	    (s->budget != NULL && budget_blocks(s->budget, s, s->msg.cap));
+	    (s->budget != NULL && budget_blocks(s->budget, s, msg_cap(s)));
 }
 
 int

@@ -770,6 +770,12 @@ wsconn_undelivered(const struct wsconn *c)
 	return c->s != NULL ? session_undelivered(c->s) : 0;
 }
 
+struct chunk *
+wsconn_message_chunk(const struct wsconn *c)
+{
+	return c->s != NULL ? session_message_chunk(c->s) : NULL;
+}
+
 size_t
 wsconn_queued_bytes(const struct wsconn *c)
 {

@@ -140,6 +140,10 @@ ev_tstamp wsconn_above_since(const struct wsconn *c);
 
 /* Messages queued and not yet encoded: undelivered if it ends now. */
 size_t wsconn_undelivered(const struct wsconn *c);
+/* During on_message: the chunk the message lies in, which the owner may
+ * keep (src/outq) instead of copying it, or NULL (session.h). */
+struct chunk *wsconn_message_chunk(const struct wsconn *c);
+
 /* Bytes queued, encoded or not, and not yet written. */
 size_t wsconn_queued_bytes(const struct wsconn *c);
 

@@ -206,3 +206,42 @@ assert_below() {
 	wait_for_status partial 0 30
 	assert_below "wsserve holding 20 partial messages" "$peak" $(((64 + 16 + 8) * 1024))
 }
+
+# hwm_kib PID: the peak RSS of PID so far (VmHWM only grows).
+hwm_kib() { sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB$/\1/p' "/proc/$1/status" 2>/dev/null; }
+
+@test "a 16 MiB message from a client goes to wsserve's stdout without a second copy: its peak stays under 1.5 times the size" {
+	# Copied into the stdout writer, it needed 32 MiB and more at the
+	# peak; now the stdout writer holds the message by reference.
+	local size=$((16 * 1024 * 1024))
+	start_wsserve --max-message 20M
+	"$PY" -c '
+import asyncio, sys, websockets
+async def main():
+    async with websockets.connect(sys.argv[1], max_size=None) as ws:
+        await ws.send("m" * int(sys.argv[2]))
+asyncio.run(main())' "$URL" "$size"
+	wait_until 10 test "$(stat -c %s "$SERVER_OUT")" -eq $((size + 1))
+	[ "$(tr -d m <"$SERVER_OUT")" = "" ]
+	assert_below "wsserve's peak with a 16 MiB message" "$(hwm_kib "$SERVER_PID")" $((size * 3 / 2 / 1024))
+}
+
+@test "a 16 MiB message from wsserve goes to wscat's stdout without a second copy: its peak stays under 1.5 times the size" {
+	local in=$BATS_TEST_TMPDIR/big.in hold=$BATS_TEST_TMPDIR/hold size=$((16 * 1024 * 1024)) hwm=0 h
+	head -c "$size" /dev/zero | tr '\0' 'm' >"$in"
+	echo >>"$in"
+	start_wsserve --max-message 20M
+	mkfifo "$hold"
+	exec 6<>"$hold" # wscat's stdin stays open, and idle
+	spawn client 60 "$WSCAT" --max-message 20M -1 "$URL" <"$hold"
+	wait_for_clients 1 10
+	cat "$in" >&4
+	while h=$(hwm_kib "$SPAWN_PID") && [ -n "$h" ]; do
+		hwm=$h
+		sleep 0.02
+	done
+	exec 6>&-
+	wait_for_status client 0 30
+	cmp "$in" "$BATS_TEST_TMPDIR/client.out"
+	assert_below "wscat's peak with a 16 MiB message" "$hwm" $((size * 3 / 2 / 1024))
+}

@@ -22,6 +22,7 @@
 
 #include "lineio.h"
 #include "log.h"
+#include "outq.h"
 #include "tests.h"
 
 #define MAXLINES 16
@@ -537,6 +538,49 @@ test_writer_bounded(void)
 	ev_loop_destroy(loop);
 }
 
+/* A message in a chunk goes out by reference: the writer holds the chunk
+ * until the bytes are written, in order with copied messages, and then
+ * lets go of it. */
+static void
+test_writer_by_reference(void)
+{
+	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
+	struct chunk *cur = NULL, *c;
+	struct lineio_writer *w;
+	struct seen s;
+	char got[64];
+	int fds[2];
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(loop);
+	CU_ASSERT_EQUAL_FATAL(pipe(fds), 0);
+	CU_ASSERT_EQUAL(fcntl(fds[0], F_SETFL, O_NONBLOCK), 0);
+	memset(&s, 0, sizeof(s));
+	w = lineio_writer_new(loop, fds[1], 1000, 100, &cbs, &s);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+	c = chunk_room(&cur, 8);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	memcpy(c->data, "by-ref", 6);
+	c->len = 6;
+	CU_ASSERT_EQUAL(lineio_writer_message(w, "first", 5), 0);
+	CU_ASSERT_EQUAL(lineio_writer_message_ref(w, c, c->data + 3, 3), 0);
+	CU_ASSERT_EQUAL(c->refs, 2);
+	CU_ASSERT_EQUAL(lineio_writer_message(w, "last", 4), 0);
+	CU_ASSERT_EQUAL(lineio_writer_pending(w), 15);
+	RUN_UNTIL(loop, lineio_writer_pending(w) == 0);
+	CU_ASSERT_EQUAL(slurp(fds[0], got, sizeof(got)), 15);
+	CU_ASSERT_EQUAL(memcmp(got, "first\nref\nlast\n", 15), 0);
+	CU_ASSERT_EQUAL(c->refs, 1);
+	/* Refused as a whole over the bound: nothing of it stays queued. */
+	CU_ASSERT_EQUAL(lineio_writer_message_ref(w, c, c->data, 100000), -1);
+	CU_ASSERT_EQUAL(lineio_writer_pending(w), 0);
+	CU_ASSERT_EQUAL(c->refs, 1);
+	chunk_unref(cur);
+	lineio_writer_free(w);
+	close(fds[0]);
+	close(fds[1]);
+	ev_loop_destroy(loop);
+}
+
 /* A pty as a raw terminal (LF stays LF); the master is non-blocking. */
 static void
 open_raw_pty(int *master, int *slave)
@@ -668,6 +712,7 @@ test_lineio_add(void)
 		    test_writer_on_pipe },
 		{ "writer: EPIPE", test_writer_epipe },
 		{ "writer: bounded buffer", test_writer_bounded },
+		{ "writer: a message by reference", test_writer_by_reference },
 		{ "writer on a pty nobody reads: never blocks, loses nothing",
 		    test_writer_on_pty },
 		{ "writer on a pty master: writes to that pty",
