@@ -17,8 +17,8 @@
 
 #define BUF_MIN 4096
 #define POOL_SLOTS 8
-#define POOL_BYTES (4u << 20)	  /* cached in all, at most */
-#define POOL_BLOCK_MAX (1u << 20) /* larger blocks are freed */
+#define POOL_BYTES (4u << 20)		   /* cached in all, at most */
+#define POOL_BLOCK_MAX ((1u << 20) + 4096) /* larger ones are freed */
 
 static struct {
 	char *p;
@@ -27,9 +27,8 @@ static struct {
 static size_t pool_used; /* slots */
 static size_t pool_bytes;
 
-/* Keeps p (cap bytes) for a later buffer, or frees it. */
-static void
-pool_put(char *p, size_t cap)
+void
+buf_pool_put(void *p, size_t cap)
 {
 	if (p == NULL)
 		return;
@@ -43,13 +42,11 @@ pool_put(char *p, size_t cap)
 	pool_bytes += cap;
 }
 
-/* The smallest cached block of at least want and at most max bytes, not
- * much larger than want (budgets count capacity), or NULL. */
-static char *
-pool_take(size_t want, size_t max, size_t *cap)
+void *
+buf_pool_take(size_t want, size_t max, size_t *cap)
 {
 	size_t best = POOL_SLOTS;
-	char *p;
+	void *p;
 
 	for (size_t i = 0; i < pool_used; i++)
 		if (pool[i].cap >= want && pool[i].cap <= max &&
@@ -75,7 +72,7 @@ buf_init(struct buf *b, size_t max)
 void
 buf_deinit(struct buf *b)
 {
-	pool_put(b->data, b->cap);
+	buf_pool_put(b->data, b->cap);
 	b->data = NULL;
 	b->pos = b->len = b->cap = 0;
 }
@@ -131,12 +128,12 @@ buf_reserve(struct buf *b, size_t n)
 		want = want > b->max / 2 ? b->max : want * 2;
 	if (want > b->max)
 		want = b->max;
-	if ((p = pool_take(want, b->max, &want)) == NULL &&
+	if ((p = buf_pool_take(want, b->max, &want)) == NULL &&
 	    (p = malloc(want)) == NULL)
 		return NULL;
 	if (b->data != NULL)
 		memcpy(p, b->data + b->pos, used);
-	pool_put(b->data, b->cap);
+	buf_pool_put(b->data, b->cap);
 	b->data = p;
 	b->cap = want;
 	b->pos = 0;

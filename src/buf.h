@@ -39,6 +39,15 @@ size_t buf_append_some(struct buf *b, const void *p, size_t n);
 char *buf_reserve(struct buf *b, size_t n);
 void buf_commit(struct buf *b, size_t n);
 
+/* The process-wide cache of drained blocks, for other owners of large
+ * blocks (src/outq): the smallest cached block of at least want and at
+ * most max bytes, not much larger than want (budgets count capacity), its
+ * size in *cap; or NULL. */
+void *buf_pool_take(size_t want, size_t max, size_t *cap);
+/* Keeps p (a malloc'd block of cap bytes) for a later taker, or frees
+ * it. */
+void buf_pool_put(void *p, size_t cap);
+
 /* Drops n bytes from the front. */
 void buf_consume(struct buf *b, size_t n);
 

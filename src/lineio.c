@@ -50,6 +50,7 @@
 #define OUT_SLACK (64 * 1024)	    /* beyond high and two messages */
 #define PIPE_BUDGET (16 * PIPE_BUF) /* bytes per readiness into a pipe */
 #define IOV_BATCH 64		    /* buffers per writev */
+#define REF_MIN (256 * 1024)	    /* smaller messages are copied */
 
 /* The pty multiplexer, /dev/ptmx and /dev/pts/ptmx: opening it again
  * would make a new pty, not reach the one on fd. */
@@ -459,6 +460,10 @@ lineio_writer_message_ref(struct lineio_writer *w, struct chunk *c,
 
 	if (w->error || n > w->max - 1 || w->q.bytes > w->max - 1 - n)
 		return -1;
+	/* A copy costs less than keeping many smaller blocks alive (and
+	 * fresh pages for the next ones). */
+	if (n < REF_MIN)
+		c = NULL;
 	if (out_queue(w, c, p, n) == -1 || out_queue(w, NULL, "\n", 1) == -1) {
 		outq_truncate(&w->q, before);
 		return -1;

@@ -88,8 +88,9 @@ void lineio_writer_free(struct lineio_writer *w);
  * write already failed. */
 int lineio_writer_message(struct lineio_writer *w, const void *p, size_t n);
 struct chunk;
-/* The same for a message that lies in chunk c (src/outq), queued by
- * reference: no copy, and c lives on until it is written. */
+/* The same for a message that lies in chunk c (src/outq): a large one is
+ * queued by reference (no copy; c lives on until it is written), a small
+ * one copied. */
 int lineio_writer_message_ref(struct lineio_writer *w, struct chunk *c,
     const void *p, size_t n);
 /* Bytes queued and not yet written. */

@@ -5,9 +5,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "buf.h"
 #include "outq.h"
 
 #define RING_MIN 8
+
+/* A chunk of at least want and at most max bytes, from the block cache
+ * of src/buf when it has one (no malloc, no fresh pages per message).  */
+static struct chunk *
+chunk_alloc(size_t want, size_t max)
+{
+	size_t got;
+	struct chunk *c;
+
+	if (want > SIZE_MAX - sizeof(*c))
+		return NULL;
+	if (max > SIZE_MAX - sizeof(*c))
+		max = SIZE_MAX - sizeof(*c);
+	if ((c = buf_pool_take(sizeof(*c) + want, sizeof(*c) + max, &got)) ==
+	    NULL) {
+		if ((c = malloc(sizeof(*c) + want)) == NULL)
+			return NULL;
+		got = sizeof(*c) + want;
+	}
+	c->refs = 1;
+	c->len = 0;
+	c->cap = got - sizeof(*c);
+	return c;
+}
 
 struct chunk *
 chunk_room(struct chunk **cur, size_t n)
@@ -22,11 +47,8 @@ chunk_room(struct chunk **cur, size_t n)
 	if (c != NULL && c->cap - c->len >= n)
 		return c;
 	cap = n > OUTQ_CHUNK ? n : OUTQ_CHUNK;
-	if (n > SIZE_MAX - sizeof(*c) || (c = malloc(sizeof(*c) + cap)) == NULL)
+	if ((c = chunk_alloc(cap, cap)) == NULL)
 		return NULL;
-	c->refs = 1;
-	c->len = 0;
-	c->cap = cap;
 	chunk_unref(*cur);
 	*cur = c;
 	return c;
@@ -42,6 +64,8 @@ chunk_grow(struct chunk *c, size_t n, size_t max)
 		return c;
 	if (n > SIZE_MAX - sizeof(*c) - len)
 		return NULL;
+	if (c == NULL)
+		return chunk_alloc(n, max);
 	/* Doubling keeps a message in many fragments from copying itself
 	 * once per fragment. */
 	cap = cap < max / 2 ? cap * 2 : max;
@@ -49,10 +73,6 @@ chunk_grow(struct chunk *c, size_t n, size_t max)
 		cap = len + n;
 	if ((g = realloc(c, sizeof(*g) + cap)) == NULL)
 		return NULL;
-	if (c == NULL) {
-		g->refs = 1;
-		g->len = 0;
-	}
 	g->cap = cap;
 	return g;
 }
@@ -61,7 +81,7 @@ void
 chunk_unref(struct chunk *c)
 {
 	if (c != NULL && --c->refs == 0)
-		free(c);
+		buf_pool_put(c, sizeof(*c) + c->cap);
 }
 
 void

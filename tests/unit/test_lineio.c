@@ -541,37 +541,56 @@ test_writer_bounded(void)
 /* A message in a chunk goes out by reference: the writer holds the chunk
  * until the bytes are written, in order with copied messages, and then
  * lets go of it. */
+#define BIG (300 * 1024) /* a message large enough to go by reference */
+
+/* Reads what the pipe has into got, after the gotn bytes there. */
+static void
+slurp_into(int fd, char *got, size_t *gotn)
+{
+	*gotn += slurp(fd, got + *gotn, BIG + 64 - *gotn);
+}
+
 static void
 test_writer_by_reference(void)
 {
 	struct ev_loop *loop = ev_loop_new(EVFLAG_AUTO);
 	struct chunk *cur = NULL, *c;
+	static char got[BIG + 64];
 	struct lineio_writer *w;
+	size_t gotn = 0;
 	struct seen s;
-	char got[64];
 	int fds[2];
 
 	CU_ASSERT_PTR_NOT_NULL_FATAL(loop);
 	CU_ASSERT_EQUAL_FATAL(pipe(fds), 0);
 	CU_ASSERT_EQUAL(fcntl(fds[0], F_SETFL, O_NONBLOCK), 0);
 	memset(&s, 0, sizeof(s));
-	w = lineio_writer_new(loop, fds[1], 1000, 100, &cbs, &s);
+	w = lineio_writer_new(loop, fds[1], 1 << 20, BIG, &cbs, &s);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(w);
-	c = chunk_room(&cur, 8);
+	c = chunk_room(&cur, BIG);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
-	memcpy(c->data, "by-ref", 6);
-	c->len = 6;
+	memset(c->data, 'r', BIG);
+	c->len = BIG;
 	CU_ASSERT_EQUAL(lineio_writer_message(w, "first", 5), 0);
-	CU_ASSERT_EQUAL(lineio_writer_message_ref(w, c, c->data + 3, 3), 0);
+	CU_ASSERT_EQUAL(lineio_writer_message_ref(w, c, c->data + 3, BIG - 3),
+	    0);
+	CU_ASSERT_EQUAL(c->refs, 2);
+	/* A small one is copied. */
+	CU_ASSERT_EQUAL(lineio_writer_message_ref(w, c, c->data, 4), 0);
 	CU_ASSERT_EQUAL(c->refs, 2);
 	CU_ASSERT_EQUAL(lineio_writer_message(w, "last", 4), 0);
-	CU_ASSERT_EQUAL(lineio_writer_pending(w), 15);
-	RUN_UNTIL(loop, lineio_writer_pending(w) == 0);
-	CU_ASSERT_EQUAL(slurp(fds[0], got, sizeof(got)), 15);
-	CU_ASSERT_EQUAL(memcmp(got, "first\nref\nlast\n", 15), 0);
+	CU_ASSERT_EQUAL(lineio_writer_pending(w), 6 + BIG - 2 + 5 + 5);
+	RUN_UNTIL(loop,
+	    lineio_writer_pending(w) == 0 ||
+		(slurp_into(fds[0], got, &gotn), false));
+	slurp_into(fds[0], got, &gotn);
+	CU_ASSERT_EQUAL(gotn, 6 + BIG - 2 + 5 + 5);
+	CU_ASSERT_EQUAL(memcmp(got, "first\n", 6), 0);
+	CU_ASSERT_EQUAL(got[6 + BIG - 3], '\n');
+	CU_ASSERT_EQUAL(memcmp(got + 6 + BIG - 2, "rrrr\nlast\n", 10), 0);
 	CU_ASSERT_EQUAL(c->refs, 1);
 	/* Refused as a whole over the bound: nothing of it stays queued. */
-	CU_ASSERT_EQUAL(lineio_writer_message_ref(w, c, c->data, 100000), -1);
+	CU_ASSERT_EQUAL(lineio_writer_message_ref(w, c, c->data, 5 << 20), -1);
 	CU_ASSERT_EQUAL(lineio_writer_pending(w), 0);
 	CU_ASSERT_EQUAL(c->refs, 1);
 	chunk_unref(cur);
