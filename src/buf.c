@@ -177,14 +177,6 @@ buf_consume(struct buf *b, size_t n)
 		buf_deinit(b); /* drained: give the memory back */
 }
 
-void
-buf_truncate(struct buf *b, size_t n)
-{
-	b->len = b->pos + n;
-	if (n == 0)
-		buf_deinit(b);
-}
-
 int
 buf_printf(struct buf *b, const char *fmt, ...)
 {

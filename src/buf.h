@@ -51,7 +51,4 @@ void buf_pool_put(void *p, size_t cap);
 /* Drops n bytes from the front. */
 void buf_consume(struct buf *b, size_t n);
 
-/* Keeps only the first n bytes (n <= buf_used). */
-void buf_truncate(struct buf *b, size_t n);
-
 #endif

@@ -1,8 +1,8 @@
 /*
- * The WebSocket session: wslay's callbacks wired to the owner's read and
- * write functions through two buffers.  wslay's send callback only appends
- * to the output buffer, so one wslay_event_send() encodes many frames and
- * one write sends them.
+ * The WebSocket session, its send side and state: data frames encoded by
+ * src/frame into the output queue (src/outq), wslay's control frames
+ * appended to it by its send callback, and the queue written with one
+ * writev through the owner's function.
  */
 #include <stdio.h>
 #include <stdlib.h>

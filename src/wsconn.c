@@ -181,16 +181,16 @@ in_session(const struct wsconn *c)
 /*
  * Hibernation: an open server connection that has been idle for
  * WSCONN_HIBERNATE_AFTER (or has just opened), with nothing partly
- * received, nothing queued and
- * nothing held by TLS, gives its session back (wslay's context with its
- * 4 KiB input buffer, and ours: ~8 of the ~9 KiB an idle connection
- * costs).  Every way in that needs the session (the watchers' callbacks,
- * the owner's calls) wakes it first with a new one, which is all a fresh
- * session at a frame boundary is.  The delay keeps busy connections from
- * paying a new session per message.
+ * received, nothing queued and nothing held by TLS, gives its session
+ * back (wslay's context with its 4 KiB input buffer, and ours: ~8 of the
+ * ~9 KiB an idle connection costs).  Every way in that needs the session
+ * (the watchers' callbacks, the owner's calls) wakes it first with a new
+ * one, which is all a fresh session at a frame boundary is.  The delay
+ * keeps busy connections from paying a new session per message.
+ *
+ * Freed sessions lie scattered in the heap: glibc returns their pages
+ * only when asked.  One trim, a moment after a wave of hibernations.
  */
-/* Freed sessions lie scattered in the heap: glibc returns their pages
- * only when asked.  One trim, a moment after a wave of hibernations. */
 static void
 trim_cb(UNUSED struct ev_loop *loop, UNUSED ev_timer *w, UNUSED int revents)
 {

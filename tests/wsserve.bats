@@ -118,6 +118,28 @@ print(" ".join("%s=%d" % kv for kv in sorted(c.items())))' "$SERVER_OUT"
 	assert_output 'a=30 b=30 c=30'
 }
 
+@test "1 MiB messages from two clients at once, handed to stdout by reference, are printed whole" {
+	start_wsserve
+	for ch in a b; do
+		"$PY" -c "import sys; sys.stdout.write(('$ch' * 1048576 + '\n') * 12)" \
+			>"$BATS_TEST_TMPDIR/$ch.in"
+	done
+	spawn a 30 "$WSCAT" "$URL" <"$BATS_TEST_TMPDIR/a.in"
+	spawn b 30 "$WSCAT" "$URL" <"$BATS_TEST_TMPDIR/b.in"
+	wait_for_status a 0 30
+	wait_for_status b 0 30
+	wait_for_lines "$SERVER_OUT" 24 20
+	run "$PY" -c '
+import collections, sys
+c = collections.Counter()
+for line in open(sys.argv[1], "rb"):
+    line = line.rstrip(b"\n")
+    ok = len(line) == 1048576 and line == line[:1] * 1048576
+    c[line[:1].decode() if ok else "torn"] += 1
+print(" ".join("%s=%d" % kv for kv in sorted(c.items())))' "$SERVER_OUT"
+	assert_output 'a=12 b=12'
+}
+
 @test "wsserve goes on serving after stdin ends" {
 	start_wsserve
 	spawn c1 10 "$WSCAT" -w -1 "$URL" </dev/null

@@ -16,7 +16,7 @@
  *   bit 6  raw: the rest is the whole stream, the opening handshake
  *          included (the server gets no canned request, the client no 101)
  *   bit 7  with bit 1, each message is echoed 256 times: past
- *          WSCONN_OUT_SOFT and WSCONN_HIGH, so that reading pauses
+ *          WSCONN_HIGH, so that reading pauses
  * The peer writes in those chunks, reading and discarding what wsconn
  * writes, reads on until wsconn falls silent, then shuts its side (EOF for
  * wsconn) and runs the loop until on_end.
