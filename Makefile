@@ -7,16 +7,16 @@ CFLAGS  ?= -O2 -g
 WARN     = -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes \
 	   -Wstrict-prototypes
 CPPFLAGS += -D_GNU_SOURCE -Isrc
-LDLIBS   = -lwslay -lev -lssl -lcrypto -lhttp_parser -ledit -lmd
+LDLIBS   = -lwslay -lev -lssl -lcrypto -lhttp_parser -ledit -lmd -ljansson
 
 # Debian packages: build, then test.
 DEPS      = gcc make libwslay-dev libev-dev libssl-dev libhttp-parser-dev \
-	    libedit-dev libmd-dev
+	    libedit-dev libmd-dev libjansson-dev
 TEST_DEPS = bats bats-assert bats-support libcunit1-dev python3 \
 	    python3-websockets valgrind mandoc curl procps \
 	    bash-completion zsh fish man-db \
 	    chromium openssl clang libclang-rt-14-dev llvm \
-	    clang-format-14 shellcheck python3-pexpect tmux
+	    clang-format-14 shellcheck python3-pexpect tmux jq
 
 SRC  = src/buf.c src/log.c src/utf8.c src/url.c src/handshake.c src/net.c \
        src/proc.c src/opt.c src/lineio.c src/transport.c src/session.c \
@@ -24,7 +24,7 @@ SRC  = src/buf.c src/log.c src/utf8.c src/url.c src/handshake.c src/net.c \
        src/server.c src/client.c src/page.c src/tls.c \
        src/budget.c src/policy.c src/escape.c src/display.c src/console.c \
        src/command.c src/server_console.c src/client_console.c \
-       src/outq.c src/frame.c
+       src/outq.c src/frame.c src/record.c src/server_io.c src/client_io.c
 OBJ  = $(SRC:.c=.o) src/page_html.o
 BINS = wsserve wscat
 

@@ -23,6 +23,7 @@
 #include "log.h"
 #include "opt.h"
 #include "proc.h"
+#include "record.h"
 #include "version.h"
 
 #define MAX_LIST 64	    /* repeats of -H, -s, -x */
@@ -42,6 +43,7 @@ struct wscat_args {
 	const char *version;	 /* -p: checked, not used */
 	const char *color;	 /* --color WHEN */
 	bool no_color, no_history;
+	struct record_flags rec; /* -0, -b, --whole, --jsonl, --events */
 };
 
 /* What --passphrase stores when it ends the command line without its
@@ -159,6 +161,8 @@ static const struct opt_def options[] = {
 	    .kind = OPT_HOOK, .hook = count_one },
 	{ "auth", 0, "USER:PASS", "send HTTP Basic authorization",
 	    .kind = OPT_STRING, .off = AT(cl.hs.auth), .hook = auth_valid },
+	{ "binary", 'b', NULL, "send stdin records as binary messages",
+	    .kind = OPT_FLAG, .off = AT(rec.binary) },
 	{ "ca", 0, "FILE", "trust the CAs in this PEM file, not the system's",
 	    .kind = OPT_STRING, .off = AT(cl.tls.ca) },
 	{ "cert", 0, "FILE", "client certificate (PEM) for wss://",
@@ -179,6 +183,11 @@ static const struct opt_def options[] = {
 	    .min = 1, .max = 1LL << 40, .def = 0 },
 	{ "echo", 0, NULL, "send each message back; do not read stdin",
 	    .kind = OPT_FLAG, .off = AT(cl.echo) },
+	{ "events", 0, NULL, "the open and the close as records (--jsonl)",
+	    .kind = OPT_FLAG, .off = AT(rec.events) },
+	{ "exec", 0, "CMD", "bridge the connection to CMD [ARG...]: "
+	    "the rest of the line", .kind = OPT_REST, .off = AT(cl.exec),
+	    .count_off = AT(cl.nexec), .operand_last = true },
 	{ "execute", 'x', "MESSAGE", "send MESSAGE instead of reading stdin",
 	    .kind = OPT_LIST, .off = AT(cl.execute), .store_off = AT(execute),
 	    .count_off = AT(cl.nexecute), .max = MAX_LIST },
@@ -191,6 +200,8 @@ static const struct opt_def options[] = {
 	    .kind = OPT_STRING, .off = AT(host), .hook = host_valid },
 	{ "insecure", 'k', NULL, "do not verify the server's certificate",
 	    .kind = OPT_FLAG, .off = AT(cl.tls.insecure) },
+	{ "jsonl", 0, NULL, "one JSON object per message or event, both ways",
+	    .kind = OPT_FLAG, .off = AT(rec.jsonl) },
 	{ "key", 0, "FILE", "private key (PEM) for --cert",
 	    .kind = OPT_STRING, .off = AT(cl.tls.key) },
 	OPT_ROW_MAX_MESSAGE(AT(cl.max_message)),
@@ -198,6 +209,8 @@ static const struct opt_def options[] = {
 	    .kind = OPT_FLAG, .off = AT(cl.tls.insecure) },
 	OPT_ROW_NO_COLOR(AT(no_color)),
 	OPT_ROW_NO_HISTORY(AT(no_history)),
+	{ "null", '0', NULL, "records end with NUL, not newline, both ways",
+	    .kind = OPT_FLAG, .off = AT(rec.null) },
 	{ "origin", 'o', "ORIGIN", "send an Origin header",
 	    .kind = OPT_STRING, .off = AT(cl.hs.origin),
 	    .hook = origin_valid },
@@ -222,6 +235,8 @@ static const struct opt_def options[] = {
 	    .max = MAX_LIST, .hook = protocol_valid },
 	OPT_ROW_VERBOSE(AT(log_level), "show connection details on stderr"),
 	OPT_ROW_VERSION,
+	{ "whole", 0, NULL, "stdin up to EOF is one message; nothing "
+	    "between messages out", .kind = OPT_FLAG, .off = AT(rec.whole) },
 	/* Not given: 0, or 2 after -x (resolved in main). */
 	{ "wait", 'w', "SECONDS", "after the input ends, wait SECONDS "
 	    "(-x: 2, else 0); -1: until closed", .kind = OPT_SECONDS,
@@ -232,14 +247,14 @@ static const struct opt_def options[] = {
 /* clang-format on */
 
 static const char usage[] =
-    "usage: wscat [-1hknPVv] [-H name:value] [-o origin] [-p version]\n"
+    "usage: wscat [-01bhknPVv] [-H name:value] [-o origin] [-p version]\n"
     "             [-s protocol] [-w seconds] [-x message] [--auth user:pass]\n"
     "             [--ca file] [--cert file] [--ciphers list] [--color when]\n"
-    "             [--connect-timeout seconds] [--count n] [--echo]\n"
-    "             [--host host] [--key file] [--max-message bytes]\n"
+    "             [--connect-timeout seconds] [--count n] [--echo] [--events]\n"
+    "             [--host host] [--jsonl] [--key file] [--max-message bytes]\n"
     "             [--no-color] [--no-history] [--passphrase [pass]]\n"
     "             [--ping-interval seconds] [--ping-timeout seconds]\n"
-    "             [--slash] -c url | url";
+    "             [--slash] [--whole] -c url | url [--exec cmd [arg ...]]";
 
 static const char about[] =
     "A WebSocket client: sends each stdin line as a message and prints\n"
@@ -381,6 +396,7 @@ main(int argc, char *argv[])
 	static char passphrase[PASSPHRASE_MAX];
 	struct client_config *cfg = &a.cl;
 	char err[OPT_ERRLEN], quoted[OPT_ERRLEN];
+	const char *why;
 	int rc;
 
 	proc_init();
@@ -426,9 +442,22 @@ main(int argc, char *argv[])
 	if (a.host != NULL || a.host_header != NULL)
 		cfg->hs.hostport = a.host != NULL ? a.host : a.host_header;
 
+	if ((why = record_opts_set(&cfg->rec, &a.rec)) != NULL)
+		errx(WS_EXIT_USAGE, "%s", why);
+	if (cfg->nexec > 0 && (cfg->echo || cfg->nexecute > 0 || cfg->slash))
+		errx(WS_EXIT_USAGE,
+		    "--exec takes the place of stdin and "
+		    "stdout: not with --echo, -x or --slash");
+
 	log_init(cli.name, (enum log_level)a.log_level);
 	display_opts_init(&cfg->term, cli.name, a.color, a.no_color,
-	    a.no_history, cfg->nexecute == 0 && !cfg->echo);
+	    a.no_history,
+	    cfg->nexecute == 0 && !cfg->echo &&
+		cfg->rec.framing != RECORD_JSONL && cfg->nexec == 0);
+	/* JSON lines are safe on a terminal, and what was asked for; a
+	 * child's pipes are no terminal. */
+	if (cfg->rec.framing == RECORD_JSONL || cfg->nexec > 0)
+		cfg->term.show = false;
 	rc = client_run(cfg);
 	explicit_bzero(passphrase, sizeof(passphrase));
 	return rc;

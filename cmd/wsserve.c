@@ -16,6 +16,7 @@
 #include "opt.h"
 #include "policy.h"
 #include "proc.h"
+#include "record.h"
 #include "server.h"
 #include "version.h"
 
@@ -35,6 +36,7 @@ struct wsserve_args {
 	char *auth_text;       /* the --auth-file, read whole */
 	const char *color;     /* --color WHEN */
 	bool no_color, no_history;
+	struct record_flags rec;      /* -0, -b, --whole, --jsonl, --ids... */
 	const char *users[MAX_USERS]; /* both: "user:pass", pointing into
 				       * argv and auth_text */
 };
@@ -141,6 +143,8 @@ static const struct opt_def options[] = {
 	    .kind = OPT_STRING, .off = AT(auth) },
 	{ "auth-file", 0, "FILE", "require it for the user:pass lines of FILE",
 	    .kind = OPT_STRING, .off = AT(auth_file) },
+	{ "binary", 'b', NULL, "send stdin records as binary messages",
+	    .kind = OPT_FLAG, .off = AT(rec.binary) },
 	{ "cert", 0, "FILE", "serve wss:// with this PEM certificate chain",
 	    .kind = OPT_STRING, .off = AT(srv.tls.cert) },
 	{ "ciphers", 0, "LIST", "TLS 1.2 cipher suites (OpenSSL syntax)",
@@ -153,9 +157,15 @@ static const struct opt_def options[] = {
 	OPT_ROW_COLOR(AT(color), display_color_valid),
 	{ "echo", 0, NULL, "send each message back to its sender",
 	    .kind = OPT_FLAG, .off = AT(srv.echo) },
+	{ "events", 0, NULL, "client opens and closes as records on stdout",
+	    .kind = OPT_FLAG, .off = AT(rec.events) },
 	{ "handshake-timeout", 0, "SECONDS", "drop handshakes not done in "
 	    "SECONDS", .kind = OPT_SECONDS, .off = AT(srv.handshake_timeout),
 	    .min = 0.001, .max = OPT_DAY, .def = 10 },
+	{ "ids", 0, NULL, "ID<TAB>payload records both ways: who said "
+	    "what, to whom", .kind = OPT_FLAG, .off = AT(rec.ids) },
+	{ "jsonl", 0, NULL, "one JSON object per message or event, both ways",
+	    .kind = OPT_FLAG, .off = AT(rec.jsonl) },
 	OPT_ROW_HELP,
 	{ "key", 0, "FILE", "the PEM private key for --cert",
 	    .kind = OPT_STRING, .off = AT(srv.tls.key) },
@@ -170,9 +180,13 @@ static const struct opt_def options[] = {
 	    .kind = OPT_COUNT, .off = AT(srv.max_pending),
 	    .min = 1, .max = 1000000, .def = 128 },
 	OPT_ROW_NO_COLOR(AT(no_color)),
+	{ "no-events", 0, NULL, "no event records (with --jsonl)",
+	    .kind = OPT_FLAG, .off = AT(rec.no_events) },
 	OPT_ROW_NO_HISTORY(AT(no_history)),
 	{ "no-page", 0, NULL, "do not serve the test page at "
 	    "http://ADDRESS:PORT/", .kind = OPT_FLAG, .off = AT(srv.no_page) },
+	{ "null", '0', NULL, "records end with NUL, not newline, both ways",
+	    .kind = OPT_FLAG, .off = AT(rec.null) },
 	{ "origin", 0, "ORIGIN", "also accept browsers from ORIGIN; *: any",
 	    .kind = OPT_LIST, .off = AT(srv.policy.origins),
 	    .store_off = AT(origins), .count_off = AT(srv.policy.norigins),
@@ -195,22 +209,24 @@ static const struct opt_def options[] = {
 	    .store_off = AT(protocols), .count_off = AT(srv.policy.nprotocols),
 	    .max = MAX_LIST },
 	OPT_ROW_VERBOSE(AT(log_level), "log handshake details"),
+	{ "whole", 0, NULL, "stdin up to EOF is one message; nothing "
+	    "between messages out", .kind = OPT_FLAG, .off = AT(rec.whole) },
 	OPT_ROW_VERSION,
 	{ 0 }
 };
 /* clang-format on */
 
 static const char usage[] =
-    "usage: wsserve [-EhqVv] [-a address] [-p port] [--allow-host name]\n"
+    "usage: wsserve [-0bEhqVv] [-a address] [-p port] [--allow-host name]\n"
     "               [--auth user:pass] [--auth-file file] [--cert file]\n"
     "               [--ciphers list] [--client-ca file] [--color when] [--echo]\n"
-    "               [--handshake-timeout seconds] [--key file]\n"
-    "               [--max-clients n] [--max-memory bytes]\n"
+    "               [--events] [--handshake-timeout seconds] [--ids] [--jsonl]\n"
+    "               [--key file] [--max-clients n] [--max-memory bytes]\n"
     "               [--max-message bytes] [--max-pending n] [--no-color]\n"
-    "               [--no-history] [--no-page]\n"
+    "               [--no-events] [--no-history] [--no-page]\n"
     "               [--origin origin] [--ping-interval seconds]\n"
     "               [--ping-timeout seconds] [--slow-client-timeout seconds]\n"
-    "               [--subprotocol name]";
+    "               [--subprotocol name] [--whole]";
 
 static const char about[] =
     "A WebSocket server: prints what clients send, one message per line,\n"
@@ -229,6 +245,7 @@ main(int argc, char *argv[])
 	struct wsserve_args a = { 0 };
 	struct server_config *cfg = &a.srv;
 	char err[OPT_ERRLEN];
+	const char *why;
 	int rc;
 
 	proc_init();
@@ -254,9 +271,16 @@ main(int argc, char *argv[])
 		load_users(&a);
 	cfg->policy.credentials = a.users;
 
+	a.rec.events_default = true;
+	if ((why = record_opts_set(&cfg->rec, &a.rec)) != NULL)
+		errx(WS_EXIT_USAGE, "%s", why);
+
 	log_init(cli.name, (enum log_level)a.log_level);
 	display_opts_init(&cfg->term, cli.name, a.color, a.no_color,
-	    a.no_history, true);
+	    a.no_history, cfg->rec.framing != RECORD_JSONL);
+	/* JSON lines are safe on a terminal, and what was asked for. */
+	if (cfg->rec.framing == RECORD_JSONL)
+		cfg->term.show = false;
 	rc = server_run(cfg);
 	free(a.auth_text);
 	return rc;

@@ -20,6 +20,7 @@
 #include "client_int.h"
 #include "exitcode.h"
 #include "net.h"
+#include "outq.h"
 #include "utf8.h"
 
 static void
@@ -90,7 +91,7 @@ on_line(const char *line, size_t len, bool text, void *arg)
 		}
 		client_console_line(cl, buf_head(&cl->cmdline), len);
 	} else
-		client_send(cl, line, len, text);
+		client_input(cl, line, len, text);
 }
 
 void
@@ -156,6 +157,8 @@ on_open(struct wsconn *c, void *arg)
 	}
 	if (cl->con != NULL)
 		client_show_open(cl);
+	else if (!cfg->term.show)
+		client_event_open(cl);
 	if (cfg->echo)
 		return; /* replies only; stdin is not read */
 	if (cfg->nexecute == 0) {
@@ -179,8 +182,8 @@ on_message(struct wsconn *c, int opcode, const uint8_t *p, size_t n, void *arg)
 		return; /* closing: --count is reached */
 	/* A large message goes to stdout by reference, not copied. */
 	if ((cl->cfg->term.show ? client_show_message(cl, opcode, p, n) :
-				  lineio_writer_message_ref(cl->out,
-				      wsconn_message_chunk(c), p, n)) == -1 &&
+				  client_output_message(cl, opcode, p, n,
+				      wsconn_message_chunk(c))) == -1 &&
 	    lineio_writer_error(cl->out) == 0)
 		log_msg("message of %zu bytes lost: stdout buffer full", n);
 	cl->received++;
@@ -211,6 +214,8 @@ on_end(struct wsconn *c, void *arg)
 
 	if (cl->con != NULL && wsconn_opened(c))
 		client_show_end(cl);
+	else if (!cl->cfg->term.show)
+		client_event_close(cl);
 	stop(cl, -1);
 }
 
@@ -441,6 +446,11 @@ client_init(struct client *cl, const struct client_config *cfg)
 		cl->status = WS_EXIT_FAIL;
 		return -1;
 	}
+	lineio_reader_set_records(cl->in, cfg->rec.sep,
+	    record_check(&cfg->rec));
+	lineio_writer_set_end(cl->out, cfg->rec.sep);
+	buf_init(&cl->evline, 4 * URL_MAX_RESOURCE + 1024);
+	record_init(&cl->rec);
 	client_console_init(cl);
 	if (!cfg->url.tls)
 		return 0;
@@ -482,6 +492,9 @@ client_run(const struct client_config *cfg)
 	proc_signals_stop(cl.loop, &cl.signals);
 	wsconn_free(cl.c);
 	lineio_reader_free(cl.in);
+	chunk_unref(cl.json);
+	buf_deinit(&cl.evline);
+	record_clear(&cl.rec);
 	if (cl.addrs != NULL)
 		freeaddrinfo(cl.addrs);
 	SSL_CTX_free(cl.wcfg.tls);

@@ -11,6 +11,7 @@
 
 #include "display.h"
 #include "handshake.h"
+#include "record.h"
 #include "tls.h"
 #include "url.h"
 
@@ -23,6 +24,8 @@ struct client_config {
 	struct handshake_client hs; /* its strings point into url/argv */
 	const char *const *execute; /* -x messages; stdin unused if any */
 	size_t nexecute;
+	char *const *exec; /* --exec CMD ARG...: NULL-ended, or NULL */
+	size_t nexec;
 	double wait_sec; /* -w: 0 none, < 0 until server closes */
 	size_t count;	 /* -1/--count: 0 for no limit */
 	double connect_timeout;
@@ -30,6 +33,7 @@ struct client_config {
 	double ping_interval; /* 0: no pings */
 	double ping_timeout;
 	struct display_opts term;   /* stdout and stdin at a terminal */
+	struct record_opts rec;	  /* -0, -b, --whole, --jsonl, --ids */
 	bool slash;		    /* --slash: commands in a pipe too */
 	bool show_pings;	    /* -P: show pings and pongs */
 	bool echo;		    /* --echo: send each message back */

@@ -18,6 +18,7 @@
 #include "lineio.h"
 #include "log.h"
 #include "proc.h"
+#include "record.h"
 #include "wsconn.h"
 
 struct client {
@@ -41,6 +42,9 @@ struct client {
 	struct console *con;	/* owned; stdin is a terminal too */
 	struct buf bytes;	/* /binary's message; owned */
 	struct buf cmdline;	/* --slash: a pipe's line, NUL-ended; owned */
+	struct chunk *json;	/* --jsonl records of messages; owned */
+	struct buf evline;	/* an event's record; owned */
+	struct record rec;	/* the stdin record parsed; owned */
 	uint16_t close_code;	/* /close CODE: the server may echo it */
 	ev_tstamp ping_sent;	/* /ping waiting for its pong, or 0 */
 	int status;		/* decided early, or -1 */
@@ -56,6 +60,16 @@ void client_after_input(struct client *cl);
 void client_input_done(struct client *cl);
 /* Reads the input (stdin or the console) or stops. */
 void client_set_reading(struct client *cl, bool on);
+
+/* client_io.c: stdin and stdout records in cfg->rec's framing. */
+/* One stdin record: a message or a close. */
+void client_input(struct client *cl, const char *p, size_t n, bool text);
+/* A received message on stdout (c: its chunk, or NULL).  0 or -1. */
+int client_output_message(struct client *cl, int opcode, const uint8_t *p,
+    size_t n, struct chunk *c);
+/* --events: the open and the end as records. */
+void client_event_open(struct client *cl);
+void client_event_close(struct client *cl);
 
 /* client_console.c */
 void client_console_init(struct client *cl);

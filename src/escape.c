@@ -29,6 +29,16 @@ hidden_control(uint32_t cp)
 }
 
 size_t
+escape_hidden(const void *p, size_t n, uint32_t *cp)
+{
+	size_t k = utf8_seq(p, n);
+
+	if (k < 2 || !hidden_control(*cp = decode(p, k)))
+		return 0;
+	return k;
+}
+
+size_t
 escape_text(char *out, size_t outlen, const void *p, size_t n, const char *keep)
 {
 	const uint8_t *s = p, *end = s + n;

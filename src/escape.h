@@ -9,6 +9,7 @@
 #define ESCAPE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define ESCAPE_MAX(n) (4 * (n) + 1) /* room for n bytes escaped, and NUL */
 
@@ -17,5 +18,9 @@
  * fit, NUL-ended.  Returns the length. */
 size_t escape_text(char *out, size_t outlen, const void *p, size_t n,
     const char *keep);
+
+/* When p starts with one of the hidden controls above (C1, a bidi mark),
+ * the length of its UTF-8 sequence, with its code point in *cp; else 0. */
+size_t escape_hidden(const void *p, size_t n, uint32_t *cp);
 
 #endif

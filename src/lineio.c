@@ -64,6 +64,8 @@ struct lineio_reader {
 	struct ev_loop *loop;
 	struct buf part; /* an incomplete line; owned */
 	size_t max_line;
+	int sep; /* '\n', '\0', or LINEIO_EOF: what ends a record */
+	enum lineio_text kind;
 	unsigned long lineno;
 	unsigned long nbinary;	/* non-UTF-8 lines seen, for the warnings */
 	unsigned long ndropped; /* lines not passed on */
@@ -84,28 +86,53 @@ struct lineio_writer {
 	int wfd;	   /* the loop writes here: fd, or owned (OUT_DEVICE) */
 	int kind;	   /* how wfd is written: OUT_* */
 	size_t high, low;
+	char end[1]; /* after each message; nend bytes of it */
+	size_t nend;
 	bool above; /* passed high and not yet back below low */
 	int error;  /* errno of the failed write, or 0 */
 	const struct lineio_cbs *cb;
 	void *arg;
 };
 
+/* How messages name a record: "line 3", "record 3", "input". */
+static const char *
+noun(const struct lineio_reader *r)
+{
+	return r->sep == '\n' ? "line" : r->sep == '\0' ? "record" : "input";
+}
+
 static void
 emit(struct lineio_reader *r, const char *p, size_t n)
 {
-	bool text;
+	bool text = false;
 
 	r->lineno++;
-	if (n > 0 && p[n - 1] == '\r')
+	if (r->sep == '\n' && n > 0 && p[n - 1] == '\r')
 		n--;
-	text = utf8_valid(p, n);
-	if (!text && ++r->nbinary <= BINARY_WARN_MAX)
-		log_msg("line %lu: not valid UTF-8, sent as a binary message%s",
-		    r->lineno,
-		    r->nbinary == BINARY_WARN_MAX ?
-			" (further such lines are not reported)" :
-			"");
+	if (r->kind == LINEIO_TEXT_CHECK) {
+		text = utf8_valid(p, n);
+		if (!text && ++r->nbinary <= BINARY_WARN_MAX)
+			log_msg("%s %lu: not valid UTF-8, sent as a binary "
+				"message%s",
+			    noun(r), r->lineno,
+			    r->nbinary == BINARY_WARN_MAX ?
+				" (further such ones are not reported)" :
+				"");
+	}
 	r->cb->on_line(p, n, text, r->arg);
+}
+
+void
+lineio_reader_reject(struct lineio_reader *r, const char *why)
+{
+	r->ndropped++;
+	log_msg("%s %lu: %s, skipped", noun(r), r->lineno, why);
+}
+
+unsigned long
+lineio_reader_number(const struct lineio_reader *r)
+{
+	return r->lineno;
 }
 
 /* Reports a line that is not sent (over-long, or no memory for it); the
@@ -116,22 +143,22 @@ drop_line(struct lineio_reader *r, bool complete, bool too_long)
 	r->lineno++;
 	r->ndropped++;
 	if (too_long)
-		log_msg("line %lu: longer than %zu bytes, not sent", r->lineno,
-		    r->max_line);
+		log_msg("%s %lu: longer than %zu bytes, not sent", noun(r),
+		    r->lineno, r->max_line);
 	else
-		log_msg("line %lu: out of memory, not sent", r->lineno);
+		log_msg("%s %lu: out of memory, not sent", noun(r), r->lineno);
 	r->skipping = !complete;
 	buf_deinit(&r->part);
 }
 
-/* Length of the line that ends at nl, without a CR before the LF. */
+/* Length of the record that ends at nl, without a CR before an LF. */
 static size_t
 line_len(const struct lineio_reader *r, const char *p, const char *nl)
 {
 	size_t used = buf_used(&r->part), n = used + (nl - p);
 	char last = nl > p ? nl[-1] : used ? buf_head(&r->part)[used - 1] : 0;
 
-	return last == '\r' ? n - 1 : n;
+	return r->sep == '\n' && last == '\r' ? n - 1 : n;
 }
 
 void
@@ -140,7 +167,7 @@ lineio_reader_feed(struct lineio_reader *r, const char *p, size_t n)
 	const char *end = p + n, *nl;
 
 	while (p < end) {
-		nl = memchr(p, '\n', end - p);
+		nl = r->sep == LINEIO_EOF ? NULL : memchr(p, r->sep, end - p);
 		if (r->skipping) {
 			if (nl == NULL)
 				return;
@@ -177,7 +204,10 @@ lineio_reader_end(struct lineio_reader *r)
 		return;
 	r->eof = true;
 	lineio_reader_stop(r);
-	if (!r->skipping && buf_used(&r->part) > 0)
+	/* The whole input is one record, even an empty one, but not when
+	 * the input failed half-way. */
+	if (r->sep == LINEIO_EOF ? !r->skipping && r->error == 0 :
+				   !r->skipping && buf_used(&r->part) > 0)
 		emit(r, buf_head(&r->part), buf_used(&r->part));
 	buf_deinit(&r->part);
 	r->cb->on_batch(r->arg);
@@ -216,6 +246,8 @@ lineio_reader_new(struct ev_loop *loop, int fd, size_t max_line,
 	/* The partial line may hold max_line bytes plus a CR. */
 	buf_init(&r->part, max_line + 1);
 	r->max_line = max_line;
+	r->sep = '\n';
+	r->kind = LINEIO_TEXT_CHECK;
 	r->cb = cbs;
 	r->arg = arg;
 	ev_io_init(&r->io, lineio_reader_read_cb, fd, EV_READ);
@@ -231,6 +263,14 @@ lineio_reader_free(struct lineio_reader *r)
 	lineio_reader_stop(r);
 	buf_deinit(&r->part);
 	free(r);
+}
+
+void
+lineio_reader_set_records(struct lineio_reader *r, int sep,
+    enum lineio_text kind)
+{
+	r->sep = sep;
+	r->kind = kind;
 }
 
 bool
@@ -402,6 +442,8 @@ lineio_writer_new(struct ev_loop *loop, int fd, size_t high, size_t max_message,
 	w->max = high + 2 * max_message + OUT_SLACK;
 	w->high = high;
 	w->low = high / 4;
+	w->end[0] = '\n';
+	w->nend = 1;
 	w->cb = cbs;
 	w->arg = arg;
 	ev_io_init(&w->io, lineio_writer_write_cb, w->wfd, EV_WRITE);
@@ -446,25 +488,41 @@ out_queue(struct lineio_writer *w, struct chunk *c, const void *p, size_t n)
 	return 0;
 }
 
+void
+lineio_writer_set_end(struct lineio_writer *w, int end)
+{
+	w->end[0] = (char)end;
+	w->nend = end == LINEIO_EOF ? 0 : 1;
+}
+
 int
 lineio_writer_message(struct lineio_writer *w, const void *p, size_t n)
 {
-	return lineio_writer_message_ref(w, NULL, p, n);
+	return lineio_writer_record(w, NULL, 0, NULL, p, n);
 }
 
 int
 lineio_writer_message_ref(struct lineio_writer *w, struct chunk *c,
     const void *p, size_t n)
 {
-	size_t before = w->q.bytes;
+	return lineio_writer_record(w, NULL, 0, c, p, n);
+}
 
-	if (w->error || n > w->max - 1 || w->q.bytes > w->max - 1 - n)
+int
+lineio_writer_record(struct lineio_writer *w, const char *pre, size_t npre,
+    struct chunk *c, const void *p, size_t n)
+{
+	size_t before = w->q.bytes, extra = npre + w->nend;
+
+	if (w->error || n > w->max - extra || w->q.bytes > w->max - extra - n)
 		return -1;
 	/* A copy costs less than keeping many smaller blocks alive (and
 	 * fresh pages for the next ones). */
 	if (n < REF_MIN)
 		c = NULL;
-	if (out_queue(w, c, p, n) == -1 || out_queue(w, NULL, "\n", 1) == -1) {
+	if ((npre > 0 && out_queue(w, NULL, pre, npre) == -1) ||
+	    out_queue(w, c, p, n) == -1 ||
+	    (w->nend > 0 && out_queue(w, NULL, w->end, w->nend) == -1)) {
 		outq_truncate(&w->q, before);
 		return -1;
 	}

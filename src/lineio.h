@@ -28,6 +28,7 @@
 #include <ev.h>
 
 #define LINEIO_READ_MAX 65536	  /* bytes per read(2) */
+#define LINEIO_EOF (-1)		  /* a separator: only the end of input */
 #define LINEIO_HIGH (1024 * 1024) /* stdout bytes: stop reading peers */
 
 struct lineio_reader;
@@ -57,6 +58,22 @@ struct lineio_reader *lineio_reader_new(struct ev_loop *loop, int fd,
     size_t max_line, const struct lineio_cbs *cbs, void *arg);
 /* Stops it and frees everything.  NULL is fine. */
 void lineio_reader_free(struct lineio_reader *r);
+/* What the records are (the default: LF-ended lines, checked):
+ *   sep   '\n': lines, a CR before the LF dropped; '\0': NUL-ended
+ *         records, taken as they are; LINEIO_EOF: the whole input is one
+ *         record (an empty input too);
+ *   kind  whether on_line's text says "valid UTF-8" (a record that is not
+ *         is reported, up to a few times) or is always false: binary
+ *         records, or records the owner parses itself. */
+enum lineio_text { LINEIO_TEXT_CHECK, LINEIO_TEXT_NEVER };
+void lineio_reader_set_records(struct lineio_reader *r, int sep,
+    enum lineio_text kind);
+/* During on_line: the record cannot be used (why: "not JSON"); it is
+ * logged with its number ("line 3: not JSON, skipped") and counted with
+ * lineio_reader_dropped. */
+void lineio_reader_reject(struct lineio_reader *r, const char *why);
+/* The number of the last record passed on (1 for the first). */
+unsigned long lineio_reader_number(const struct lineio_reader *r);
 /* Start or resume reading; stop (pause) reading.  Both are idempotent. */
 void lineio_reader_start(struct lineio_reader *r);
 void lineio_reader_stop(struct lineio_reader *r);
@@ -70,8 +87,8 @@ bool lineio_reader_eof(const struct lineio_reader *r);
 /* The errno of the read that failed and so ended the input (it is logged
  * as "stdin: reason"), or 0. */
 int lineio_reader_error(const struct lineio_reader *r);
-/* Lines not passed on so far: longer than max_line, or no memory for
- * them (each is logged with its number). */
+/* Records not passed on so far, or rejected: longer than max_line, no
+ * memory for them (each is logged with its number). */
 unsigned long lineio_reader_dropped(const struct lineio_reader *r);
 
 /* A writer to fd that stops the owner above high bytes (and resumes it
@@ -84,7 +101,10 @@ struct lineio_writer *lineio_writer_new(struct ev_loop *loop, int fd,
 /* Stops it and frees everything, unwritten bytes included.  NULL is
  * fine. */
 void lineio_writer_free(struct lineio_writer *w);
-/* Queues p followed by LF.  Returns 0, or -1 when the buffer is full or a
+/* What follows each message: '\n' (the default), '\0', or LINEIO_EOF for
+ * nothing. */
+void lineio_writer_set_end(struct lineio_writer *w, int end);
+/* Queues p and the end.  Returns 0, or -1 when the buffer is full or a
  * write already failed. */
 int lineio_writer_message(struct lineio_writer *w, const void *p, size_t n);
 struct chunk;
@@ -93,6 +113,9 @@ struct chunk;
  * one copied. */
 int lineio_writer_message_ref(struct lineio_writer *w, struct chunk *c,
     const void *p, size_t n);
+/* The same after npre bytes of pre (copied): "3\t" before a payload. */
+int lineio_writer_record(struct lineio_writer *w, const char *pre, size_t npre,
+    struct chunk *c, const void *p, size_t n);
 /* Bytes queued and not yet written. */
 size_t lineio_writer_pending(const struct lineio_writer *w);
 /* True above the high mark: stop feeding. */

@@ -122,6 +122,10 @@ set_defaults(const struct opt_cli *cli, void *cfg)
 		case OPT_BYTES:
 			*FIELD(cfg, d->off, size_t) = (size_t)d->def;
 			break;
+		case OPT_REST:
+			*FIELD(cfg, d->off, char *const *) = NULL;
+			*FIELD(cfg, d->count_off, size_t) = 0;
+			break;
 		case OPT_HOOK:
 		case OPT_HELP:
 		case OPT_VERSION:
@@ -270,6 +274,7 @@ store(const struct opt_def *d, void *cfg, const char *arg, char *buf,
 	case OPT_COUNT:
 	case OPT_BYTES:
 		return store_number(d, cfg, arg, buf, len);
+	case OPT_REST: /* taken before getopt_long: see rest_start */
 	case OPT_HOOK:
 	case OPT_HELP:
 	case OPT_VERSION:
@@ -391,6 +396,90 @@ value_error(const struct opt_def *d, bool islong, const char *arg,
 	return OPT_ERROR;
 }
 
+/* The row of long option word a ("--name" or "--name=value"), exact or
+ * a unique prefix as getopt_long takes it, or NULL. */
+static const struct opt_def *
+find_long(const struct opt_def *defs, const char *a)
+{
+	const struct opt_def *hit = NULL;
+	size_t n = strcspn(a, "=");
+
+	for (const struct opt_def *d = defs; !is_end(d); d++) {
+		if (d->name == NULL || strncmp(d->name, a, n) != 0)
+			continue;
+		if (d->name[n] == '\0')
+			return d;
+		hit = hit == NULL ? d : defs; /* ambiguous: not a rest row */
+	}
+	return hit == defs ? NULL : hit;
+}
+
+/* Where an OPT_REST option begins the rest of argv (its row in *rest),
+ * or argc: the words are walked as getopt_long would, skipping values. */
+static int
+rest_start(const struct opt_def *defs, int argc, char *argv[],
+    const struct opt_def **rest)
+{
+	const struct opt_def *d;
+	const char *a;
+
+	for (int i = 1; i < argc; i++) {
+		a = argv[i];
+		if (strcmp(a, "--") == 0)
+			return argc;
+		if (a[0] != '-' || a[1] == '\0')
+			continue;
+		if (a[1] == '-') {
+			if ((d = find_long(defs, a + 2)) == NULL)
+				continue;
+			if (d->kind == OPT_REST) {
+				*rest = d;
+				return i;
+			}
+			if (takes_arg(d->kind) && strchr(a, '=') == NULL)
+				i++;
+			continue;
+		}
+		for (a++; *a != '\0'; a++)
+			if ((d = find(defs, *a)) != NULL &&
+			    takes_arg(d->kind)) {
+				if (a[1] == '\0')
+					i++;
+				break;
+			}
+	}
+	return argc;
+}
+
+/* The rest of argv from word i, the option that takes it: stored, with
+ * the operand from its end if need be.  OPT_OK or OPT_USAGE. */
+static int
+take_rest(const struct opt_cli *cli, const struct opt_def *d, void *cfg, int i,
+    int argc, char *argv[], char *err, size_t errlen)
+{
+	const char **operand = FIELD(cfg, cli->operand_off, const char *);
+	const char *eq = strchr(argv[i], '=');
+	size_t n;
+
+	if (eq != NULL)
+		argv[i] = (char *)eq + 1;
+	else
+		i++;
+	n = argc - i;
+	if (d->operand_last && cli->operand != NULL && *operand == NULL &&
+	    n >= 2) {
+		*operand = argv[argc - 1];
+		argv[argc - 1] = NULL;
+		n--;
+	}
+	if (n == 0 || *argv[i] == '\0')
+		return syntax_error(err, errlen, "--%s needs a command",
+		    d->name);
+	*FIELD(cfg, d->off, char *const *) = &argv[i];
+	*FIELD(cfg, d->count_off, size_t) = n;
+	return OPT_OK;
+}
+
 /* What getopt_long left from optind on: the one operand, unless the
  * program takes none or an option gave it already. */
 static int
@@ -407,8 +496,6 @@ take_operands(const struct opt_cli *cli, void *cfg, int argc, char *argv[],
 			    "unexpected argument '%s'", argv[optind]);
 		*operand = argv[optind];
 	}
-	if (operand != NULL && *operand == NULL)
-		return syntax_error(err, errlen, "no %s given", cli->operand);
 	return OPT_OK;
 }
 
@@ -418,20 +505,22 @@ opt_parse(const struct opt_cli *cli, void *cfg, int argc, char *argv[],
 {
 	struct option longopts[OPT_MAX + 1];
 	char shortopts[3 * OPT_MAX + 2], buf[64];
-	const struct opt_def *d;
+	const struct opt_def *d, *rest = NULL;
 	const char *arg, *why;
-	int ch, li;
+	int ch, li, end;
 
 	if (build(cli->defs, longopts, shortopts) == -1) {
 		snprintf(err, errlen, "more than %d options", OPT_MAX);
 		return OPT_ERROR;
 	}
 	set_defaults(cli, cfg);
+	/* getopt_long never sees the rest: its words are not ours. */
+	end = rest_start(cli->defs, argc, argv, &rest);
 	optind = 0; /* glibc: start afresh, even after a parse */
 	opterr = 0;
 	for (;;) {
 		li = -1; /* stays -1 unless a long option matched */
-		if ((ch = getopt_long(argc, argv, shortopts, longopts, &li)) ==
+		if ((ch = getopt_long(end, argv, shortopts, longopts, &li)) ==
 		    -1)
 			break;
 		/* Only the last word can lack its value: getopt_long takes
@@ -454,8 +543,16 @@ opt_parse(const struct opt_cli *cli, void *cfg, int argc, char *argv[],
 		if (why != NULL)
 			return value_error(d, li >= 0, arg, why, err, errlen);
 	}
-	if (take_operands(cli, cfg, argc, argv, err, errlen) != OPT_OK)
+	if (take_operands(cli, cfg, end, argv, err, errlen) != OPT_OK ||
+	    (rest != NULL &&
+		take_rest(cli, rest, cfg, end, argc, argv, err, errlen) !=
+		    OPT_OK))
 		return OPT_USAGE;
+	if (cli->operand != NULL &&
+	    *FIELD(cfg, cli->operand_off, const char *) == NULL) {
+		syntax_error(err, errlen, "no %s given", cli->operand);
+		return OPT_USAGE;
+	}
 	for (d = cli->defs; !is_end(d); d++)
 		if (d->kind == OPT_LIST && d->def_str != NULL &&
 		    *FIELD(cfg, d->count_off, size_t) == 0)

@@ -35,7 +35,11 @@ enum opt_kind {
 	OPT_PORT,    /* const char *, checked to be a port number 0-65535 */
 	OPT_SECONDS, /* double; a fraction is allowed */
 	OPT_COUNT,   /* size_t; a decimal integer */
-	OPT_BYTES    /* size_t; an integer, then K, M or G for 1024^1-3 */
+	OPT_BYTES,   /* size_t; an integer, then K, M or G for 1024^1-3 */
+	OPT_REST     /* the rest of the command line, from the word after
+		      * the option (or after its '='): char *const * into
+		      * argv, NULL-ended, and its size_t count at count_off;
+		      * none of those words is an option of ours */
 };
 
 /* Run after the value is stored: NULL to accept it, or the reason to
@@ -59,6 +63,8 @@ struct opt_def {
 	const char *bare;    /* OPT_STRING: stored when the option is the
 			      * last word, without its value (compared by
 			      * address); NULL: that is a usage error */
+	bool operand_last;   /* OPT_REST: when no operand came before, the
+			      * last word is the operand, not the rest's */
 };
 
 /* One program's command line. */

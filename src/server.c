@@ -45,7 +45,8 @@ stop_listening(struct server *s)
 }
 
 /* Each queue is bounded by its high mark, all of them together by the
- * memory budget. */
+ * memory budget.  A client stdin did not fill (pongs, echoes) holds
+ * nothing back: the next line for it would. */
 static bool
 clients_keep_up(struct server *s)
 {
@@ -53,7 +54,7 @@ clients_keep_up(struct server *s)
 	size_t queued = 0;
 
 	TAILQ_FOREACH(p, &s->clients, link) {
-		if (wsconn_is_open(p->conn) && wsconn_above(p->conn))
+		if (p->held && wsconn_is_open(p->conn) && wsconn_above(p->conn))
 			return false;
 		queued += wsconn_queued_bytes(p->conn);
 	}
@@ -125,38 +126,65 @@ server_shut_down(struct server *s, uint16_t code, bool bounded)
 	}
 }
 
-/* A line no client could take is counted, and reported with the
- * client's end like the rest of what it was not sent.  Server frames are
- * unmasked: one encoding serves every client's queue. */
+/* A message no client could take is counted, and reported with the
+ * client's end like the rest of what it was not sent. */
 static void
-queue_line(struct server *s, const char *line, size_t len, bool text,
-    size_t *taken)
+queue_encoded(struct peer *p, struct chunk *c, size_t off, size_t *taken)
+{
+	if (c == NULL ||
+	    wsconn_send_encoded(p->conn, c, off, c->len - off) == -1) {
+		p->unsent++;
+		return;
+	}
+	(*taken)++;
+	if (wsconn_above(p->conn))
+		p->held = true;
+}
+
+struct peer *
+server_find(struct server *s, unsigned long id)
+{
+	struct peer *p;
+
+	TAILQ_FOREACH(p, &s->clients, link)
+		if (p->id == id && wsconn_is_open(p->conn))
+			return p;
+	return NULL;
+}
+
+/* Server frames are unmasked: one encoding serves every client's
+ * queue. */
+size_t
+server_queue(struct server *s, const char *msg, size_t len, bool text,
+    const unsigned long *to, size_t nto)
 {
 	struct chunk *c = NULL;
 	struct peer *p;
-	size_t off = 0;
+	size_t off = 0, taken = 0;
 
 	if (s->nopen > 0)
 		c = frame_encode(&s->frames,
-		    text ? WSLAY_TEXT_FRAME : WSLAY_BINARY_FRAME, line, len,
+		    text ? WSLAY_TEXT_FRAME : WSLAY_BINARY_FRAME, msg, len,
 		    NULL, &off);
-	TAILQ_FOREACH(p, &s->clients, link) {
-		if (!wsconn_is_open(p->conn))
-			continue;
-		if (c == NULL ||
-		    wsconn_send_encoded(p->conn, c, off, c->len - off) == -1)
-			p->unsent++;
-		else
-			(*taken)++;
+	if (nto == 0) {
+		TAILQ_FOREACH(p, &s->clients, link)
+			if (wsconn_is_open(p->conn))
+				queue_encoded(p, c, off, &taken);
+		return taken;
 	}
+	for (size_t i = 0; i < nto; i++) {
+		if ((p = server_find(s, to[i])) == NULL)
+			server_event_gone(s, to[i]);
+		else
+			queue_encoded(p, c, off, &taken);
+	}
+	return taken;
 }
 
 static void
 on_line(const char *line, size_t len, bool text, void *arg)
 {
-	size_t taken = 0;
-
-	queue_line(arg, line, len, text, &taken);
+	server_input(arg, line, len, text);
 }
 
 static void
@@ -173,9 +201,8 @@ on_batch(void *arg)
 size_t
 server_broadcast(struct server *s, const char *line, size_t len, bool text)
 {
-	size_t taken = 0;
+	size_t taken = server_queue(s, line, len, text, NULL, 0);
 
-	queue_line(s, line, len, text, &taken);
 	on_batch(s);
 	return taken;
 }
@@ -223,7 +250,7 @@ on_stdout_error(void *arg)
 }
 
 static void
-on_open(struct wsconn *c, void *arg)
+on_open(UNUSED struct wsconn *c, void *arg)
 {
 	struct peer *p = arg;
 	struct server *s = p->srv;
@@ -237,7 +264,7 @@ on_open(struct wsconn *c, void *arg)
 	if (s->cfg->term.show)
 		server_show_open(s, p);
 	else
-		log_info("%s connected", wsconn_peer(c));
+		server_event_open(s, p);
 	server_update_stdin(s);
 }
 
@@ -251,7 +278,8 @@ on_message(struct wsconn *c, int opcode, const uint8_t *data, size_t n,
 	/* A large message goes to stdout by reference, not copied. */
 	int r = s->cfg->term.show ?
 	    server_show_message(s, p, opcode, data, n) :
-	    lineio_writer_message_ref(s->out, wsconn_message_chunk(c), data, n);
+	    server_output_message(s, p, opcode, data, n,
+		wsconn_message_chunk(c));
 
 	if (r == -1 && lineio_writer_error(s->out) == 0)
 		log_msg("%s: message of %zu bytes lost: stdout buffer full",
@@ -283,6 +311,7 @@ on_writable(UNUSED struct wsconn *c, void *arg)
 {
 	struct peer *p = arg;
 
+	p->held = false;
 	server_update_stdin(p->srv);
 }
 
@@ -381,7 +410,7 @@ on_end(struct wsconn *c, void *arg)
 		if (s->cfg->term.show)
 			server_show_end(s, p, how);
 		else
-			log_info("%s disconnected (%s)", wsconn_peer(c), how);
+			server_event_close(s, p, how);
 	}
 	remove_client(s, p);
 	server_update_stdin(s);
@@ -501,7 +530,8 @@ slow_check_cb(struct ev_loop *loop, ev_timer *w, UNUSED int revents)
 	struct peer *p;
 
 	TAILQ_FOREACH(p, &s->clients, link)
-		if (wsconn_is_open(p->conn) && wsconn_above(p->conn) &&
+		if (p->held && wsconn_is_open(p->conn) &&
+		    wsconn_above(p->conn) &&
 		    now - wsconn_above_since(p->conn) >=
 			s->cfg->slow_client_timeout) {
 			log_msg("%s: slow client: over %d KiB queued for %g s, "
@@ -697,6 +727,9 @@ server_deinit(struct server *s)
 	}
 	SSL_CTX_free(s->wcfg.tls);
 	chunk_unref(s->frames);
+	chunk_unref(s->json);
+	buf_deinit(&s->evline);
+	record_clear(&s->rec);
 }
 
 static const struct lineio_cbs stdio_cbs = { on_line, on_batch, on_stdin_eof,
@@ -722,6 +755,10 @@ server_init(struct server *s, const struct server_config *cfg)
 	s->policy.tls = cfg->use_tls;
 	s->policy.ports = s->ports;
 	s->wcfg.policy = &s->policy; /* hosts and ports: start_listeners */
+	/* An open event names the path and origin. */
+	s->wcfg.keep_request = cfg->rec.framing != RECORD_LINES;
+	buf_init(&s->evline, 4 * HANDSHAKE_MAX_HEAD + 1024);
+	record_init(&s->rec);
 	for (int i = 0; i < SERVER_REFUSAL_CLASSES; i++) {
 		ev_init(&s->refusals[i].report, refusal_report_cb);
 		s->refusals[i].report.data = &s->refusals[i];
@@ -746,6 +783,8 @@ server_init(struct server *s, const struct server_config *cfg)
 		s->status = WS_EXIT_FAIL;
 		return -1;
 	}
+	lineio_reader_set_records(s->in, cfg->rec.sep, record_check(&cfg->rec));
+	lineio_writer_set_end(s->out, cfg->rec.sep);
 	if (cfg->term.show && server_console_open(s) == -1) {
 		s->status = WS_EXIT_FAIL;
 		return -1;

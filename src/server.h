@@ -11,6 +11,7 @@
 
 #include "display.h"
 #include "handshake.h"
+#include "record.h"
 #include "tls.h"
 
 #define SERVER_MAX_LISTENERS 16
@@ -41,6 +42,7 @@ struct server_config {
 	struct tls_server_opts tls; /* --cert, --key, --client-ca */
 	bool use_tls;
 	struct display_opts term; /* stdout and stdin at a terminal */
+	struct record_opts rec;	  /* -0, -b, --whole, --jsonl, --ids */
 };
 
 /* Runs until a signal, or stdin EOF with exit_on_eof.  Returns an exit

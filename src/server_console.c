@@ -32,13 +32,12 @@ static const struct command_def commands[] = {
 static struct peer *
 find_client(struct server *s, unsigned long id)
 {
-	struct peer *p;
+	struct peer *p = server_find(s, id);
 
-	TAILQ_FOREACH(p, &s->clients, link)
-		if (p->id == id && wsconn_is_open(p->conn))
-			return p;
-	display_notice(&s->display, DISPLAY_RED, "no open client %lu", id);
-	return NULL;
+	if (p == NULL)
+		display_notice(&s->display, DISPLAY_RED, "no open client %lu",
+		    id);
+	return p;
 }
 
 static void

@@ -17,6 +17,7 @@
 #include "lineio.h"
 #include "page.h"
 #include "proc.h"
+#include "record.h"
 #include "server.h"
 #include "wsconn.h"
 
@@ -29,6 +30,7 @@ struct peer {
 	struct wsconn *conn; /* owned */
 	size_t unsent;	     /* lines it could not be sent */
 	bool opened;	     /* moved to srv->clients */
+	bool held;	     /* went above its mark on stdin's lines */
 	bool dropped;	     /* pending, dropped for a newer one */
 };
 
@@ -79,6 +81,9 @@ struct server {
 	struct console *con;	/* owned; stdin is a terminal too */
 	struct buf bytes;	/* /binary's message; owned */
 	struct chunk *frames;	/* broadcasts, encoded once; owned */
+	struct chunk *json;	/* --jsonl records of messages; owned */
+	struct buf evline;	/* an event's record; owned */
+	struct record rec;	/* the stdin record parsed; owned */
 	bool stopping;		/* closing everything down */
 	bool stdin_eof;
 	int status;
@@ -90,6 +95,26 @@ void server_shut_down(struct server *s, uint16_t code, bool bounded);
 /* Queues line for every open client and flushes; how many took it. */
 size_t server_broadcast(struct server *s, const char *line, size_t len,
     bool text);
+/* Queues a message for the open clients with the nto ids in to (nto 0:
+ * all of them); an id not open is reported.  How many took it. */
+size_t server_queue(struct server *s, const char *msg, size_t len, bool text,
+    const unsigned long *to, size_t nto);
+/* The open client with this id, or NULL. */
+struct peer *server_find(struct server *s, unsigned long id);
+
+/* server_io.c: stdin and stdout records in cfg->rec's framing. */
+/* One stdin record: a message, to whom, or a close. */
+void server_input(struct server *s, const char *p, size_t n, bool text);
+/* A received message on stdout (c: the chunk it lies in, or NULL).  0 or
+ * -1, as lineio_writer_message. */
+int server_output_message(struct server *s, const struct peer *p, int opcode,
+    const uint8_t *data, size_t n, struct chunk *c);
+/* A client opened or ended: a record or a log line. */
+void server_event_open(struct server *s, const struct peer *p);
+void server_event_close(struct server *s, const struct peer *p,
+    const char *how);
+/* Input was meant for client id, which is not open. */
+void server_event_gone(struct server *s, unsigned long id);
 
 /* server_console.c: with cfg->term.show, what stdout shows; with
  * cfg->term.console also the prompt and its commands.  Open: 0, or -1 (logged).

@@ -633,6 +633,7 @@ wsconn_free(struct wsconn *c)
 	transport_free(c->t);
 	buf_deinit(&c->http_in);
 	buf_deinit(&c->http_out);
+	free(c->request);
 	free(c);
 }
 
@@ -780,6 +781,13 @@ size_t
 wsconn_queued_bytes(const struct wsconn *c)
 {
 	return queued_bytes(c);
+}
+
+const char *
+wsconn_request(const struct wsconn *c, size_t *len)
+{
+	*len = c->request_len;
+	return c->request;
 }
 
 const char *

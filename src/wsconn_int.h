@@ -62,6 +62,8 @@ struct wsconn {
 	char key[HANDSHAKE_KEY_LEN + 1]; /* client: the key we sent */
 	char peer[NET_ADDRSTRLEN];
 	char protocol[HANDSHAKE_MAX_PROTOCOL]; /* the subprotocol, or "" */
+	char *request; /* keep_request: the request head; owned */
+	size_t request_len;
 	enum wsconn_end end;
 	int http_status;       /* refused: the HTTP status */
 	char err[LOG_ERR_MAX]; /* why it ended, when not CLOSED */

@@ -6,6 +6,7 @@
  * closes.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "upgrade.h"
@@ -26,8 +27,18 @@ wsconn_open_refuse(struct wsconn *c, int status, const char *why)
 		c->state = WSCONN_REFUSING;
 }
 
-/* The owner may still turn a valid request away (--max-clients): the 101
- * in http_out gives way to the error answer. */
+/* The 101 in http_out gives way to an error answer. */
+static void
+answer_error(struct wsconn *c, int status, const char *why)
+{
+	buf_deinit(&c->http_out);
+	/* http_out is empty and bounded well above an answer. */
+	if (handshake_build_error(&c->http_out, status, why, false) == -1)
+		buf_deinit(&c->http_out);
+	wsconn_open_refuse(c, status, why);
+}
+
+/* The owner may still turn a valid request away (--max-clients). */
 static bool
 refused_by_owner(struct wsconn *c)
 {
@@ -37,11 +48,7 @@ refused_by_owner(struct wsconn *c)
 	if (c->cb->on_request == NULL ||
 	    (status = c->cb->on_request(c, &why, c->arg)) == 0)
 		return false;
-	buf_deinit(&c->http_out);
-	/* http_out is empty and bounded well above an answer. */
-	if (handshake_build_error(&c->http_out, status, why, false) == -1)
-		buf_deinit(&c->http_out);
-	wsconn_open_refuse(c, status, why);
+	answer_error(c, status, why);
 	return true;
 }
 
@@ -56,6 +63,21 @@ debug_request(const char *peer, const char *head, size_t len)
 		log_debug("%s: request %s", peer, shown);
 	else
 		log_debug("request %s", shown);
+}
+
+/* cfg->keep_request: a copy of the head for the owner. */
+static int
+keep_request(struct wsconn *c, const char *in, size_t len)
+{
+	if (!c->cfg->keep_request)
+		return 0;
+	if ((c->request = malloc(len)) == NULL) {
+		answer_error(c, 503, "out of memory");
+		return -1;
+	}
+	memcpy(c->request, in, len);
+	c->request_len = len;
+	return 0;
 }
 
 /* What the upgrade step made of the head read so far. */
@@ -73,7 +95,8 @@ upgrade_step(struct wsconn *c)
 			break;
 		case UPGRADE_OPEN:
 			debug_request(c->peer, in, r.head_len - 4);
-			if (refused_by_owner(c))
+			if (keep_request(c, in, r.head_len) == -1 ||
+			    refused_by_owner(c))
 				break;
 			snprintf(c->protocol, sizeof(c->protocol), "%s",
 			    r.protocol);
