@@ -24,7 +24,8 @@ SRC  = src/buf.c src/log.c src/utf8.c src/url.c src/handshake.c src/net.c \
        src/server.c src/client.c src/page.c src/tls.c \
        src/budget.c src/policy.c src/escape.c src/display.c src/console.c \
        src/command.c src/server_console.c src/client_console.c \
-       src/outq.c src/frame.c src/record.c src/server_io.c src/client_io.c
+       src/outq.c src/frame.c src/record.c src/server_io.c src/client_io.c \
+       src/cgi.c src/child.c src/exec.c src/server_exec.c src/client_exec.c
 OBJ  = $(SRC:.c=.o) src/page_html.o
 BINS = wsserve wscat
 
@@ -34,7 +35,7 @@ UNIT_SRC = tests/unit/test_main.c tests/unit/test_url.c \
 	   tests/unit/test_session.c tests/unit/test_upgrade.c \
 	   tests/unit/test_opt.c \
 	   tests/unit/test_policy.c tests/unit/test_command.c \
-	   tests/unit/test_outq.c
+	   tests/unit/test_outq.c tests/unit/test_child.c
 
 all: $(BINS)
 

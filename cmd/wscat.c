@@ -170,6 +170,7 @@ static const struct opt_def options[] = {
 	{ "ciphers", 0, "LIST", "TLS 1.2 cipher suites (OpenSSL syntax)",
 	    .kind = OPT_STRING, .off = AT(cl.tls.ciphers),
 	    .hook = ciphers_valid },
+	OPT_ROW_CLOSE_GRACE(AT(cl.close_grace)),
 	OPT_ROW_COLOR(AT(color), display_color_valid),
 	/* The same field as the URL operand: one or the other. */
 	{ "connect", 'c', "URL", "the server to connect to",
@@ -254,7 +255,8 @@ static const char usage[] =
     "             [--host host] [--jsonl] [--key file] [--max-message bytes]\n"
     "             [--no-color] [--no-history] [--passphrase [pass]]\n"
     "             [--ping-interval seconds] [--ping-timeout seconds]\n"
-    "             [--slash] [--whole] -c url | url [--exec cmd [arg ...]]";
+    "             [--slash] [--whole] [--close-grace seconds]\n"
+    "             -c url | url [--exec cmd [arg ...]]";
 
 static const char about[] =
     "A WebSocket client: sends each stdin line as a message and prints\n"

@@ -3,6 +3,7 @@
  * fills a server_config (src/opt.c does the parsing), one block rejects
  * bad combinations, and server_run() does the rest.
  */
+#include <ctype.h>
 #include <err.h>
 #include <errno.h>
 #include <stddef.h>
@@ -22,6 +23,7 @@
 
 #define MAX_LIST 16  /* repeats of -a, --allow-host, --origin, --subprotocol */
 #define MAX_USERS 64 /* --auth and the lines of --auth-file */
+#define MAX_PASSENV 64 /* names given with --passenv */
 
 /* What the options fill: the config, and what it points to. */
 struct wsserve_args {
@@ -39,6 +41,11 @@ struct wsserve_args {
 	struct record_flags rec;      /* -0, -b, --whole, --jsonl, --ids... */
 	const char *users[MAX_USERS]; /* both: "user:pass", pointing into
 				       * argv and auth_text */
+	const char *passenv_lists[MAX_LIST]; /* --passenv A,B */
+	size_t npassenv_lists;
+	const char *const *passenv_given;
+	char passenv_text[MAX_LIST][256]; /* the lists, cut at commas */
+	const char *passenv[MAX_PASSENV]; /* the names, into passenv_text */
 };
 
 #define AT(m) offsetof(struct wsserve_args, m)
@@ -68,6 +75,45 @@ origin_valid(void *args, const char *arg)
 	return policy_origin_valid(arg) ?
 	    NULL :
 	    "not an origin (scheme://host[:port], null or *)";
+}
+
+/* --passenv NAME[,NAME...]: each an environment variable's name. */
+static const char *
+passenv_valid(void *args, const char *arg)
+{
+	(void)args;
+	if (strlen(arg) >= 256)
+		return "too long";
+	for (const char *p = arg; *p != '\0'; p++)
+		if (!(isalnum((unsigned char)*p) || *p == '_' ||
+			(*p == ',' && p != arg && p[1] != '\0' &&
+			    p[1] != ',')) ||
+		    (isdigit((unsigned char)*p) && (p == arg || p[-1] == ',')))
+			return "expected NAME[,NAME...]";
+	return NULL;
+}
+
+/* The names of every --passenv list, cut at their commas. */
+static void
+split_passenv(struct wsserve_args *a)
+{
+	struct server_config *cfg = &a->srv;
+	char *p, *name;
+
+	for (size_t i = 0; i < a->npassenv_lists; i++) {
+		snprintf(a->passenv_text[i], sizeof(a->passenv_text[i]), "%s",
+		    a->passenv_given[i]);
+		for (p = a->passenv_text[i];
+		     (name = strsep(&p, ",")) != NULL;) {
+			if (cfg->npassenv == MAX_PASSENV)
+				errx(WS_EXIT_USAGE,
+				    "--passenv: more than %d "
+				    "names",
+				    MAX_PASSENV);
+			a->passenv[cfg->npassenv++] = name;
+		}
+	}
+	cfg->passenv = a->passenv;
 }
 
 /* A password is never shown, not even in a usage error. */
@@ -154,11 +200,15 @@ static const struct opt_def options[] = {
 	    "this CA", .kind = OPT_STRING, .off = AT(srv.tls.client_ca) },
 	{ "exit-on-eof", 'E', NULL, "at stdin EOF close all clients (1000) "
 	    "and exit", .kind = OPT_FLAG, .off = AT(srv.exit_on_eof) },
+	OPT_ROW_CLOSE_GRACE(AT(srv.close_grace)),
 	OPT_ROW_COLOR(AT(color), display_color_valid),
 	{ "echo", 0, NULL, "send each message back to its sender",
 	    .kind = OPT_FLAG, .off = AT(srv.echo) },
 	{ "events", 0, NULL, "client opens and closes as records on stdout",
 	    .kind = OPT_FLAG, .off = AT(rec.events) },
+	{ "exec", 0, "CMD", "run CMD [ARG...] (the rest of the line) for each "
+	    "client, bridged to it", .kind = OPT_REST, .off = AT(srv.exec),
+	    .count_off = AT(srv.nexec) },
 	{ "handshake-timeout", 0, "SECONDS", "drop handshakes not done in "
 	    "SECONDS", .kind = OPT_SECONDS, .off = AT(srv.handshake_timeout),
 	    .min = 0.001, .max = OPT_DAY, .def = 10 },
@@ -191,6 +241,10 @@ static const struct opt_def options[] = {
 	    .kind = OPT_LIST, .off = AT(srv.policy.origins),
 	    .store_off = AT(origins), .count_off = AT(srv.policy.norigins),
 	    .max = MAX_LIST, .hook = origin_valid },
+	{ "passenv", 0, "NAME,...", "--exec: pass these variables of ours",
+	    .kind = OPT_LIST, .off = AT(passenv_given),
+	    .store_off = AT(passenv_lists), .count_off = AT(npassenv_lists),
+	    .max = MAX_LIST, .hook = passenv_valid },
 	OPT_ROW_PING_INTERVAL(AT(srv.ping_interval),
 	    "ping a client silent that long; 0: never"),
 	OPT_ROW_PING_TIMEOUT(AT(srv.ping_timeout),
@@ -226,7 +280,9 @@ static const char usage[] =
     "               [--no-events] [--no-history] [--no-page]\n"
     "               [--origin origin] [--ping-interval seconds]\n"
     "               [--ping-timeout seconds] [--slow-client-timeout seconds]\n"
-    "               [--subprotocol name] [--whole]";
+    "               [--subprotocol name] [--whole]\n"
+    "               [--close-grace seconds] [--passenv name,...]\n"
+    "               [--exec cmd [arg ...]]";
 
 static const char about[] =
     "A WebSocket server: prints what clients send, one message per line,\n"
@@ -274,12 +330,21 @@ main(int argc, char *argv[])
 	a.rec.events_default = true;
 	if ((why = record_opts_set(&cfg->rec, &a.rec)) != NULL)
 		errx(WS_EXIT_USAGE, "%s", why);
+	if (cfg->nexec > 0 &&
+	    (cfg->echo || cfg->exit_on_eof || cfg->rec.framing != RECORD_LINES))
+		errx(WS_EXIT_USAGE,
+		    "--exec gives each client to its program: "
+		    "not with --echo, -E, --jsonl or --ids");
+	if (cfg->nexec == 0 && a.npassenv_lists > 0)
+		errx(WS_EXIT_USAGE, "--passenv needs --exec");
+	split_passenv(&a);
 
 	log_init(cli.name, (enum log_level)a.log_level);
 	display_opts_init(&cfg->term, cli.name, a.color, a.no_color,
-	    a.no_history, cfg->rec.framing != RECORD_JSONL);
-	/* JSON lines are safe on a terminal, and what was asked for. */
-	if (cfg->rec.framing == RECORD_JSONL)
+	    a.no_history, cfg->rec.framing != RECORD_JSONL && cfg->nexec == 0);
+	/* JSON lines are safe on a terminal, and what was asked for; with
+	 * --exec stdin and stdout are not used. */
+	if (cfg->rec.framing == RECORD_JSONL || cfg->nexec > 0)
 		cfg->term.show = false;
 	rc = server_run(cfg);
 	free(a.auth_text);

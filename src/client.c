@@ -12,6 +12,7 @@
 #include <netdb.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <ev.h>
@@ -45,7 +46,9 @@ set_timer(struct client *cl, double after)
 void
 client_set_reading(struct client *cl, bool on)
 {
-	if (cl->con != NULL)
+	if (cl->x != NULL)
+		exec_read(cl->x, on);
+	else if (cl->con != NULL)
 		on ? console_start(cl->con) : console_stop(cl->con);
 	else
 		on ? lineio_reader_start(cl->in) : lineio_reader_stop(cl->in);
@@ -159,6 +162,11 @@ on_open(struct wsconn *c, void *arg)
 		client_show_open(cl);
 	else if (!cfg->term.show)
 		client_event_open(cl);
+	if (cfg->nexec > 0 && client_exec_start(cl) == -1) {
+		cl->status = WS_EXIT_FAIL;
+		wsconn_close(c, 1011);
+		return;
+	}
 	if (cfg->echo)
 		return; /* replies only; stdin is not read */
 	if (cfg->nexecute == 0) {
@@ -180,6 +188,11 @@ on_message(struct wsconn *c, int opcode, const uint8_t *p, size_t n, void *arg)
 
 	if (count > 0 && cl->received >= count)
 		return; /* closing: --count is reached */
+	if (cl->x != NULL) {
+		client_exec_message(cl, p, n, wsconn_message_chunk(c));
+		cl->received++;
+		return;
+	}
 	/* A large message goes to stdout by reference, not copied. */
 	if ((cl->cfg->term.show ? client_show_message(cl, opcode, p, n) :
 				  client_output_message(cl, opcode, p, n,
@@ -212,10 +225,16 @@ on_end(struct wsconn *c, void *arg)
 {
 	struct client *cl = arg;
 
+	cl->ended = true;
 	if (cl->con != NULL && wsconn_opened(c))
 		client_show_end(cl);
 	else if (!cl->cfg->term.show)
 		client_event_close(cl);
+	/* The program gets EOF and the grace; its end ends the run. */
+	if (cl->x != NULL && !cl->x_ended) {
+		exec_stop(cl->x, cl->cfg->close_grace);
+		return;
+	}
 	stop(cl, -1);
 }
 
@@ -395,6 +414,11 @@ exit_status(struct client *cl)
 		log_msg("%zu message%s not delivered", lost,
 		    lost == 1 ? "" : "s");
 	status = end_status(cl);
+	/* A clean close, then the program's own failure. */
+	if (status == WS_EXIT_OK && cl->x_ended && cl->x_status != 0)
+		status = WIFEXITED(cl->x_status) ?
+		    WEXITSTATUS(cl->x_status) :
+		    128 + WTERMSIG(cl->x_status);
 	short_input = lost > 0 ||
 	    (cl->in != NULL &&
 		(lineio_reader_error(cl->in) != 0 ||
@@ -490,6 +514,7 @@ client_run(const struct client_config *cfg)
 	}
 	ev_timer_stop(cl.loop, &cl.timer);
 	proc_signals_stop(cl.loop, &cl.signals);
+	exec_free(cl.x);
 	wsconn_free(cl.c);
 	lineio_reader_free(cl.in);
 	chunk_unref(cl.json);

@@ -15,6 +15,7 @@
 #include "client.h"
 #include "console.h"
 #include "display.h"
+#include "exec.h"
 #include "lineio.h"
 #include "log.h"
 #include "proc.h"
@@ -45,10 +46,14 @@ struct client {
 	struct chunk *json;	/* --jsonl records of messages; owned */
 	struct buf evline;	/* an event's record; owned */
 	struct record rec;	/* the stdin record parsed; owned */
-	uint16_t close_code;	/* /close CODE: the server may echo it */
-	ev_tstamp ping_sent;	/* /ping waiting for its pong, or 0 */
-	int status;		/* decided early, or -1 */
-	char err[LOG_ERR_MAX];	/* why, when decided early */
+	struct exec *x;		/* --exec: the program; owned */
+	int x_status;		/* its wait status, once x_ended */
+	bool x_ended;
+	bool ended;	       /* the connection's on_end came */
+	uint16_t close_code;   /* /close CODE: the server may echo it */
+	ev_tstamp ping_sent;   /* /ping waiting for its pong, or 0 */
+	int status;	       /* decided early, or -1 */
+	char err[LOG_ERR_MAX]; /* why, when decided early */
 };
 
 /* client.c */
@@ -70,6 +75,13 @@ int client_output_message(struct client *cl, int opcode, const uint8_t *p,
 /* --events: the open and the end as records. */
 void client_event_open(struct client *cl);
 void client_event_close(struct client *cl);
+
+/* client_exec.c: --exec, the program in the place of stdin and stdout. */
+/* Once open: starts it.  0, or -1 (cl->err says why). */
+int client_exec_start(struct client *cl);
+/* A received message, for its stdin. */
+void client_exec_message(struct client *cl, const uint8_t *p, size_t n,
+    struct chunk *c);
 
 /* client_console.c */
 void client_console_init(struct client *cl);

@@ -38,6 +38,8 @@ struct head_parse {
 	bool upgrade_ok, connection_ok;
 	int version; /* -1 missing, 0 unparsable */
 	struct handshake_request *req;
+	handshake_header_fn *each; /* handshake_each_header */
+	void *each_arg;
 	/* response side */
 	struct handshake_span accept, protocol, extensions;
 	struct handshake_span location, content_type, content_length;
@@ -152,6 +154,8 @@ header_done(struct head_parse *ps)
 	span_trim(&v);
 	if (!value_clean(v))
 		ps->folded = true;
+	if (ps->each != NULL)
+		ps->each(f, v, ps->each_arg);
 	if (span_eq(f, "Upgrade") || span_eq(f, "Sec-WebSocket-Key") ||
 	    span_eq(f, "Sec-WebSocket-Version"))
 		ps->ws_headers = true;
@@ -292,6 +296,22 @@ key_valid(struct handshake_span k)
 	/* 16 bytes plus two padding bytes; -1 on a non-base64 char. */
 	return EVP_DecodeBlock(out, (unsigned char *)in, HANDSHAKE_KEY_LEN) ==
 	    18;
+}
+
+int
+handshake_each_header(const char *head, size_t len, handshake_header_fn *fn,
+    void *arg)
+{
+	struct handshake_request req;
+	struct head_parse ps;
+	http_parser p;
+
+	memset(&req, 0, sizeof(req));
+	memset(&ps, 0, sizeof(ps));
+	ps.req = &req;
+	ps.each = fn;
+	ps.each_arg = arg;
+	return parse_head(head, len, HTTP_REQUEST, &ps, &p);
 }
 
 int

@@ -89,6 +89,14 @@ ssize_t handshake_head_len(const char *data, size_t len, size_t max);
 int handshake_parse_request(const char *head, size_t len,
     struct handshake_request *req, char *err, size_t errlen);
 
+/* Calls fn with each header of a request head (as handshake_parse_request
+ * took it), the value without surrounding blanks.  0, or -1 when the head
+ * does not parse. */
+typedef void handshake_header_fn(struct handshake_span name,
+    struct handshake_span value, void *arg);
+int handshake_each_header(const char *head, size_t len, handshake_header_fn *fn,
+    void *arg);
+
 /* policy_check_access() (src/policy), then picks the first offered subprotocol
  * that the policy lists (*protocol = NULL when none).  Returns 0, 401 or 403.
  */

@@ -169,6 +169,14 @@ void opt_quote(const char *s, char *out, size_t outlen);
 		    "file",                           \
 		    .kind = OPT_FLAG, .off = (at)     \
 	}
+#define OPT_ROW_CLOSE_GRACE(at)                                        \
+	{                                                              \
+		"close-grace", 0, "SECONDS",                           \
+		    "--exec: peer gone -> stdin closed, SIGTERM that " \
+		    "much later",                                      \
+		    .kind = OPT_SECONDS, .off = (at), .min = 0,        \
+		    .max = OPT_DAY, .def = 5                           \
+	}
 #define OPT_ROW_PING_INTERVAL(at, help)                         \
 	{                                                       \
 		"ping-interval", 0, "SECONDS", help,            \

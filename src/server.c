@@ -66,7 +66,8 @@ clients_keep_up(struct server *s)
 void
 server_update_stdin(struct server *s)
 {
-	bool go = !s->stopping && clients_keep_up(s);
+	/* With --exec stdin is nobody's. */
+	bool go = !s->stopping && s->cfg->nexec == 0 && clients_keep_up(s);
 
 	if (s->con != NULL) {
 		if (go)
@@ -118,7 +119,8 @@ server_shut_down(struct server *s, uint16_t code, bool bounded)
 	if (s->con != NULL)
 		console_stop(s->con);
 	close_all(s, code);
-	if (TAILQ_EMPTY(&s->clients) && TAILQ_EMPTY(&s->pending))
+	if (TAILQ_EMPTY(&s->clients) && TAILQ_EMPTY(&s->pending) &&
+	    TAILQ_EMPTY(&s->exiting))
 		ev_break(s->loop, EVBREAK_ALL);
 	else if (bounded) {
 		ev_timer_set(&s->grace, SERVER_GRACE_TIMEOUT, 0.);
@@ -261,6 +263,8 @@ on_open(UNUSED struct wsconn *c, void *arg)
 	s->npending--;
 	s->nopen++;
 	p->since = ev_now(s->loop);
+	if (p->x != NULL)
+		exec_read(p->x, true);
 	if (s->cfg->term.show)
 		server_show_open(s, p);
 	else
@@ -274,9 +278,15 @@ on_message(struct wsconn *c, int opcode, const uint8_t *data, size_t n,
 {
 	struct peer *p = arg;
 	struct server *s = p->srv;
+	int r;
 
+	if (p->x != NULL) {
+		server_exec_message(p, data, n, wsconn_message_chunk(c));
+		resume_budget(s);
+		return;
+	}
 	/* A large message goes to stdout by reference, not copied. */
-	int r = s->cfg->term.show ?
+	r = s->cfg->term.show ?
 	    server_show_message(s, p, opcode, data, n) :
 	    server_output_message(s, p, opcode, data, n,
 		wsconn_message_chunk(c));
@@ -300,10 +310,11 @@ on_request(UNUSED struct wsconn *c, const char **why, void *arg)
 {
 	struct peer *p = arg;
 
-	if (p->srv->nopen < p->srv->cfg->max_clients)
-		return 0;
-	*why = "too many clients";
-	return 503;
+	if (p->srv->nopen >= p->srv->cfg->max_clients) {
+		*why = "too many clients";
+		return 503;
+	}
+	return p->srv->cfg->nexec > 0 ? server_exec_start(p->srv, p, why) : 0;
 }
 
 static void
@@ -312,10 +323,29 @@ on_writable(UNUSED struct wsconn *c, void *arg)
 	struct peer *p = arg;
 
 	p->held = false;
+	if (p->x != NULL)
+		exec_read(p->x, true);
 	server_update_stdin(p->srv);
 }
 
-/* Reports what p leaves undelivered, takes it off the list, frees it. */
+void
+server_free_peer(struct peer *p)
+{
+	wsconn_free(p->conn);
+	exec_free(p->x);
+	free(p);
+}
+
+void
+server_maybe_done(struct server *s)
+{
+	if (s->stopping && TAILQ_EMPTY(&s->clients) &&
+	    TAILQ_EMPTY(&s->pending) && TAILQ_EMPTY(&s->exiting))
+		ev_break(s->loop, EVBREAK_ALL);
+}
+
+/* Reports what p leaves undelivered and takes it off the list; frees it,
+ * or its connection only while its program ends. */
 static void
 remove_client(struct server *s, struct peer *p)
 {
@@ -331,8 +361,12 @@ remove_client(struct server *s, struct peer *p)
 		if (!p->dropped)
 			s->npending--;
 	}
-	wsconn_free(p->conn);
-	free(p);
+	if (server_exec_release(s, p)) {
+		wsconn_free(p->conn);
+		p->conn = NULL;
+		return;
+	}
+	server_free_peer(p);
 }
 
 static void
@@ -415,8 +449,7 @@ on_end(struct wsconn *c, void *arg)
 	remove_client(s, p);
 	server_update_stdin(s);
 	resume_budget(s);
-	if (s->stopping && TAILQ_EMPTY(&s->clients) && TAILQ_EMPTY(&s->pending))
-		ev_break(s->loop, EVBREAK_ALL);
+	server_maybe_done(s);
 }
 
 static const struct wsconn_callbacks server_cbs = { on_open, on_message,
@@ -690,6 +723,11 @@ server_deinit(struct server *s)
 		next = TAILQ_NEXT(p, link);
 		remove_client(s, p);
 	}
+	/* Programs still running end here, with their process groups. */
+	while ((p = TAILQ_FIRST(&s->exiting)) != NULL) {
+		TAILQ_REMOVE(&s->exiting, p, link);
+		server_free_peer(p);
+	}
 	for (int i = 0; i < s->nlisteners; i++) {
 		ev_io_stop(s->loop, &s->listeners[i]);
 		close(s->listeners[i].fd);
@@ -756,7 +794,8 @@ server_init(struct server *s, const struct server_config *cfg)
 	s->policy.ports = s->ports;
 	s->wcfg.policy = &s->policy; /* hosts and ports: start_listeners */
 	/* An open event names the path and origin. */
-	s->wcfg.keep_request = cfg->rec.framing != RECORD_LINES;
+	s->wcfg.keep_request = cfg->rec.framing != RECORD_LINES ||
+	    cfg->nexec > 0;
 	buf_init(&s->evline, 4 * HANDSHAKE_MAX_HEAD + 1024);
 	record_init(&s->rec);
 	for (int i = 0; i < SERVER_REFUSAL_CLASSES; i++) {
@@ -774,6 +813,7 @@ server_init(struct server *s, const struct server_config *cfg)
 		ev_timer_start(s->loop, &s->slow_check);
 	TAILQ_INIT(&s->pending);
 	TAILQ_INIT(&s->clients);
+	TAILQ_INIT(&s->exiting);
 	ev_init(&s->grace, grace_cb);
 	s->grace.data = s;
 	proc_signals_start(s->loop, &s->signals, signal_cb, s);

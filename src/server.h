@@ -43,6 +43,11 @@ struct server_config {
 	bool use_tls;
 	struct display_opts term; /* stdout and stdin at a terminal */
 	struct record_opts rec;	  /* -0, -b, --whole, --jsonl, --ids */
+	char *const *exec;	  /* --exec CMD ARG...: NULL-ended, or NULL */
+	size_t nexec;
+	const char *const *passenv; /* --passenv names */
+	size_t npassenv;
+	double close_grace; /* --close-grace: client gone -> SIGTERM */
 };
 
 /* Runs until a signal, or stdin EOF with exit_on_eof.  Returns an exit

@@ -14,6 +14,7 @@
 #include "budget.h"
 #include "console.h"
 #include "display.h"
+#include "exec.h"
 #include "lineio.h"
 #include "page.h"
 #include "proc.h"
@@ -23,14 +24,18 @@
 
 /* One accepted connection. */
 struct peer {
-	TAILQ_ENTRY(peer) link; /* in srv->pending, then srv->clients */
+	TAILQ_ENTRY(peer) link; /* in srv->pending, then srv->clients,
+				 * then (--exec) srv->exiting */
 	struct server *srv;
 	unsigned long id;    /* 1, 2, ... in the order of arrival */
 	ev_tstamp since;     /* when it opened */
-	struct wsconn *conn; /* owned */
+	struct wsconn *conn; /* owned; NULL once ended (exiting) */
+	struct exec *x;	     /* --exec: its program; owned */
 	size_t unsent;	     /* lines it could not be sent */
 	bool opened;	     /* moved to srv->clients */
 	bool held;	     /* went above its mark on stdin's lines */
+	bool x_ended;	     /* its program ended (on_end came) */
+	bool released;	     /* its program was told to stop */
 	bool dropped;	     /* pending, dropped for a newer one */
 };
 
@@ -55,6 +60,7 @@ struct server {
 	int nlisteners;
 	struct peer_list pending; /* handshaking peers; owned */
 	struct peer_list clients; /* peers past the handshake; owned */
+	struct peer_list exiting; /* ended, their program not yet; owned */
 	size_t npending;	  /* pending and not dropped */
 	size_t nopen;		  /* in clients, not yet ended */
 	struct budget budget;	  /* partial messages of all peers */
@@ -91,6 +97,10 @@ struct server {
 
 /* server.c */
 void server_update_stdin(struct server *s);
+/* The run is over when nothing is left to wait for. */
+void server_maybe_done(struct server *s);
+/* Frees p, which is on no list any more. */
+void server_free_peer(struct peer *p);
 void server_shut_down(struct server *s, uint16_t code, bool bounded);
 /* Queues line for every open client and flushes; how many took it. */
 size_t server_broadcast(struct server *s, const char *line, size_t len,
@@ -101,6 +111,17 @@ size_t server_queue(struct server *s, const char *msg, size_t len, bool text,
     const unsigned long *to, size_t nto);
 /* The open client with this id, or NULL. */
 struct peer *server_find(struct server *s, unsigned long id);
+
+/* server_exec.c: --exec, a program per connection. */
+/* At the request: starts p's program.  0, or an HTTP status (503) with
+ * *why. */
+int server_exec_start(struct server *s, struct peer *p, const char **why);
+/* A message from p's client, for its program. */
+void server_exec_message(struct peer *p, const uint8_t *data, size_t n,
+    struct chunk *c);
+/* p's connection ended: its program is told, and p waits for it in
+ * s->exiting.  False when there is no program to wait for. */
+bool server_exec_release(struct server *s, struct peer *p);
 
 /* server_io.c: stdin and stdout records in cfg->rec's framing. */
 /* One stdin record: a message, to whom, or a close. */

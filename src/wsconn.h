@@ -58,7 +58,8 @@ struct wsconn_callbacks {
 	/* The queue fell below WSCONN_LOW after being above WSCONN_HIGH. */
 	void (*on_writable)(struct wsconn *c, void *arg);
 	void (*on_end)(struct wsconn *c, void *arg);
-	/* Server role, optional: a valid upgrade request arrived.  0 to
+	/* Server role, optional: a valid upgrade request arrived (its
+	 * subprotocol and, with keep_request, its head are known).  0 to
 	 * accept it, or an HTTP status to refuse it with (*why says why). */
 	int (*on_request)(struct wsconn *c, const char **why, void *arg);
 	/* Optional: a ping (answered already) or a pong from the peer. */

@@ -95,11 +95,12 @@ upgrade_step(struct wsconn *c)
 			break;
 		case UPGRADE_OPEN:
 			debug_request(c->peer, in, r.head_len - 4);
+			/* The owner may look at both in on_request. */
+			snprintf(c->protocol, sizeof(c->protocol), "%s",
+			    r.protocol);
 			if (keep_request(c, in, r.head_len) == -1 ||
 			    refused_by_owner(c))
 				break;
-			snprintf(c->protocol, sizeof(c->protocol), "%s",
-			    r.protocol);
 			wsconn_start_session(c, r.head_len);
 			break;
 		case UPGRADE_ANSWERED:

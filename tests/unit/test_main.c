@@ -37,6 +37,7 @@ main(void)
 		test_policy_add,
 		test_command_add,
 		test_outq_add,
+		test_child_add,
 	};
 	unsigned int failures;
 

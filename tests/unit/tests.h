@@ -31,5 +31,6 @@ int test_upgrade_add(void);
 int test_policy_add(void);
 int test_command_add(void);
 int test_outq_add(void);
+int test_child_add(void);
 
 #endif
