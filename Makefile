@@ -156,12 +156,16 @@ fuzz-smoke:
 # socat is the plain-TCP baseline of the ingest figures; bench/wsload
 # (not built by `make all`) is the load client of the others and their
 # plain-TCP baseline server.
-bench: all bench/wsload
+bench: all bench/wsload bench/jsonenc
 	@./.ci/deps socat time
 	./bench/run
 
 bench/wsload: bench/wsload.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ bench/wsload.c
+
+bench/jsonenc: bench/jsonenc.c libwscore.a
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ bench/jsonenc.c libwscore.a \
+		$(LDLIBS)
 
 BINDIR  = $(DESTDIR)$(PREFIX)/bin
 MANDIR  = $(DESTDIR)$(PREFIX)/share/man/man1
@@ -186,7 +190,7 @@ uninstall:
 	      $(FISHDIR)/wsserve.fish $(FISHDIR)/wscat.fish
 
 clean:
-	rm -f $(BINS) cmd/*.o src/*.o libwscore.a tests/unit/run bench/wsload
+	rm -f $(BINS) cmd/*.o src/*.o libwscore.a tests/unit/run bench/wsload bench/jsonenc
 	rm -rf build-asan
 
 .PHONY: all deps test-deps run unit bats valgrind lint lint-format format \

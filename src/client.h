@@ -27,14 +27,14 @@ struct client_config {
 	char *const *exec; /* --exec CMD ARG...: NULL-ended, or NULL */
 	size_t nexec;
 	double close_grace; /* --close-grace: server gone -> SIGTERM */
-	double wait_sec; /* -w: 0 none, < 0 until server closes */
-	size_t count;	 /* -1/--count: 0 for no limit */
+	double wait_sec;    /* -w: 0 none, < 0 until server closes */
+	size_t count;	    /* -1/--count: 0 for no limit */
 	double connect_timeout;
 	size_t max_message;
 	double ping_interval; /* 0: no pings */
 	double ping_timeout;
 	struct display_opts term;   /* stdout and stdin at a terminal */
-	struct record_opts rec;	  /* -0, -b, --whole, --jsonl, --ids */
+	struct record_opts rec;	    /* -0, -b, --whole, --jsonl, --ids */
 	bool slash;		    /* --slash: commands in a pipe too */
 	bool show_pings;	    /* -P: show pings and pongs */
 	bool echo;		    /* --echo: send each message back */

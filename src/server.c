@@ -517,6 +517,7 @@ add_client(struct server *s, int fd, const char *addr)
 	}
 	p->srv = s;
 	p->id = ++s->last_id;
+	p->ntag = snprintf(p->tag, sizeof(p->tag), "%lu\t", p->id);
 	if ((p->conn = wsconn_new(s->loop, fd, addr, &s->wcfg, &server_cbs,
 		 p)) == NULL) {
 		free(p);

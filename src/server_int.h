@@ -27,7 +27,9 @@ struct peer {
 	TAILQ_ENTRY(peer) link; /* in srv->pending, then srv->clients,
 				 * then (--exec) srv->exiting */
 	struct server *srv;
-	unsigned long id;    /* 1, 2, ... in the order of arrival */
+	unsigned long id;	 /* 1, 2, ... in the order of arrival */
+	char tag[RECORD_ID_MAX]; /* "3\t": its --ids records' prefix */
+	size_t ntag;
 	ev_tstamp since;     /* when it opened */
 	struct wsconn *conn; /* owned; NULL once ended (exiting) */
 	struct exec *x;	     /* --exec: its program; owned */

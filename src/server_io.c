@@ -116,14 +116,12 @@ int
 server_output_message(struct server *s, const struct peer *p, int opcode,
     const uint8_t *data, size_t n, struct chunk *c)
 {
-	char pre[RECORD_ID_MAX];
 	size_t off, len;
-	int npre;
 
 	switch (s->cfg->rec.framing) {
 	case RECORD_IDS:
-		npre = snprintf(pre, sizeof(pre), "%lu\t", p->id);
-		return lineio_writer_record(s->out, pre, npre, c, data, n);
+		return lineio_writer_record(s->out, p->tag, p->ntag, c, data,
+		    n);
 	case RECORD_JSONL:
 		if ((c = record_json_message(&s->json, p->id,
 			 opcode == WSLAY_TEXT_FRAME, data, n, &off, &len)) ==
