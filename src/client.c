@@ -464,8 +464,8 @@ client_init(struct client *cl, const struct client_config *cfg)
 	ev_init(&cl->timer, timer_cb);
 	cl->timer.data = cl;
 	proc_signals_start(cl->loop, &cl->signals, signal_cb, cl);
-	if (lineio_open_stdio(cl->loop, cfg->max_message, &stdio_cbs, cl,
-		&cl->in, &cl->out) == -1) {
+	if (lineio_open_stdio(cl->loop, record_max(&cfg->rec, cfg->max_message),
+		&stdio_cbs, cl, &cl->in, &cl->out) == -1) {
 		snprintf(cl->err, sizeof(cl->err), "out of memory");
 		cl->status = WS_EXIT_FAIL;
 		return -1;

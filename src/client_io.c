@@ -23,7 +23,8 @@ client_input(struct client *cl, const char *p, size_t n, bool text)
 	}
 	if (cl->input_ended)
 		lineio_reader_reject(cl->in, "after a close");
-	else if (record_parse_json(r, p, n, false, err, sizeof(err)) == -1)
+	else if (record_parse_json(r, p, n, false, cl->cfg->max_message, err,
+		     sizeof(err)) == -1)
 		lineio_reader_reject(cl->in, err);
 	else if (r->close) {
 		/* The input ends here: what follows is not sent. */

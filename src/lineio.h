@@ -45,9 +45,9 @@ struct lineio_cbs {
 	void (*on_error)(void *arg); /* a write failed; see _error() */
 };
 
-/* stdin as a reader of lines of at most max_message bytes (a line is one
- * message), and stdout as a writer with the LINEIO_HIGH mark.  0, or -1
- * when out of memory (both are NULL then). */
+/* stdin as a reader of records of at most max_message bytes, and stdout
+ * as a writer of such records with the LINEIO_HIGH mark.  0, or -1 when
+ * out of memory (both are NULL then). */
 int lineio_open_stdio(struct ev_loop *loop, size_t max_message,
     const struct lineio_cbs *cbs, void *arg, struct lineio_reader **in,
     struct lineio_writer **out);

@@ -18,6 +18,14 @@
 #include "record.h"
 #include "utf8.h"
 
+size_t
+record_max(const struct record_opts *o, size_t max_message)
+{
+	if (o->framing == RECORD_JSONL)
+		return 6 * max_message + 256;
+	return max_message + (o->framing == RECORD_IDS ? RECORD_ID_MAX : 0);
+}
+
 enum lineio_text
 record_check(const struct record_opts *o)
 {
@@ -426,9 +434,24 @@ check_keys(json_t *o, bool server, char *err, size_t errlen)
 	return 0;
 }
 
+static int parse_json(struct record *r, const char *p, size_t n, bool server,
+    char *err, size_t errlen);
+
 int
 record_parse_json(struct record *r, const char *p, size_t n, bool server,
-    char *err, size_t errlen)
+    size_t max_message, char *err, size_t errlen)
+{
+	if (parse_json(r, p, n, server, err, errlen) == -1)
+		return -1;
+	if (!r->close && r->len > max_message)
+		return fail(err, errlen, "a message of %zu bytes, over %zu",
+		    r->len, max_message);
+	return 0;
+}
+
+static int
+parse_json(struct record *r, const char *p, size_t n, bool server, char *err,
+    size_t errlen)
 {
 	json_error_t e;
 	json_t *root, *data, *type, *to;

@@ -53,6 +53,11 @@ struct record_event {
  * (-b) or JSON (jansson checks the strings). */
 enum lineio_text record_check(const struct record_opts *o);
 
+/* The longest stdin or stdout record for messages of max_message bytes:
+ * an --ids record has its id in front, a JSON line escapes its text (six
+ * bytes for one at worst) or base64-encodes it. */
+size_t record_max(const struct record_opts *o, size_t max_message);
+
 /* The framing options, checked together: NULL, or why they do not go
  * together ("--jsonl and -0 ...").  events_default: --events is on with
  * --jsonl unless no_events (wsserve). */
@@ -105,11 +110,11 @@ void record_clear(struct record *r);
  * and for wsserve (server) "to" (an id or an array of ids); a close is
  * {"close":CODE,"reason":R} for wscat and {"close":ID or [IDs],
  * "code":CODE,"reason":R} for wsserve.  Anything else (another key, a
- * wrong type, bad base64, an invalid close code, a reason over 123 bytes)
- * is an error.  0, or -1 with why in err.
+ * wrong type, bad base64, an invalid close code, a reason over 123 bytes,
+ * a message over max_message) is an error.  0, or -1 with why in err.
  */
 int record_parse_json(struct record *r, const char *p, size_t n, bool server,
-    char *err, size_t errlen);
+    size_t max_message, char *err, size_t errlen);
 
 /* "ID<TAB>payload" (to client ID) or "*<TAB>payload" (to all): the
  * payload is r->data, and r->to the id; whether it is text is the

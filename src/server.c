@@ -818,8 +818,8 @@ server_init(struct server *s, const struct server_config *cfg)
 	ev_init(&s->grace, grace_cb);
 	s->grace.data = s;
 	proc_signals_start(s->loop, &s->signals, signal_cb, s);
-	if (lineio_open_stdio(s->loop, cfg->max_message, &stdio_cbs, s, &s->in,
-		&s->out) == -1) {
+	if (lineio_open_stdio(s->loop, record_max(&cfg->rec, cfg->max_message),
+		&stdio_cbs, s, &s->in, &s->out) == -1) {
 		log_msg("out of memory");
 		s->status = WS_EXIT_FAIL;
 		return -1;

@@ -162,7 +162,8 @@ server_input(struct server *s, const char *p, size_t n, bool text)
 		rc = record_parse_ids(r, p, n, err, sizeof(err));
 		r->text = text;
 	} else
-		rc = record_parse_json(r, p, n, true, err, sizeof(err));
+		rc = record_parse_json(r, p, n, true, s->cfg->max_message, err,
+		    sizeof(err));
 	if (rc == -1) {
 		struct record_event ev = { .event = "error",
 			.code = -1,
