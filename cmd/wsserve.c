@@ -327,7 +327,7 @@ main(int argc, char *argv[])
 		load_users(&a);
 	cfg->policy.credentials = a.users;
 
-	a.rec.events_default = true;
+	a.rec.server = true;
 	if ((why = record_opts_set(&cfg->rec, &a.rec)) != NULL)
 		errx(WS_EXIT_USAGE, "%s", why);
 	if (cfg->nexec > 0 &&

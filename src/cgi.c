@@ -10,12 +10,10 @@
 #include "cgi.h"
 #include "handshake.h"
 
-#define CGI_MAX_VARS 256 /* headers are bounded by the 8 KiB head too */
-
 struct env {
-	char *var[CGI_MAX_VARS]; /* owned */
-	size_t n;
-	bool failed; /* out of memory or out of room: no environment */
+	char **var; /* owned, each too */
+	size_t n, cap;
+	bool failed; /* out of memory: no environment */
 };
 
 /* The entry for name (up to '='), or NULL. */
@@ -49,9 +47,16 @@ put(struct env *e, const char *name, const char *value, size_t n, bool join)
 		*old = v;
 		return;
 	}
-	if (old == NULL && e->n == CGI_MAX_VARS) {
-		e->failed = true;
-		return;
+	if (old == NULL && e->n == e->cap) {
+		size_t cap = e->cap ? 2 * e->cap : 64;
+		char **a = realloc(e->var, cap * sizeof(*a));
+
+		if (a == NULL) {
+			e->failed = true;
+			return;
+		}
+		e->var = a;
+		e->cap = cap;
 	}
 	if (asprintf(&v, "%s=%.*s", name, (int)n, value) == -1) {
 		e->failed = true;
@@ -74,12 +79,12 @@ put_str(struct env *e, const char *name, const char *value)
 static void
 put_header(struct handshake_span f, struct handshake_span v, void *arg)
 {
-	char name[5 + 256];
+	char *name;
 	size_t i;
 
 	if (f.n == 13 && strncasecmp(f.p, "Authorization", 13) == 0)
 		return;
-	if (f.n > sizeof(name) - 6) {
+	if ((name = malloc(5 + f.n + 1)) == NULL) {
 		((struct env *)arg)->failed = true;
 		return;
 	}
@@ -90,6 +95,7 @@ put_header(struct handshake_span f, struct handshake_span v, void *arg)
 		    '_';
 	name[5 + i] = '\0';
 	put(arg, name, v.p, v.n, true);
+	free(name);
 }
 
 /* "host:port", "[v6]:port" or "host": the host and port of each. */
@@ -121,7 +127,7 @@ put_hostport(struct env *e, const char *addr, size_t n, const char *hname,
 char **
 cgi_env(const struct cgi_request *r)
 {
-	struct env e = { .n = 0 };
+	struct env e = { .var = NULL };
 	struct handshake_request req;
 	char err[128], id[32], **out = NULL, *p;
 	const char *q, *v;
@@ -166,5 +172,6 @@ cgi_env(const struct cgi_request *r)
 done:
 	for (size_t i = 0; i < e.n; i++)
 		free(e.var[i]);
+	free(e.var);
 	return out;
 }

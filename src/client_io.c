@@ -21,8 +21,11 @@ client_input(struct client *cl, const char *p, size_t n, bool text)
 		client_send(cl, p, n, text);
 		return;
 	}
+	/* What came in the same read as a close: said, not failed, since
+	 * a later read would not have been made. */
 	if (cl->input_ended)
-		lineio_reader_reject(cl->in, "after a close");
+		log_msg("line %lu: after a close, not sent",
+		    lineio_reader_number(cl->in));
 	else if (record_parse_json(r, p, n, false, cl->cfg->max_message, err,
 		     sizeof(err)) == -1)
 		lineio_reader_reject(cl->in, err);
@@ -80,12 +83,9 @@ void
 client_event_close(struct client *cl)
 {
 	struct record_event ev = { .event = "close" };
-	bool closed = wsconn_end(cl->c) == WSCONN_END_CLOSED;
 
 	if (!cl->cfg->rec.events || !wsconn_opened(cl->c))
 		return;
-	ev.code = closed ? wsconn_code_received(cl->c) : 1006;
-	ev.reason = closed ? wsconn_reason_received(cl->c) :
-			     wsconn_error(cl->c);
+	ev.code = wsconn_end_code(cl->c, &ev.reason);
 	put_event(cl, &ev);
 }

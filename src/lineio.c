@@ -176,8 +176,10 @@ lineio_reader_feed(struct lineio_reader *r, const char *p, size_t n)
 			continue;
 		}
 		if (nl == NULL) {
-			/* +1 leaves room for a CR that is not counted. */
-			if (buf_used(&r->part) + (end - p) > r->max_line + 1)
+			/* Lines: +1 leaves room for a CR that is not
+			 * counted (lineio_reader_end checks it). */
+			if (buf_used(&r->part) + (end - p) >
+			    r->max_line + (r->sep == '\n'))
 				drop_line(r, false, true);
 			else if (buf_append(&r->part, p, end - p) == -1)
 				drop_line(r, false, false);
@@ -205,10 +207,16 @@ lineio_reader_end(struct lineio_reader *r)
 	r->eof = true;
 	lineio_reader_stop(r);
 	/* The whole input is one record, even an empty one, but not when
-	 * the input failed half-way. */
+	 * the input failed half-way.  A last line without LF may hold the
+	 * byte kept for a CR. */
 	if (r->sep == LINEIO_EOF ? !r->skipping && r->error == 0 :
-				   !r->skipping && buf_used(&r->part) > 0)
-		emit(r, buf_head(&r->part), buf_used(&r->part));
+				   !r->skipping && buf_used(&r->part) > 0) {
+		if (buf_used(&r->part) > r->max_line &&
+		    buf_head(&r->part)[buf_used(&r->part) - 1] != '\r')
+			drop_line(r, true, true);
+		else
+			emit(r, buf_head(&r->part), buf_used(&r->part));
+	}
 	buf_deinit(&r->part);
 	r->cb->on_batch(r->arg);
 	r->cb->on_eof(r->arg);

@@ -42,7 +42,7 @@ record_opts_set(struct record_opts *o, const struct record_flags *f)
 				RECORD_LINES;
 	o->sep = f->null ? '\0' : f->whole ? LINEIO_EOF : '\n';
 	o->binary = f->binary;
-	o->events = f->events || (f->jsonl && f->events_default);
+	o->events = f->events || (f->jsonl && f->server);
 	if (f->no_events)
 		o->events = false;
 	if (f->jsonl && f->ids)
@@ -56,8 +56,11 @@ record_opts_set(struct record_opts *o, const struct record_flags *f)
 		return "--ids and --whole do not go together";
 	if (f->events && f->no_events)
 		return "--events and --no-events do not go together";
+	if (f->no_events && !f->jsonl)
+		return "--no-events needs --jsonl";
 	if (f->events && !f->jsonl && !f->ids)
-		return "--events needs --jsonl or --ids";
+		return f->server ? "--events needs --jsonl or --ids" :
+				   "--events needs --jsonl";
 	return NULL;
 }
 
@@ -256,28 +259,45 @@ record_json_event(struct buf *out, const struct record_event *ev)
 	return r != 0 ? -1 : 0;
 }
 
-/* Appends TAB and v, made safe to show. */
+/* Appends TAB and v, made safe to show, a backslash doubled so that an
+ * escape and the same text apart can be told. */
 static int
 put_field(struct buf *b, const char *v)
 {
+	size_t n = strlen(v), k;
 	char *o;
-	size_t n = strlen(v);
 
-	if ((o = buf_reserve(b, 1 + ESCAPE_MAX(n))) == NULL)
+	if (buf_append(b, "\t", 1) == -1)
 		return -1;
-	*o = '\t';
-	buf_commit(b, 1 + escape_text(o + 1, ESCAPE_MAX(n), v, n, ""));
+	while (n > 0) {
+		k = strcspn(v, "\\");
+		if ((o = buf_reserve(b, ESCAPE_MAX(k) + 2)) == NULL)
+			return -1;
+		k = escape_text(o, ESCAPE_MAX(k), v, k, "");
+		o += k;
+		v += strcspn(v, "\\");
+		if (*v == '\\') {
+			memcpy(o, "\\\\", 2);
+			k += 2;
+			v++;
+		}
+		buf_commit(b, k);
+		n = strlen(v);
+	}
 	return 0;
 }
 
 int
 record_ids_event(struct buf *out, const struct record_event *ev)
 {
-	char code[16];
+	char code[32];
 	int r;
 
 	buf_consume(out, buf_used(out));
-	r = buf_printf(out, "%lu:%s", ev->id, ev->event);
+	/* An error of no client's ("*": whom the input was for) names the
+	 * input line. */
+	r = ev->id != 0 ? buf_printf(out, "%lu:%s", ev->id, ev->event) :
+			  buf_printf(out, "*:%s", ev->event);
 	if (ev->peer != NULL)
 		r |= put_field(out, ev->peer);
 	if (ev->path != NULL)
@@ -286,6 +306,10 @@ record_ids_event(struct buf *out, const struct record_event *ev)
 		snprintf(code, sizeof(code), "%d", ev->code);
 		r |= put_field(out, code);
 		r |= put_field(out, ev->reason);
+	}
+	if (ev->line != 0) {
+		snprintf(code, sizeof(code), "line %lu", ev->line);
+		r |= put_field(out, code);
 	}
 	if (ev->error != NULL)
 		r |= put_field(out, ev->error);

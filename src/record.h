@@ -59,11 +59,11 @@ enum lineio_text record_check(const struct record_opts *o);
 size_t record_max(const struct record_opts *o, size_t max_message);
 
 /* The framing options, checked together: NULL, or why they do not go
- * together ("--jsonl and -0 ...").  events_default: --events is on with
- * --jsonl unless no_events (wsserve). */
+ * together ("--jsonl and -0 ...").  server (wsserve): --ids exists, and
+ * --events is on with --jsonl unless no_events. */
 struct record_flags {
 	bool null, whole, binary, jsonl, ids, events, no_events;
-	bool events_default;
+	bool server;
 };
 const char *record_opts_set(struct record_opts *o,
     const struct record_flags *f);
@@ -82,8 +82,10 @@ struct chunk *record_json_message(struct chunk **cur, unsigned long id,
 int record_json_event(struct buf *out, const struct record_event *ev);
 
 /* An event as an --ids line: "3:open<TAB>PEER<TAB>PATH",
- * "3:close<TAB>CODE<TAB>REASON", "3:error<TAB>WHY", with C escapes for
- * control bytes, TAB and backslash.  0 or -1, as above. */
+ * "3:close<TAB>CODE<TAB>REASON", "7:error<TAB>line 5<TAB>WHY" (for
+ * input meant for client 7), "*:error<TAB>line 5<TAB>WHY" (for input of
+ * no client's); fields escaped as src/escape does, and a backslash
+ * doubled.  0 or -1, as above. */
 int record_ids_event(struct buf *out, const struct record_event *ev);
 
 /* One parsed input record: a message to send, or a close. */

@@ -154,6 +154,16 @@ server_find(struct server *s, unsigned long id)
 	return NULL;
 }
 
+/* "to":[3,3] sends once. */
+static bool
+id_seen(const unsigned long *to, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (to[j] == to[i])
+			return true;
+	return false;
+}
+
 /* Server frames are unmasked: one encoding serves every client's
  * queue. */
 size_t
@@ -175,6 +185,8 @@ server_queue(struct server *s, const char *msg, size_t len, bool text,
 		return taken;
 	}
 	for (size_t i = 0; i < nto; i++) {
+		if (id_seen(to, i))
+			continue;
 		if ((p = server_find(s, to[i])) == NULL)
 			server_event_gone(s, to[i]);
 		else

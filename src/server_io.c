@@ -83,16 +83,12 @@ void
 server_event_close(struct server *s, const struct peer *p, const char *how)
 {
 	struct record_event ev = { .event = "close", .id = p->id };
-	bool closed = wsconn_end(p->conn) == WSCONN_END_CLOSED;
 
 	if (!records_events(s)) {
 		log_info("%s disconnected (%s)", wsconn_peer(p->conn), how);
 		return;
 	}
-	/* Without a close frame, 1006 as browsers give it, and why. */
-	ev.code = closed ? wsconn_code_received(p->conn) : 1006;
-	ev.reason = closed ? wsconn_reason_received(p->conn) :
-			     wsconn_error(p->conn);
+	ev.code = wsconn_end_code(p->conn, &ev.reason);
 	put_event(s, &ev);
 }
 

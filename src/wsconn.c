@@ -832,6 +832,22 @@ wsconn_reason_received(const struct wsconn *c)
 	return c->s != NULL ? session_reason(c->s) : "";
 }
 
+uint16_t
+wsconn_end_code(const struct wsconn *c, const char **reason)
+{
+	uint16_t sent;
+
+	if (c->end == WSCONN_END_CLOSED) {
+		*reason = session_reason(c->s);
+		return session_code_received(c->s);
+	}
+	*reason = c->err;
+	sent = c->end == WSCONN_END_FAILED && c->s != NULL ?
+	    session_code_sent(c->s) :
+	    0;
+	return sent != 0 ? sent : 1006;
+}
+
 void
 wsconn_describe_end(const struct wsconn *c, char *out, size_t outlen)
 {

@@ -167,6 +167,11 @@ const char *wsconn_error(const struct wsconn *c);
 /* After on_end REFUSED: the HTTP status answered (0 for none). */
 int wsconn_http_status(const struct wsconn *c);
 
+/* After on_end of an opened connection, the close code that tells how it
+ * ended: the peer's (CLOSED), ours when we failed it (1007...), else
+ * 1006 as browsers say it; *reason the peer's reason (raw UTF-8) or
+ * why it ended. */
+uint16_t wsconn_end_code(const struct wsconn *c, const char **reason);
 /* A one-line description of how it ended, e.g. "1000 \"bye\"". */
 void wsconn_describe_end(const struct wsconn *c, char *out, size_t outlen);
 

@@ -205,11 +205,11 @@ zsh_complete() {
 @test "zsh: exclusion groups hide options that cannot be combined" {
 	need zsh zsh
 	run -0 zsh_complete 'wscat --c'
-	assert_output $'--ca\n--cert\n--ciphers\n--color\n--connect\n--connect-timeout\n--count'
+	assert_output $'--ca\n--cert\n--ciphers\n--close-grace\n--color\n--connect\n--connect-timeout\n--count'
 	run -0 zsh_complete 'wscat -1 --c'
-	assert_output $'--ca\n--cert\n--ciphers\n--color\n--connect\n--connect-timeout'
+	assert_output $'--ca\n--cert\n--ciphers\n--close-grace\n--color\n--connect\n--connect-timeout'
 	run -0 zsh_complete 'wscat -c ws://127.0.0.1/ --c'
-	assert_output $'--ca\n--cert\n--ciphers\n--color\n--connect-timeout\n--count'
+	assert_output $'--ca\n--cert\n--ciphers\n--close-grace\n--color\n--connect-timeout\n--count'
 	run -0 zsh_complete 'wscat --no-color --c'
 	refute_line -- --color
 	run -0 zsh_complete 'wscat -k --'

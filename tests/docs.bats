@@ -71,7 +71,7 @@ help_limits() {
 # help_valued BIN: the long options that take a value ("--port PORT").
 help_valued() {
 	"$1" --help |
-		sed -n -E 's/^  (-[[:alnum:]], )? *--([a-z0-9-]+) [A-Z][A-Z:]*( .*)?$/\2/p'
+		sed -n -E 's/^  (-[[:alnum:]], )? *--([a-z0-9-]+) [A-Z][A-Z:,.]*( .*)?$/\2/p'
 }
 
 # man_entry PAGE NAME: the text of the option list entry for --NAME, on
