@@ -35,7 +35,8 @@ UNIT_SRC = tests/unit/test_main.c tests/unit/test_url.c \
 	   tests/unit/test_session.c tests/unit/test_upgrade.c \
 	   tests/unit/test_opt.c \
 	   tests/unit/test_policy.c tests/unit/test_command.c \
-	   tests/unit/test_outq.c tests/unit/test_child.c
+	   tests/unit/test_outq.c tests/unit/test_child.c \
+	   tests/unit/test_record.c tests/unit/test_cgi.c
 
 all: $(BINS)
 

@@ -230,8 +230,11 @@ on_end(struct wsconn *c, void *arg)
 		client_show_end(cl);
 	else if (!cl->cfg->term.show)
 		client_event_close(cl);
-	/* The program gets EOF and the grace; its end ends the run. */
+	/* The program gets EOF and the grace; its end ends the run (the
+	 * close reply that a signal waited for has come). */
 	if (cl->x != NULL && !cl->x_ended) {
+		set_timer(cl, 0);
+		wsconn_shutdown(c);
 		exec_stop(cl->x, cl->cfg->close_grace);
 		return;
 	}

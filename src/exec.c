@@ -29,7 +29,7 @@ struct exec {
 	double grace;
 	int status;
 	bool exited, out_eof, ended, stopping;
-	char tag[32];
+	char *tag; /* owned */
 	const struct exec_cbs *cb;
 	void *arg;
 };
@@ -174,11 +174,16 @@ exec_start(struct ev_loop *loop, char *const argv[], char *const envp[],
 	x->loop = loop;
 	x->cb = cbs;
 	x->arg = arg;
-	snprintf(x->tag, sizeof(x->tag), "%s", tag);
+	if ((x->tag = strdup(tag)) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		free(x);
+		return NULL;
+	}
 	ev_init(&x->timer, timer_cb);
 	x->timer.data = x;
 	if ((x->ch = child_spawn(loop, argv, envp, &child_cbs, x, err,
 		 errlen)) == NULL) {
+		free(x->tag);
 		free(x);
 		return NULL;
 	}
@@ -251,5 +256,6 @@ exec_free(struct exec *x)
 	lineio_reader_free(x->err);
 	lineio_writer_free(x->in);
 	child_free(x->ch);
+	free(x->tag);
 	free(x);
 }

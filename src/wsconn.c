@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "attr.h"
@@ -830,6 +831,13 @@ const char *
 wsconn_reason_received(const struct wsconn *c)
 {
 	return c->s != NULL ? session_reason(c->s) : "";
+}
+
+void
+wsconn_shutdown(struct wsconn *c)
+{
+	if (c->state == WSCONN_DONE && c->t != NULL)
+		(void)shutdown(transport_fd(c->t), SHUT_RDWR);
 }
 
 uint16_t

@@ -167,6 +167,9 @@ const char *wsconn_error(const struct wsconn *c);
 /* After on_end REFUSED: the HTTP status answered (0 for none). */
 int wsconn_http_status(const struct wsconn *c);
 
+/* After on_end, when the owner keeps c (for its accessors) a while: the
+ * peer sees the TCP connection end now. */
+void wsconn_shutdown(struct wsconn *c);
 /* After on_end of an opened connection, the close code that tells how it
  * ended: the peer's (CLOSED), ours when we failed it (1007...), else
  * 1006 as browsers say it; *reason the peer's reason (raw UTF-8) or

@@ -37,7 +37,9 @@ main(void)
 		test_policy_add,
 		test_command_add,
 		test_outq_add,
+		test_record_add,
 		test_child_add,
+		test_cgi_add,
 	};
 	unsigned int failures;
 

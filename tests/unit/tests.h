@@ -31,6 +31,8 @@ int test_upgrade_add(void);
 int test_policy_add(void);
 int test_command_add(void);
 int test_outq_add(void);
+int test_record_add(void);
 int test_child_add(void);
+int test_cgi_add(void);
 
 #endif
