@@ -1153,8 +1153,13 @@ test_opts_valid(void)
 	CU_ASSERT(o.events);
 	CU_ASSERT_EQUAL(record_check(&o), LINEIO_TEXT_NEVER);
 
-	/* --no-events alone changes nothing. */
+	/* --no-events is for --jsonl's events: alone it is an error. */
 	f = (struct record_flags){ .no_events = true };
+	CU_ASSERT_STRING_EQUAL(record_opts_set(&o, &f),
+	    "--no-events needs --jsonl");
+	f = (struct record_flags){ .jsonl = true,
+		.no_events = true,
+		.server = true };
 	CU_ASSERT_PTR_NULL(record_opts_set(&o, &f));
 	CU_ASSERT(!o.events);
 }
