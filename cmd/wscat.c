@@ -447,12 +447,11 @@ main(int argc, char *argv[])
 	if ((why = record_opts_set(&cfg->rec, &a.rec)) != NULL)
 		errx(WS_EXIT_USAGE, "%s", why);
 	if (cfg->nexec > 0 &&
-	    (cfg->echo || cfg->nexecute > 0 || cfg->slash ||
+	    (cfg->echo || cfg->nexecute > 0 || cfg->slash || cfg->count > 0 ||
 		cfg->rec.framing == RECORD_JSONL))
 		errx(WS_EXIT_USAGE,
-		    "--exec takes the place of stdin and "
-		    "stdout: not with --echo, -x, --slash or "
-		    "--jsonl");
+		    "--exec takes the place of stdin and stdout: not with "
+		    "--echo, -x, -1, --count, --slash or --jsonl");
 
 	log_init(cli.name, (enum log_level)a.log_level);
 	display_opts_init(&cfg->term, cli.name, a.color, a.no_color,

@@ -75,14 +75,18 @@ put_str(struct env *e, const char *name, const char *value)
 	put(e, name, value, strlen(value), false);
 }
 
-/* HTTP_NAME for a header; Authorization stays out (a password). */
+/* HTTP_NAME for a header.  Left out: Authorization (a password), Proxy
+ * (HTTP_PROXY would be taken for the program's proxy: "httpoxy"), and
+ * names with '_', which would pass for another name's variable. */
 static void
 put_header(struct handshake_span f, struct handshake_span v, void *arg)
 {
 	char *name;
 	size_t i;
 
-	if (f.n == 13 && strncasecmp(f.p, "Authorization", 13) == 0)
+	if ((f.n == 13 && strncasecmp(f.p, "Authorization", 13) == 0) ||
+	    (f.n == 5 && strncasecmp(f.p, "Proxy", 5) == 0) ||
+	    memchr(f.p, '_', f.n) != NULL)
 		return;
 	if ((name = malloc(5 + f.n + 1)) == NULL) {
 		((struct env *)arg)->failed = true;

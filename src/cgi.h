@@ -25,8 +25,9 @@ struct cgi_request {
  * REMOTE_ADDR, REMOTE_PORT, SERVER_NAME and SERVER_PORT (from Host: its
  * port, else 80 or 443), SERVER_PROTOCOL, REQUEST_METHOD, REQUEST_URI,
  * PATH_INFO (the path, undecoded), QUERY_STRING, HTTPS=on with TLS,
- * HTTP_NAME for each header but Authorization (NAME upper-cased, '-' as
- * '_'; repeats joined with ", "), SUBPROTOCOL, WSSERVE_ID, and each
+ * HTTP_NAME for each header but Authorization, Proxy and names holding
+ * '_' (NAME upper-cased, '-' as '_'; repeats joined with ", "), SUBPROTOCOL,
+ * WSSERVE_ID, and each
  * --passenv variable that is set.  A NULL-ended array in one allocation
  * (free() it), or NULL when out of memory or the head does not parse.
  */

@@ -323,8 +323,10 @@ signal_cb(UNUSED struct ev_loop *loop, ev_signal *w, UNUSED int revents)
 {
 	struct client *cl = w->data;
 
+	/* Before it opened, a second signal, or while a program ends after
+	 * the connection did: at once (the program is killed). */
 	if (cl->signo != 0 || cl->interrupted || cl->c == NULL ||
-	    !wsconn_opened(cl->c)) {
+	    !wsconn_opened(cl->c) || cl->ended) {
 		cl->signo = w->signum;
 		cl->err[0] = '\0';
 		stop(cl, 128 + w->signum);

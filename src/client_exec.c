@@ -61,8 +61,7 @@ void
 client_exec_message(struct client *cl, const uint8_t *p, size_t n,
     struct chunk *c)
 {
-	if (exec_send(cl->x, c, p, n) == -1)
-		cl->unsent++;
+	exec_send(cl->x, c, p, n);
 	if (exec_full(cl->x))
 		wsconn_pause(cl->c, true); /* on_drain resumes it */
 }

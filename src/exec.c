@@ -15,8 +15,9 @@
 #include "lineio.h"
 #include "log.h"
 
-#define STDERR_LINE_MAX 4096 /* bytes of a stderr line logged */
-#define FLUSH_POLL 0.05	     /* exec_stop: is its stdin written yet? */
+#define STDERR_LINE_MAX 65536 /* longer stderr lines are dropped, said */
+#define STDERR_SHOWN 4096     /* bytes of a stderr line logged */
+#define FLUSH_POLL 0.05	      /* exec_stop: is its stdin written yet? */
 
 struct exec {
 	struct ev_loop *loop;
@@ -28,8 +29,11 @@ struct exec {
 	ev_tstamp flush_until;	   /* exec_stop: when to give up */
 	double grace;
 	int status;
+	size_t refused; /* messages it could not take: it had quit */
 	bool exited, out_eof, ended, stopping;
-	char *tag; /* owned */
+	bool reading;		   /* the owner wants its stdout */
+	char *tag;		   /* owned */
+	char *out_name, *err_name; /* "TAG: stdout", ...; owned */
 	const struct exec_cbs *cb;
 	void *arg;
 };
@@ -75,10 +79,10 @@ static void
 err_line(const char *p, size_t n, UNUSED bool text, void *arg)
 {
 	struct exec *x = arg;
-	char shown[ESCAPE_MAX(STDERR_LINE_MAX)];
+	char shown[ESCAPE_MAX(STDERR_SHOWN)];
 
 	escape_text(shown, sizeof(shown), p,
-	    n < STDERR_LINE_MAX ? n : STDERR_LINE_MAX, "\t");
+	    n < STDERR_SHOWN ? n : STDERR_SHOWN, "\t");
 	log_msg("%s: %s", x->tag, shown);
 }
 
@@ -124,15 +128,27 @@ close_input(struct exec *x, double grace)
 	child_stop(x->ch, grace);
 }
 
+/* After its exit, EXEC_EOF_WAIT of reading its stdout (not of waiting
+ * for a peer that holds the reading back). */
+static void
+eof_wait(struct exec *x, bool on)
+{
+	if (on && !ev_is_active(&x->timer)) {
+		ev_timer_set(&x->timer, EXEC_EOF_WAIT, 0.);
+		ev_timer_start(x->loop, &x->timer);
+	} else if (!on)
+		ev_timer_stop(x->loop, &x->timer);
+}
+
 static void
 timer_cb(struct ev_loop *loop, ev_timer *w, UNUSED int revents)
 {
 	struct exec *x = w->data;
 
 	if (x->exited) {
-		/* Something it started holds its stdout open. */
-		x->out_eof = true;
-		maybe_end(x);
+		/* Something it started holds its stdout open: what was
+		 * read is passed on, a last record without its end too. */
+		lineio_reader_end(x->out);
 	} else if (lineio_writer_pending(x->in) == 0)
 		close_input(x, x->grace);
 	else if (ev_now(loop) >= x->flush_until)
@@ -149,12 +165,12 @@ exited_cb(UNUSED struct child *ch, int status, void *arg)
 	lineio_writer_free(x->in);
 	x->in = NULL;
 	ev_timer_stop(x->loop, &x->timer);
-	if (!x->out_eof) {
-		/* What it wrote is in the pipe: read it all. */
-		lineio_reader_start(x->out);
-		ev_timer_set(&x->timer, EXEC_EOF_WAIT, 0.);
-		ev_timer_start(x->loop, &x->timer);
-	}
+	/* Nothing waits for its stdin any more: a peer paused for it reads
+	 * on (and so sees the close that follows). */
+	x->cb->on_drain(x->arg);
+	/* What it wrote is in the pipe: read to its end. */
+	if (!x->out_eof && (x->reading || x->stopping))
+		eof_wait(x, true);
 	maybe_end(x);
 }
 
@@ -187,29 +203,37 @@ exec_start(struct ev_loop *loop, char *const argv[], char *const envp[],
 		free(x);
 		return NULL;
 	}
+	if (asprintf(&x->out_name, "%s: stdout", tag) == -1)
+		x->out_name = NULL;
+	if (asprintf(&x->err_name, "%s: stderr", tag) == -1)
+		x->err_name = NULL;
 	x->out = lineio_reader_new(loop, child_stdout(x->ch), max_message,
 	    &out_cbs, x);
 	x->err = lineio_reader_new(loop, child_stderr(x->ch), STDERR_LINE_MAX,
 	    &err_cbs, x);
 	x->in = lineio_writer_new(loop, child_stdin(x->ch), LINEIO_HIGH,
 	    max_message, &in_cbs, x);
-	if (x->out == NULL || x->err == NULL || x->in == NULL) {
+	if (x->out == NULL || x->err == NULL || x->in == NULL ||
+	    x->out_name == NULL || x->err_name == NULL) {
 		snprintf(err, errlen, "out of memory");
 		exec_free(x);
 		return NULL;
 	}
+	lineio_reader_set_name(x->out, x->out_name);
+	lineio_reader_set_name(x->err, x->err_name);
+	lineio_reader_set_records(x->err, '\n', LINEIO_TEXT_NEVER);
 	lineio_reader_set_records(x->out, rec->sep, record_check(rec));
 	lineio_writer_set_end(x->in, rec->sep);
 	lineio_reader_start(x->err);
 	return x;
 }
 
-int
+void
 exec_send(struct exec *x, struct chunk *c, const void *p, size_t n)
 {
-	if (x->in == NULL || x->stopping)
-		return -1;
-	return lineio_writer_message_ref(x->in, c, p, n);
+	if (x->in == NULL || x->stopping ||
+	    lineio_writer_message_ref(x->in, c, p, n) == -1)
+		x->refused++;
 }
 
 bool
@@ -221,10 +245,13 @@ exec_full(const struct exec *x)
 void
 exec_read(struct exec *x, bool on)
 {
+	x->reading = on;
 	if (on || x->stopping)
 		lineio_reader_start(x->out);
 	else
 		lineio_reader_stop(x->out);
+	if (x->exited && !x->out_eof)
+		eof_wait(x, on || x->stopping);
 }
 
 void
@@ -234,7 +261,7 @@ exec_stop(struct exec *x, double grace)
 		return;
 	x->stopping = true;
 	x->grace = grace;
-	lineio_reader_start(x->out); /* drained, so it never blocks */
+	exec_read(x, true); /* drained, so it never blocks */
 	if (x->in == NULL || lineio_writer_pending(x->in) == 0) {
 		if (!x->exited)
 			close_input(x, grace);
@@ -250,12 +277,18 @@ exec_free(struct exec *x)
 {
 	if (x == NULL)
 		return;
+	if (x->refused > 0)
+		log_msg("%s: %zu message%s for the program not passed on: it "
+			"no longer read them",
+		    x->tag, x->refused, x->refused == 1 ? "" : "s");
 	ev_timer_stop(x->loop, &x->timer);
 	/* Their watchers go before child_free closes the fds. */
 	lineio_reader_free(x->out);
 	lineio_reader_free(x->err);
 	lineio_writer_free(x->in);
 	child_free(x->ch);
+	free(x->out_name);
+	free(x->err_name);
 	free(x->tag);
 	free(x);
 }

@@ -3,12 +3,14 @@
  * --exec): src/child's process with its pipes as records, in the framing
  * of the options.  Messages go to its stdin as records, each record of its
  * stdout comes back through on_record, and each line of its stderr is
- * logged after tag ("3: ...").
+ * logged after tag ("3: ..."), cut at 4 KiB (over 64 KiB: dropped, said).
  *
  * Lifetime: exec_start() returns it running.  on_end comes once, from a
  * libev callback, when the program has exited and its stdout was read to
- * the end (or EXEC_EOF_WAIT after its exit, when something it started
- * keeps the pipe open); the owner frees it then or later.
+ * the end (or after EXEC_EOF_WAIT of reading after its exit, when
+ * something it started keeps the pipe open); the owner frees it then or
+ * later.  on_drain also comes when it exits: nothing waits for its stdin
+ * then.
  */
 #ifndef EXEC_H
 #define EXEC_H
@@ -42,8 +44,10 @@ struct exec *exec_start(struct ev_loop *loop, char *const argv[],
     size_t errlen);
 
 /* Queues a message (in chunk c, or copied when c is NULL) for its stdin.
- * 0, or -1 when its stdin is closed or the queue is full. */
-int exec_send(struct exec *x, struct chunk *c, const void *p, size_t n);
+ * One it cannot take (it closed its stdin or ended) is counted, and the
+ * count logged when x is freed: the program's choice, not a peer's
+ * failure. */
+void exec_send(struct exec *x, struct chunk *c, const void *p, size_t n);
 /* Over the high mark: hold back what feeds it until on_drain. */
 bool exec_full(const struct exec *x);
 /* Reads its stdout or pauses (backpressure from the peer). */

@@ -46,6 +46,7 @@
 #include "utf8.h"
 
 #define BINARY_WARN_MAX 5 /* then one note, then silence */
+#define WHERE_MAX 96	  /* "3: stdout line 12345" */
 
 #define OUT_SLACK (64 * 1024)	    /* beyond high and two messages */
 #define PIPE_BUDGET (16 * PIPE_BUF) /* bytes per readiness into a pipe */
@@ -64,7 +65,8 @@ struct lineio_reader {
 	struct ev_loop *loop;
 	struct buf part; /* an incomplete line; owned */
 	size_t max_line;
-	int sep; /* '\n', '\0', or LINEIO_EOF: what ends a record */
+	int sep;	  /* '\n', '\0', or LINEIO_EOF: what ends a record */
+	const char *name; /* in messages; NULL: stdin's */
 	enum lineio_text kind;
 	unsigned long lineno;
 	unsigned long nbinary;	/* non-UTF-8 lines seen, for the warnings */
@@ -94,16 +96,24 @@ struct lineio_writer {
 	void *arg;
 };
 
-/* How messages name a record: "line 3", "record 3", "input". */
+/* How messages name the current record: "line 3", "record 3", "input
+ * 1", after the reader's name if it has one ("3: stdout line 3"). */
 static const char *
-noun(const struct lineio_reader *r)
+where(const struct lineio_reader *r, char *out, size_t outlen)
 {
-	return r->sep == '\n' ? "line" : r->sep == '\0' ? "record" : "input";
+	const char *noun = r->sep == '\n' ? "line" :
+	    r->sep == '\0'		  ? "record" :
+					    "input";
+
+	snprintf(out, outlen, "%s%s%s %lu", r->name != NULL ? r->name : "",
+	    r->name != NULL ? " " : "", noun, r->lineno);
+	return out;
 }
 
 static void
 emit(struct lineio_reader *r, const char *p, size_t n)
 {
+	char at[WHERE_MAX];
 	bool text = false;
 
 	r->lineno++;
@@ -112,9 +122,9 @@ emit(struct lineio_reader *r, const char *p, size_t n)
 	if (r->kind == LINEIO_TEXT_CHECK) {
 		text = utf8_valid(p, n);
 		if (!text && ++r->nbinary <= BINARY_WARN_MAX)
-			log_msg("%s %lu: not valid UTF-8, sent as a binary "
+			log_msg("%s: not valid UTF-8, sent as a binary "
 				"message%s",
-			    noun(r), r->lineno,
+			    where(r, at, sizeof(at)),
 			    r->nbinary == BINARY_WARN_MAX ?
 				" (further such ones are not reported)" :
 				"");
@@ -126,7 +136,9 @@ void
 lineio_reader_reject(struct lineio_reader *r, const char *why)
 {
 	r->ndropped++;
-	log_msg("%s %lu: %s, skipped", noun(r), r->lineno, why);
+	char at[WHERE_MAX];
+
+	log_msg("%s: %s, skipped", where(r, at, sizeof(at)), why);
 }
 
 unsigned long
@@ -140,13 +152,16 @@ lineio_reader_number(const struct lineio_reader *r)
 static void
 drop_line(struct lineio_reader *r, bool complete, bool too_long)
 {
+	char at[WHERE_MAX];
+
 	r->lineno++;
 	r->ndropped++;
 	if (too_long)
-		log_msg("%s %lu: longer than %zu bytes, not sent", noun(r),
-		    r->lineno, r->max_line);
+		log_msg("%s: longer than %zu bytes, not sent",
+		    where(r, at, sizeof(at)), r->max_line);
 	else
-		log_msg("%s %lu: out of memory, not sent", noun(r), r->lineno);
+		log_msg("%s: out of memory, not sent",
+		    where(r, at, sizeof(at)));
 	r->skipping = !complete;
 	buf_deinit(&r->part);
 }
@@ -237,7 +252,8 @@ lineio_reader_read_cb(UNUSED struct ev_loop *loop, ev_io *w, UNUSED int revents)
 		lineio_reader_end(r);
 	else if (errno != EINTR && errno != EAGAIN) {
 		r->error = errno;
-		log_msg("stdin: %s", strerror(errno));
+		log_msg("%s: %s", r->name != NULL ? r->name : "stdin",
+		    strerror(errno));
 		lineio_reader_end(r);
 	}
 }
@@ -279,6 +295,12 @@ lineio_reader_set_records(struct lineio_reader *r, int sep,
 {
 	r->sep = sep;
 	r->kind = kind;
+}
+
+void
+lineio_reader_set_name(struct lineio_reader *r, const char *name)
+{
+	r->name = name;
 }
 
 bool

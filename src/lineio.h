@@ -68,6 +68,10 @@ void lineio_reader_free(struct lineio_reader *r);
 enum lineio_text { LINEIO_TEXT_CHECK, LINEIO_TEXT_NEVER };
 void lineio_reader_set_records(struct lineio_reader *r, int sep,
     enum lineio_text kind);
+/* What messages call the reader ("3: stdout": "3: stdout line 7: ...",
+ * "3: stdout: reason"); name is borrowed.  NULL, the default: stdin, as
+ * "line 7: ..." and "stdin: reason". */
+void lineio_reader_set_name(struct lineio_reader *r, const char *name);
 /* During on_line: the record cannot be used (why: "not JSON"); it is
  * logged with its number ("line 3: not JSON, skipped") and counted with
  * lineio_reader_dropped. */

@@ -403,15 +403,17 @@ find_long(const struct opt_def *defs, const char *a)
 {
 	const struct opt_def *hit = NULL;
 	size_t n = strcspn(a, "=");
+	bool ambiguous = false;
 
 	for (const struct opt_def *d = defs; !is_end(d); d++) {
 		if (d->name == NULL || strncmp(d->name, a, n) != 0)
 			continue;
 		if (d->name[n] == '\0')
 			return d;
-		hit = hit == NULL ? d : defs; /* ambiguous: not a rest row */
+		ambiguous = hit != NULL;
+		hit = d;
 	}
-	return hit == defs ? NULL : hit;
+	return ambiguous ? NULL : hit;
 }
 
 /* Where an OPT_REST option begins the rest of argv (its row in *rest),

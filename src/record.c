@@ -2,7 +2,7 @@
  * JSON lines and --ids records: encoded by hand, parsed with jansson.
  */
 #include <ctype.h>
-#include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +23,10 @@ record_max(const struct record_opts *o, size_t max_message)
 {
 	if (o->framing == RECORD_JSONL)
 		return 6 * max_message + 256;
-	return max_message + (o->framing == RECORD_IDS ? RECORD_ID_MAX : 0);
+	/* --ids: two bytes for each escaped one. */
+	return o->framing == RECORD_IDS ?
+	    2 * max_message + RECORD_ID_MAX :
+	    max_message;
 }
 
 enum lineio_text
@@ -342,7 +345,7 @@ base64_decode(struct record *r, const char *s, size_t n)
 	char *o;
 	int got;
 
-	if (n % 4 != 0)
+	if (n % 4 != 0 || n > INT_MAX)
 		return -1;
 	while (pad < 2 && pad < n && s[n - 1 - pad] == '=')
 		pad++;
@@ -525,22 +528,90 @@ parse_json(struct record *r, const char *p, size_t n, bool server, char *err,
 	return 0;
 }
 
+/* The escapes of record_ids_escape, undone into r->bin. */
+static int
+ids_unescape(struct record *r, char *err, size_t errlen)
+{
+	static const char from[] = "\\nrt0", to[] = "\\\n\r\t";
+	const char *p = r->data, *end = p + r->len, *e;
+	char *o;
+
+	if ((o = buf_reserve(&r->bin, r->len)) == NULL)
+		return fail(err, errlen, "out of memory");
+	r->data = o;
+	for (; p < end; p++) {
+		if (*p != '\\') {
+			*o++ = *p;
+			continue;
+		}
+		if (++p == end ||
+		    (e = memchr(from, *p, sizeof(from) - 1)) == NULL)
+			return fail(err, errlen,
+			    "a backslash not before \\, n, r, t or 0 "
+			    "(write \\\\ for one)");
+		*o++ = to[e - from]; /* "\\0" is the NUL that ends to */
+	}
+	r->len = o - r->data;
+	return 0;
+}
+
+struct chunk *
+record_ids_escape(struct chunk **cur, int sep, const uint8_t *p, size_t n,
+    size_t *off, size_t *len)
+{
+	struct chunk *c;
+	uint8_t *o, *start;
+
+	if ((c = chunk_room(cur, 2 * n)) == NULL)
+		return NULL;
+	o = start = c->data + c->len;
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\\' || p[i] == sep ||
+		    (sep == '\n' && p[i] == '\r')) {
+			*o++ = '\\';
+			*o++ = p[i] == '\n' ? 'n' :
+			    p[i] == '\r'    ? 'r' :
+			    p[i] == '\0'    ? '0' :
+					      '\\';
+		} else
+			*o++ = p[i];
+	}
+	*off = c->len;
+	*len = o - start;
+	c->len += *len;
+	return c;
+}
+
+bool
+record_ids_plain(int sep, const uint8_t *p, size_t n)
+{
+	return memchr(p, '\\', n) == NULL &&
+	    (sep == LINEIO_EOF || memchr(p, sep, n) == NULL) &&
+	    (sep != '\n' || memchr(p, '\r', n) == NULL);
+}
+
 int
 record_parse_ids(struct record *r, const char *p, size_t n, char *err,
     size_t errlen)
 {
 	const char *tab = memchr(p, '\t', n), *end;
-	unsigned long id;
+	unsigned long id, d;
 
 	if (tab == NULL)
 		return fail(err, errlen, "expected ID<TAB>text or *<TAB>text");
 	if (tab - p == 1 && *p == '*')
 		r->nto = 0;
 	else {
-		errno = 0;
-		id = strtoul(p, (char **)&end, 10);
-		if (!isdigit((unsigned char)*p) || end != tab || errno != 0 ||
-		    id == 0 || (r->to = malloc(sizeof(*r->to))) == NULL)
+		/* By hand: the record is not NUL-ended. */
+		for (end = p, id = 0; end < tab && isdigit((unsigned char)*end);
+		     end++) {
+			d = *end - '0';
+			if (id > (ULONG_MAX - d) / 10)
+				break; /* too large: end != tab */
+			id = id * 10 + d;
+		}
+		if (end == p || end != tab || id == 0 ||
+		    (r->to = malloc(sizeof(*r->to))) == NULL)
 			return fail(err, errlen,
 			    "expected ID<TAB>text or *<TAB>text");
 		r->to[0] = id;
@@ -548,5 +619,8 @@ record_parse_ids(struct record *r, const char *p, size_t n, char *err,
 	}
 	r->data = tab + 1;
 	r->len = n - (tab + 1 - p);
+	if (memchr(r->data, '\\', r->len) != NULL &&
+	    ids_unescape(r, err, errlen) == -1)
+		return -1;
 	return 0;
 }

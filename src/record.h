@@ -54,8 +54,8 @@ struct record_event {
 enum lineio_text record_check(const struct record_opts *o);
 
 /* The longest stdin or stdout record for messages of max_message bytes:
- * an --ids record has its id in front, a JSON line escapes its text (six
- * bytes for one at worst) or base64-encodes it. */
+ * an --ids record has its id in front and escapes (two bytes for one at
+ * worst), a JSON line escapes its text (six) or base64-encodes it. */
 size_t record_max(const struct record_opts *o, size_t max_message);
 
 /* The framing options, checked together: NULL, or why they do not go
@@ -88,6 +88,14 @@ int record_json_event(struct buf *out, const struct record_event *ev);
  * doubled.  0 or -1, as above. */
 int record_ids_event(struct buf *out, const struct record_event *ev);
 
+/* --ids payloads are escaped so that one record stays one: a backslash
+ * as \\, and the separator sep as \n ('\n', then a CR as \r too) or \0
+ * ('\0'); input takes those and \t.  Plain: nothing to escape.  Escape:
+ * written into *cur as record_json_message does. */
+bool record_ids_plain(int sep, const uint8_t *p, size_t n);
+struct chunk *record_ids_escape(struct chunk **cur, int sep, const uint8_t *p,
+    size_t n, size_t *off, size_t *len);
+
 /* One parsed input record: a message to send, or a close. */
 struct record {
 	bool close;	  /* {"close":...}: close, no message */
@@ -119,8 +127,9 @@ int record_parse_json(struct record *r, const char *p, size_t n, bool server,
     size_t max_message, char *err, size_t errlen);
 
 /* "ID<TAB>payload" (to client ID) or "*<TAB>payload" (to all): the
- * payload is r->data, and r->to the id; whether it is text is the
- * caller's to say.  0, or -1 with why in err. */
+ * payload is r->data, its escapes undone (see record_ids_escape), and
+ * r->to the id; whether it is text is the caller's to say.  0, or -1 with
+ * why in err (a backslash before anything else is one). */
 int record_parse_ids(struct record *r, const char *p, size_t n, char *err,
     size_t errlen);
 

@@ -22,6 +22,7 @@
 
 #include "attr.h"
 #include "budget.h"
+#include "child.h"
 #include "exitcode.h"
 #include "frame.h"
 #include "lineio.h"
@@ -105,6 +106,18 @@ resume_budget(struct server *s)
 		wsconn_flush(p->conn);
 }
 
+/* How long a signal's shutdown waits: for the close replies, and
+ * programs get EOF when their clients have gone, SIGTERM --close-grace
+ * later, and SIGKILL after that. */
+static double
+shutdown_grace(const struct server *s)
+{
+	return SERVER_GRACE_TIMEOUT +
+	    (s->cfg->nexec > 0 ?
+		    s->cfg->close_grace + CHILD_KILL_DELAY + EXEC_EOF_WAIT :
+		    0);
+}
+
 /* Stops accepting and closes every client with code.  A signal bounds the
  * wait with the grace timer; -E lets each client drain what it was sent
  * (each close handshake is still bounded by wsconn). */
@@ -123,7 +136,7 @@ server_shut_down(struct server *s, uint16_t code, bool bounded)
 	    TAILQ_EMPTY(&s->exiting))
 		ev_break(s->loop, EVBREAK_ALL);
 	else if (bounded) {
-		ev_timer_set(&s->grace, SERVER_GRACE_TIMEOUT, 0.);
+		ev_timer_set(&s->grace, shutdown_grace(s), 0.);
 		ev_timer_start(s->loop, &s->grace);
 	}
 }
@@ -143,25 +156,66 @@ queue_encoded(struct peer *p, struct chunk *c, size_t off, size_t *taken)
 		p->held = true;
 }
 
+/* Where id is in s->byid, or would go. */
+static size_t
+byid_slot(const struct server *s, unsigned long id)
+{
+	size_t lo = 0, hi = s->nbyid, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (s->byid[mid]->id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Clients open in any order, and nearly in the order of their ids: the
+ * insertion moves little.  0, or -1 when out of memory. */
+static int
+byid_add(struct server *s, struct peer *p)
+{
+	size_t i = byid_slot(s, p->id);
+
+	if (s->nbyid == s->byid_cap) {
+		size_t cap = s->byid_cap ? 2 * s->byid_cap : 64;
+		struct peer **v = realloc(s->byid, cap * sizeof(*v));
+
+		if (v == NULL)
+			return -1;
+		s->byid = v;
+		s->byid_cap = cap;
+	}
+	memmove(&s->byid[i + 1], &s->byid[i],
+	    (s->nbyid - i) * sizeof(*s->byid));
+	s->byid[i] = p;
+	s->nbyid++;
+	return 0;
+}
+
+static void
+byid_remove(struct server *s, const struct peer *p)
+{
+	size_t i = byid_slot(s, p->id);
+
+	if (i < s->nbyid && s->byid[i] == p) {
+		memmove(&s->byid[i], &s->byid[i + 1],
+		    (s->nbyid - i - 1) * sizeof(*s->byid));
+		s->nbyid--;
+	}
+}
+
 struct peer *
 server_find(struct server *s, unsigned long id)
 {
-	struct peer *p;
+	size_t i = byid_slot(s, id);
 
-	TAILQ_FOREACH(p, &s->clients, link)
-		if (p->id == id && wsconn_is_open(p->conn))
-			return p;
+	if (i < s->nbyid && s->byid[i]->id == id &&
+	    wsconn_is_open(s->byid[i]->conn))
+		return s->byid[i];
 	return NULL;
-}
-
-/* "to":[3,3] sends once. */
-static bool
-id_seen(const unsigned long *to, size_t i)
-{
-	for (size_t j = 0; j < i; j++)
-		if (to[j] == to[i])
-			return true;
-	return false;
 }
 
 /* Server frames are unmasked: one encoding serves every client's
@@ -184,13 +238,15 @@ server_queue(struct server *s, const char *msg, size_t len, bool text,
 				queue_encoded(p, c, off, &taken);
 		return taken;
 	}
+	/* "to":[3,3] sends once: each peer named remembers the record. */
+	s->gen++;
 	for (size_t i = 0; i < nto; i++) {
-		if (id_seen(to, i))
-			continue;
 		if ((p = server_find(s, to[i])) == NULL)
 			server_event_gone(s, to[i]);
-		else
+		else if (p->gen != s->gen) {
+			p->gen = s->gen;
 			queue_encoded(p, c, off, &taken);
+		}
 	}
 	return taken;
 }
@@ -272,6 +328,10 @@ on_open(UNUSED struct wsconn *c, void *arg)
 	TAILQ_REMOVE(&s->pending, p, link);
 	TAILQ_INSERT_TAIL(&s->clients, p, link);
 	p->opened = true;
+	if (byid_add(s, p) == -1) {
+		log_msg("%s: out of memory", wsconn_peer(c));
+		wsconn_abort(c, 1011, "out of memory");
+	}
 	s->npending--;
 	s->nopen++;
 	p->since = ev_now(s->loop);
@@ -315,14 +375,15 @@ on_message(struct wsconn *c, int opcode, const uint8_t *data, size_t n,
 	resume_budget(s);
 }
 
-/* --max-clients counts open clients only: handshakes have their own
- * bound, --max-pending. */
+/* --max-clients counts open clients (and programs still ending), not
+ * handshakes: they have their own bound, --max-pending. */
 static int
 on_request(UNUSED struct wsconn *c, const char **why, void *arg)
 {
 	struct peer *p = arg;
 
-	if (p->srv->nopen >= p->srv->cfg->max_clients) {
+	/* A program still ending counts: --max-clients bounds them. */
+	if (p->srv->nopen + p->srv->nexiting >= p->srv->cfg->max_clients) {
 		*why = "too many clients";
 		return 503;
 	}
@@ -366,9 +427,10 @@ remove_client(struct server *s, struct peer *p)
 	if (lost > 0)
 		log_msg("%s: %zu queued message%s not delivered",
 		    wsconn_peer(p->conn), lost, lost == 1 ? "" : "s");
-	if (p->opened)
+	if (p->opened) {
 		TAILQ_REMOVE(&s->clients, p, link);
-	else {
+		byid_remove(s, p);
+	} else {
 		TAILQ_REMOVE(&s->pending, p, link);
 		if (!p->dropped)
 			s->npending--;
@@ -603,10 +665,13 @@ signal_cb(struct ev_loop *loop, ev_signal *w, UNUSED int revents)
 }
 
 static void
-grace_cb(struct ev_loop *loop, UNUSED ev_timer *w, UNUSED int revents)
+grace_cb(struct ev_loop *loop, ev_timer *w, UNUSED int revents)
 {
-	log_msg("clients did not finish closing within %g s",
-	    SERVER_GRACE_TIMEOUT);
+	struct server *s = w->data;
+
+	log_msg("%s did not finish closing within %g s",
+	    TAILQ_EMPTY(&s->clients) ? "programs" : "clients",
+	    shutdown_grace(s));
 	ev_break(loop, EVBREAK_ALL);
 }
 
@@ -739,6 +804,7 @@ server_deinit(struct server *s)
 	/* Programs still running end here, with their process groups. */
 	while ((p = TAILQ_FIRST(&s->exiting)) != NULL) {
 		TAILQ_REMOVE(&s->exiting, p, link);
+		s->nexiting--;
 		server_free_peer(p);
 	}
 	for (int i = 0; i < s->nlisteners; i++) {
@@ -779,6 +845,7 @@ server_deinit(struct server *s)
 	SSL_CTX_free(s->wcfg.tls);
 	chunk_unref(s->frames);
 	chunk_unref(s->json);
+	free(s->byid);
 	buf_deinit(&s->evline);
 	record_clear(&s->rec);
 }
@@ -809,7 +876,8 @@ server_init(struct server *s, const struct server_config *cfg)
 	/* An open event names the path and origin. */
 	s->wcfg.keep_request = cfg->rec.framing != RECORD_LINES ||
 	    cfg->nexec > 0;
-	buf_init(&s->evline, 4 * HANDSHAKE_MAX_HEAD + 1024);
+	/* Six bytes at most for each of the head's in an open event. */
+	buf_init(&s->evline, 6 * HANDSHAKE_MAX_HEAD + 1024);
 	record_init(&s->rec);
 	for (int i = 0; i < SERVER_REFUSAL_CLASSES; i++) {
 		ev_init(&s->refusals[i].report, refusal_report_cb);

@@ -68,6 +68,7 @@ on_end(int status, void *arg)
 		return;
 	}
 	TAILQ_REMOVE(&s->exiting, pr, link);
+	s->nexiting--;
 	server_free_peer(pr);
 	server_maybe_done(s);
 }
@@ -109,8 +110,7 @@ void
 server_exec_message(struct peer *p, const uint8_t *data, size_t n,
     struct chunk *c)
 {
-	if (exec_send(p->x, c, data, n) == -1)
-		p->unsent++;
+	exec_send(p->x, c, data, n);
 	if (exec_full(p->x))
 		wsconn_pause(p->conn, true); /* on_drain resumes it */
 }
@@ -123,5 +123,6 @@ server_exec_release(struct server *s, struct peer *p)
 	p->released = true;
 	exec_stop(p->x, s->cfg->close_grace);
 	TAILQ_INSERT_TAIL(&s->exiting, p, link);
+	s->nexiting++;
 	return true;
 }

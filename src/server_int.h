@@ -36,6 +36,7 @@ struct peer {
 	size_t unsent;	     /* lines it could not be sent */
 	bool opened;	     /* moved to srv->clients */
 	bool held;	     /* went above its mark on stdin's lines */
+	unsigned long gen;   /* the record that last named it */
 	bool x_ended;	     /* its program ended (on_end came) */
 	bool released;	     /* its program was told to stop */
 	bool dropped;	     /* pending, dropped for a newer one */
@@ -63,12 +64,16 @@ struct server {
 	struct peer_list pending; /* handshaking peers; owned */
 	struct peer_list clients; /* peers past the handshake; owned */
 	struct peer_list exiting; /* ended, their program not yet; owned */
-	size_t npending;	  /* pending and not dropped */
-	size_t nopen;		  /* in clients, not yet ended */
-	struct budget budget;	  /* partial messages of all peers */
-	int spare_fd;		  /* given up when fds run out */
-	unsigned long nshed;	  /* connections closed unserved */
-	ev_timer shed_log;	  /* reports nshed once a second */
+	size_t nexiting;	  /* in exiting */
+	struct peer **byid;	  /* open clients by id, ascending; owned */
+	size_t nbyid, byid_cap;
+	unsigned long gen;    /* counts records that name clients */
+	size_t npending;      /* pending and not dropped */
+	size_t nopen;	      /* in clients, not yet ended */
+	struct budget budget; /* partial messages of all peers */
+	int spare_fd;	      /* given up when fds run out */
+	unsigned long nshed;  /* connections closed unserved */
+	ev_timer shed_log;    /* reports nshed once a second */
 
 	/* Access: cfg's policy with the Host names (owned, each too) and
 	 * the ports we listen on; the rate limit of refusal lines. */

@@ -116,6 +116,14 @@ server_output_message(struct server *s, const struct peer *p, int opcode,
 
 	switch (s->cfg->rec.framing) {
 	case RECORD_IDS:
+		/* A payload may not forge the next record. */
+		if (!record_ids_plain(s->cfg->rec.sep, data, n)) {
+			if ((c = record_ids_escape(&s->json, s->cfg->rec.sep,
+				 data, n, &off, &len)) == NULL)
+				return -1;
+			data = c->data + off;
+			n = len;
+		}
 		return lineio_writer_record(s->out, p->tag, p->ntag, c, data,
 		    n);
 	case RECORD_JSONL:

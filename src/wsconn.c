@@ -434,6 +434,10 @@ wsconn_start_session(struct wsconn *c, size_t head_len)
 	c->last_rx = ev_now(c->loop);
 	set_timer(c, c->cfg->ping_interval);
 	c->cb->on_open(c, c->arg);
+	/* The owner looked at the head in on_request and on_open. */
+	free(c->request);
+	c->request = NULL;
+	c->request_len = 0;
 	/* Frames that arrived with the head raise no new readiness. */
 	if (c->state == WSCONN_OPEN && c->s != NULL &&
 	    session_has_readahead(c->s))

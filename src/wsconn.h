@@ -79,7 +79,8 @@ struct wsconn_config {
 	struct budget *budget; /* partial messages; NULL: none */
 	SSL_CTX *tls;	       /* NULL for plain TCP */
 	const char *tls_host;  /* client: SNI and name to verify */
-	bool keep_request;     /* server: keep the request head */
+	bool keep_request;     /* server: keep the request head for the
+				* owner, until it is open */
 };
 
 /* Takes over fd (connected, non-blocking) and starts the handshake: the
@@ -151,8 +152,9 @@ size_t wsconn_queued_bytes(const struct wsconn *c);
 
 /* "127.0.0.1:5123" or "[::1]:5123". */
 const char *wsconn_peer(const struct wsconn *c);
-/* Server with keep_request, once open: the request head as received,
- * up to its empty line (handshake_parse_request reads it), or NULL. */
+/* Server with keep_request, from on_request until on_open returns: the
+ * request head as received, up to its empty line (handshake_parse_request
+ * reads it); NULL before and after. */
 const char *wsconn_request(const struct wsconn *c, size_t *len);
 /* Once open: the subprotocol agreed on, or "". */
 const char *wsconn_protocol(const struct wsconn *c);

@@ -551,6 +551,8 @@ to_server() {
 	msg "$t/from" text 'tab\tinside, CR\r inside'
 	msg "$t/from" binary '\0\377\t'
 	id_records 1 "$t/from" >"$t/want"
+	# A CR would be taken for part of the line end: it is written \r.
+	sed -i 's/\r/\\r/' "$t/want"
 	msg "$t/to" text 'to you'
 	msg "$t/to" text ''
 	msg "$t/to" text 'tab\tinside'
@@ -570,6 +572,31 @@ to_server() {
 		stop_wsserve
 		assert_equal "$SERVER_STATUS" 0
 	done
+}
+
+@test "wsserve --ids escapes what would end a record, so no client can forge another's line, and takes the escapes back" {
+	local t=$BATS_TEST_TMPDIR
+	use_peer py
+	msg "$t/from" text 'hi\n2\tI am client 2'
+	msg "$t/from" text 'back\\slash'
+	msg "$t/from" binary 'a\0b\nc'
+	start_wsserve --ids
+	mkdir "$t/got"
+	fclient cli "$URL" --send "$t/from" --recv "$t/got" --count 1
+	wait_until 10 test "$(wc -l <"$SERVER_OUT")" -ge 3
+	assert_equal "$(wc -l <"$SERVER_OUT")" 3
+	run sed -n 1,2p "$SERVER_OUT"
+	assert_line --index 0 $'1\thi\\n2\tI am client 2'
+	assert_line --index 1 $'1\tback\\\\slash'
+	# Binary bytes pass as they are, but for the separator and '\'.
+	assert_equal "$(sed -n 3p "$SERVER_OUT" | od -An -c | tr -s ' ')" \
+		' 1 \t a \0 b \ n c \n'
+	printf '1\tbad \\q\n1\tline\\none\\\\two\n' >"$t/in"
+	to_server "$t/in"
+	msg "$t/want" text 'line\none\\two'
+	peer_ended cli 'close 1000 '
+	assert_same_messages "$t/want" "$t/got"
+	wait_for_text "$SERVER_ERR" 'line 1: a backslash not before'
 }
 
 @test "wsserve --ids -0 writes ID TAB payload records ending in NUL and takes NUL-ended ID TAB text records" {

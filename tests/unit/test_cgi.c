@@ -306,6 +306,34 @@ test_headers(void)
 	free(env);
 }
 
+/* httpoxy: a client must not set the program's HTTP_PROXY; nor pass a
+ * header off as another by writing '_' for '-'. */
+static void
+test_headers_left_out(void)
+{
+	static const char head[] =
+	    "GET / HTTP/1.1\r\n"
+	    "Host: localhost\r\n"
+	    "Upgrade: websocket\r\n"
+	    "Connection: Upgrade\r\n"
+	    "Sec-WebSocket-Key: " KEY "\r\n"
+	    "Sec-WebSocket-Version: 13\r\n"
+	    "Proxy: http://evil.example:3128\r\n"
+	    "proxy: http://evil.example:3129\r\n"
+	    "X-A: real\r\n"
+	    "X_A: forged\r\n"
+	    "\r\n";
+	struct cgi_request r = request(head, "127.0.0.1:5123");
+	char **env = cgi_env(&r);
+
+	CU_ASSERT_PTR_NOT_NULL_FATAL(env);
+	CU_ASSERT_PTR_NULL(get(env, "HTTP_PROXY"));
+	assert_var(env, "HTTP_X_A", "real");
+	/* 11 variables of the request, 6 of its headers. */
+	CU_ASSERT_EQUAL(count(env), 11 + 6);
+	free(env);
+}
+
 static void
 test_subprotocol_and_id(void)
 {
@@ -473,6 +501,8 @@ test_cgi_add(void)
 		    test_path_and_query },
 		{ "headers: repeats joined, blanks trimmed, no Authorization",
 		    test_headers },
+		{ "no HTTP_PROXY, no header named with '_'",
+		    test_headers_left_out },
 		{ "SUBPROTOCOL and WSSERVE_ID", test_subprotocol_and_id },
 		{ "--passenv: set variables only, nothing else of ours",
 		    test_passenv },

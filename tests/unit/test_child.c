@@ -510,6 +510,25 @@ test_no_fd_leak(void)
 	close(high);
 }
 
+/* A signal mask line of /proc/PID/status ("SigIgn:\t0000..."), but for
+ * glibc's own signals 32 and 33, which nobody can set, or ~0 when it is
+ * missing; what it was is printed when it is not 0. */
+static unsigned long long
+status_mask(const char *status, const char *name)
+{
+	char key[16];
+	const char *at;
+	unsigned long long v;
+
+	snprintf(key, sizeof(key), "\n%s:\t", name);
+	if ((at = strstr(status, key)) == NULL)
+		return ~0ULL;
+	v = strtoull(at + strlen(key), NULL, 16) & ~(3ULL << 31);
+	if (v != 0)
+		fprintf(stderr, "%s: %016llx\n", name, v);
+	return v;
+}
+
 /* SIG_IGN and the mask survive exec; the child must get neither. */
 static void
 test_signals_default(void)
@@ -530,8 +549,8 @@ test_signals_default(void)
 	sigaction(SIGPIPE, &old, NULL);
 	CU_ASSERT_TRUE(wait_exit(&r));
 	read_all(child_stdout(ch), out, sizeof(out));
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\nSigBlk:\t0000000000000000\n"));
-	CU_ASSERT_PTR_NOT_NULL(strstr(out, "\nSigIgn:\t0000000000000000\n"));
+	CU_ASSERT_EQUAL(status_mask(out, "SigBlk"), 0);
+	CU_ASSERT_EQUAL(status_mask(out, "SigIgn"), 0);
 	child_free(ch);
 }
 

@@ -1091,6 +1091,58 @@ test_parse_ids_errors(void)
 /* ---- options ---------------------------------------------------------------
  */
 
+/* --ids payloads: escaped so that no payload forges a record, and the
+ * escapes undone on input. */
+static void
+test_ids_escapes(void)
+{
+	static const uint8_t raw[] = "a\\b\nc\rd\0e\tf";
+	struct chunk *cur = NULL, *c;
+	struct record r;
+	char err[256], line[64];
+	size_t off, len;
+
+	CU_ASSERT(record_ids_plain('\n', (const uint8_t *)"plain\ttab", 9));
+	CU_ASSERT(!record_ids_plain('\n', raw, sizeof(raw) - 1));
+	CU_ASSERT(record_ids_plain('\0', (const uint8_t *)"a\nb\rc", 5));
+	CU_ASSERT(!record_ids_plain('\0', (const uint8_t *)"a\0b", 3));
+
+	c = record_ids_escape(&cur, '\n', raw, sizeof(raw) - 1, &off, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(len, strlen("a\\\\b\\nc\\rd") + 1 + strlen("e\tf"));
+	CU_ASSERT_EQUAL(memcmp(c->data + off, "a\\\\b\\nc\\rd\0e\tf", len), 0);
+	CU_ASSERT_PTR_NULL(memchr(c->data + off, '\n', len));
+	CU_ASSERT_PTR_NULL(memchr(c->data + off, '\r', len));
+	c = record_ids_escape(&cur, '\0', raw, sizeof(raw) - 1, &off, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+	CU_ASSERT_EQUAL(memcmp(c->data + off, "a\\\\b\nc\rd\\0e\tf", len), 0);
+	CU_ASSERT_PTR_NULL(memchr(c->data + off, '\0', len));
+
+	/* What the escape made, read back, is the payload. */
+	c = record_ids_escape(&cur, '\n', raw, sizeof(raw) - 1, &off, &len);
+	memcpy(line, "7\t", 2);
+	memcpy(line + 2, c->data + off, len);
+	record_init(&r);
+	CU_ASSERT_EQUAL_FATAL(
+	    record_parse_ids(&r, line, 2 + len, err, sizeof(err)), 0);
+	CU_ASSERT_EQUAL(r.len, sizeof(raw) - 1);
+	CU_ASSERT_EQUAL(memcmp(r.data, raw, r.len), 0);
+	record_clear(&r);
+	CU_ASSERT_EQUAL(record_parse_ids(&r, "1\ttab\\t", 7, err, sizeof(err)),
+	    0);
+	CU_ASSERT_EQUAL(r.len, 4);
+	CU_ASSERT_EQUAL(memcmp(r.data, "tab\t", 4), 0);
+	record_clear(&r);
+	CU_ASSERT_EQUAL(record_parse_ids(&r, "1\tC:\\dir", 8, err, sizeof(err)),
+	    -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "backslash"));
+	record_clear(&r);
+	CU_ASSERT_EQUAL(record_parse_ids(&r, "1\tend\\", 6, err, sizeof(err)),
+	    -1);
+	record_clear(&r);
+	chunk_unref(cur);
+}
+
 static void
 test_opts_valid(void)
 {
@@ -1236,6 +1288,7 @@ static const struct unit_test tests[] = {
 	{ "parse JSON: a record reused", test_parse_reuse },
 	{ "parse --ids: id, *, payloads", test_parse_ids },
 	{ "parse --ids: errors", test_parse_ids_errors },
+	{ "--ids escapes, and back", test_ids_escapes },
 	{ "framing options that go together", test_opts_valid },
 	{ "framing options that conflict", test_opts_conflicts },
 };
