@@ -8,7 +8,6 @@
 #include <string.h>
 
 #include "client_int.h"
-#include "outq.h"
 #include "record.h"
 
 void
@@ -44,14 +43,10 @@ int
 client_output_message(struct client *cl, int opcode, const uint8_t *p, size_t n,
     struct chunk *c)
 {
-	size_t off, len;
-
 	if (cl->cfg->rec.framing != RECORD_JSONL)
 		return lineio_writer_message_ref(cl->out, c, p, n);
-	if ((c = record_json_message(&cl->json, 0, opcode == WSLAY_TEXT_FRAME,
-		 p, n, &off, &len)) == NULL)
-		return -1;
-	return lineio_writer_message_ref(cl->out, c, c->data + off, len);
+	return record_write_json(cl->out, &cl->json, 0,
+	    opcode == WSLAY_TEXT_FRAME, p, n);
 }
 
 /* --events: one JSON line on stdout. */

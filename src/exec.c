@@ -17,6 +17,7 @@
 
 #define STDERR_LINE_MAX 65536 /* longer stderr lines are dropped, said */
 #define STDERR_SHOWN 4096     /* bytes of a stderr line logged */
+#define STDERR_RATE 100	      /* stderr lines logged a second, at most */
 #define FLUSH_POLL 0.05	      /* exec_stop: is its stdin written yet? */
 
 struct exec {
@@ -29,7 +30,9 @@ struct exec {
 	ev_tstamp flush_until;	   /* exec_stop: when to give up */
 	double grace;
 	int status;
-	size_t refused; /* messages it could not take: it had quit */
+	size_t refused;	     /* messages it could not take: it had quit */
+	ev_tstamp err_since; /* the second its stderr lines count in */
+	unsigned long err_lines, unshown;
 	bool exited, out_eof, ended, stopping;
 	bool reading;		   /* the owner wants its stdout */
 	char *tag;		   /* owned */
@@ -75,12 +78,34 @@ out_eof(void *arg)
 	maybe_end(x);
 }
 
+/* Lines of its stderr not shown, as one line. */
+static void
+report_unshown(struct exec *x)
+{
+	if (x->unshown > 0)
+		log_msg("%s: %lu more stderr line%s not shown", x->tag,
+		    x->unshown, x->unshown == 1 ? "" : "s");
+	x->unshown = 0;
+}
+
+/* A peer can make a program write to its stderr as fast as it likes:
+ * STDERR_RATE lines a second are logged, the rest counted. */
 static void
 err_line(const char *p, size_t n, UNUSED bool text, void *arg)
 {
 	struct exec *x = arg;
 	char shown[ESCAPE_MAX(STDERR_SHOWN)];
+	ev_tstamp now = ev_now(x->loop);
 
+	if (now - x->err_since >= 1.) {
+		report_unshown(x);
+		x->err_since = now;
+		x->err_lines = 0;
+	}
+	if (++x->err_lines > STDERR_RATE) {
+		x->unshown++;
+		return;
+	}
 	escape_text(shown, sizeof(shown), p,
 	    n < STDERR_SHOWN ? n : STDERR_SHOWN, "\t");
 	log_msg("%s: %s", x->tag, shown);
@@ -281,6 +306,7 @@ exec_free(struct exec *x)
 		log_msg("%s: %zu message%s for the program not passed on: it "
 			"no longer read them",
 		    x->tag, x->refused, x->refused == 1 ? "" : "s");
+	report_unshown(x);
 	ev_timer_stop(x->loop, &x->timer);
 	/* Their watchers go before child_free closes the fds. */
 	lineio_reader_free(x->out);

@@ -3,7 +3,8 @@
  * --exec): src/child's process with its pipes as records, in the framing
  * of the options.  Messages go to its stdin as records, each record of its
  * stdout comes back through on_record, and each line of its stderr is
- * logged after tag ("3: ..."), cut at 4 KiB (over 64 KiB: dropped, said).
+ * logged after tag ("3: ..."), cut at 4 KiB (over 64 KiB: dropped, said),
+ * at most 100 a second (the others counted, and the count logged).
  *
  * Lifetime: exec_start() returns it running.  on_end comes once, from a
  * libev callback, when the program has exited and its stdout was read to

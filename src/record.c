@@ -206,6 +206,18 @@ record_json_message(struct chunk **cur, unsigned long id, bool text,
 	return c;
 }
 
+int
+record_write_json(struct lineio_writer *w, struct chunk **cur, unsigned long id,
+    bool text, const uint8_t *p, size_t n)
+{
+	struct chunk *c;
+	size_t off, len;
+
+	if ((c = record_json_message(cur, id, text, p, n, &off, &len)) == NULL)
+		return -1;
+	return lineio_writer_message_ref(w, c, c->data + off, len);
+}
+
 /* Appends ,"key":"value" (or {"key":... first); value escaped as a JSON
  * string, its bytes that are not UTF-8 as \u00XX.  0 or -1. */
 static int

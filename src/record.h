@@ -76,6 +76,10 @@ const char *record_opts_set(struct record_opts *o,
 struct chunk *record_json_message(struct chunk **cur, unsigned long id,
     bool text, const uint8_t *p, size_t n, size_t *off, size_t *len);
 
+/* The same, queued on w (lineio_writer_message_ref).  0 or -1. */
+int record_write_json(struct lineio_writer *w, struct chunk **cur,
+    unsigned long id, bool text, const uint8_t *p, size_t n);
+
 /* An event as one JSON line, LF not included, appended to out (emptied
  * first).  Strings other than peer, path and origin must be UTF-8; those
  * three are escaped byte by byte.  0, or -1 when out of memory. */

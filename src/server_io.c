@@ -127,11 +127,8 @@ server_output_message(struct server *s, const struct peer *p, int opcode,
 		return lineio_writer_record(s->out, p->tag, p->ntag, c, data,
 		    n);
 	case RECORD_JSONL:
-		if ((c = record_json_message(&s->json, p->id,
-			 opcode == WSLAY_TEXT_FRAME, data, n, &off, &len)) ==
-		    NULL)
-			return -1;
-		return lineio_writer_message_ref(s->out, c, c->data + off, len);
+		return record_write_json(s->out, &s->json, p->id,
+		    opcode == WSLAY_TEXT_FRAME, data, n);
 	default:
 		return lineio_writer_message_ref(s->out, c, data, n);
 	}

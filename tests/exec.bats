@@ -127,6 +127,20 @@ value() {
 	grep -qxF 'wsserve: 1: leaving with 0' "$SERVER_ERR"
 }
 
+@test "a program's stderr is logged at most 100 lines a second, and the lines not shown are counted" {
+	local shown counted
+	start_wsserve --exec sh -c 'i=0; while [ $i -lt 1000 ]; do echo "err $i" >&2; i=$((i + 1)); done'
+	run -0 --separate-stderr py_client "$URL" --expect-close 1000
+	wait_for_text "$SERVER_ERR" 'stderr lines not shown' 10
+	shown=$(grep -c 'wsserve: 1: err ' "$SERVER_ERR")
+	[ "$shown" -ge 100 ] && [ "$shown" -lt 1000 ] ||
+		fail "$shown stderr lines shown"
+	# What was shown and what was counted make the 1000.
+	counted=$(sed -n 's/^wsserve: 1: \([0-9]*\) more stderr lines\{0,1\} not shown$/\1/p' \
+		"$SERVER_ERR" | awk '{ n += $1 } END { print n + 0 }')
+	assert_equal $((shown + counted)) 1000
+}
+
 @test "WSSERVE_ID is 1, 2, 3 for clients in the order they came" {
 	start_wsserve --exec "$EXEC/id_upper.sh"
 	# Not $i: bats's run sets a global i.
