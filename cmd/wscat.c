@@ -234,6 +234,8 @@ static const struct opt_def options[] = {
 	    .kind = OPT_LIST, .off = AT(cl.hs.protocols),
 	    .store_off = AT(protocols), .count_off = AT(cl.hs.nprotocols),
 	    .max = MAX_LIST, .hook = protocol_valid },
+	{ "unix", 0, "PATH", "connect to the Unix socket at PATH (the URL "
+	    "gives Host and path)", .kind = OPT_STRING, .off = AT(cl.unix_path) },
 	OPT_ROW_VERBOSE(AT(log_level), "show connection details on stderr"),
 	OPT_ROW_VERSION,
 	{ "whole", 0, NULL, "stdin up to EOF is one message; nothing "
@@ -250,12 +252,13 @@ static const struct opt_def options[] = {
 static const char usage[] =
     "usage: wscat [-01bhknPVv] [-H name:value] [-o origin] [-p version]\n"
     "             [-s protocol] [-w seconds] [-x message] [--auth user:pass]\n"
-    "             [--ca file] [--cert file] [--ciphers list] [--color when]\n"
+    "             [--ca file] [--cert file] [--ciphers list]\n"
+    "             [--close-grace seconds] [--color when]\n"
     "             [--connect-timeout seconds] [--count n] [--echo] [--events]\n"
     "             [--host host] [--jsonl] [--key file] [--max-message bytes]\n"
     "             [--no-color] [--no-history] [--passphrase [pass]]\n"
     "             [--ping-interval seconds] [--ping-timeout seconds]\n"
-    "             [--slash] [--whole] [--close-grace seconds]\n"
+    "             [--slash] [--unix path] [--whole]\n"
     "             -c url | url [--exec cmd [arg ...]]";
 
 static const char about[] =
@@ -436,6 +439,8 @@ main(int argc, char *argv[])
 			cfg->tls.passphrase = passphrase;
 		}
 	}
+	if (cfg->unix_path == NULL && cfg->url.unix_path[0] != '\0')
+		cfg->unix_path = cfg->url.unix_path;
 	if (cfg->hs.auth == NULL && cfg->url.userinfo[0] != '\0')
 		cfg->hs.auth = cfg->url.userinfo;
 	cfg->hs.resource = cfg->url.resource;

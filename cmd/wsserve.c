@@ -46,6 +46,9 @@ struct wsserve_args {
 	const char *const *passenv_given;
 	char passenv_text[MAX_LIST][256]; /* the lists, cut at commas */
 	const char *passenv[MAX_PASSENV]; /* the names, into passenv_text */
+	const char *unix_paths[MAX_LIST]; /* -U */
+	const char *unix_mode;		  /* --unix-mode, octal */
+	bool tcp_given;			  /* -a or -p: TCP with -U too */
 };
 
 #define AT(m) offsetof(struct wsserve_args, m)
@@ -116,6 +119,28 @@ split_passenv(struct wsserve_args *a)
 	cfg->passenv = a->passenv;
 }
 
+/* -a and -p: TCP is asked for, also with -U. */
+static const char *
+tcp_given(void *args, const char *arg)
+{
+	(void)arg;
+	((struct wsserve_args *)args)->tcp_given = true;
+	return NULL;
+}
+
+static const char *
+unix_mode_valid(void *args, const char *arg)
+{
+	struct wsserve_args *a = args;
+	char *end;
+	unsigned long m = strtoul(arg, &end, 8);
+
+	if (*arg < '0' || *arg > '7' || *end != '\0' || m > 0777)
+		return "expected an octal mode, 0000 to 0777";
+	a->srv.unix_mode = (unsigned)m;
+	return NULL;
+}
+
 /* A password is never shown, not even in a usage error. */
 static bool
 user_valid(const char *s)
@@ -180,7 +205,7 @@ static const struct opt_def options[] = {
 	{ "address", 'a', "ADDRESS", "listen on ADDRESS",
 	    .kind = OPT_LIST, .off = AT(srv.addresses),
 	    .store_off = AT(addresses), .count_off = AT(srv.naddresses),
-	    .max = MAX_LIST, .def_str = "127.0.0.1" },
+	    .max = MAX_LIST, .def_str = "127.0.0.1", .hook = tcp_given },
 	{ "allow-host", 0, "NAME", "also answer requests for Host NAME; *: "
 	    "any", .kind = OPT_LIST, .off = AT(srv.allow_hosts),
 	    .store_off = AT(allow_hosts), .count_off = AT(srv.nallow_hosts),
@@ -250,7 +275,8 @@ static const struct opt_def options[] = {
 	OPT_ROW_PING_TIMEOUT(AT(srv.ping_timeout),
 	    "drop a client that does not answer a ping"),
 	{ "port", 'p', "PORT", "listen on PORT; 0: any",
-	    .kind = OPT_PORT, .off = AT(srv.port), .def_str = "15678" },
+	    .kind = OPT_PORT, .off = AT(srv.port), .def_str = "15678",
+	    .hook = tcp_given },
 	{ "quiet", 'q', NULL, "do not log connects and disconnects",
 	    .kind = OPT_SET, .off = AT(log_level), .def = LOG_QUIET },
 	/* 0 is lossless: the slowest client sets the pace, forever. */
@@ -262,6 +288,13 @@ static const struct opt_def options[] = {
 	    .kind = OPT_LIST, .off = AT(srv.policy.protocols),
 	    .store_off = AT(protocols), .count_off = AT(srv.policy.nprotocols),
 	    .max = MAX_LIST },
+	{ "unix", 'U', "PATH", "listen on a Unix socket at PATH (without "
+	    "-a or -p: only there)", .kind = OPT_LIST,
+	    .off = AT(srv.unix_paths), .store_off = AT(unix_paths),
+	    .count_off = AT(srv.nunix), .max = MAX_LIST },
+	{ "unix-mode", 0, "MODE", "the -U sockets' permissions, octal",
+	    .kind = OPT_STRING, .off = AT(unix_mode), .def_str = "0600",
+	    .hook = unix_mode_valid },
 	OPT_ROW_VERBOSE(AT(log_level), "log handshake details"),
 	{ "whole", 0, NULL, "stdin up to EOF is one message; nothing "
 	    "between messages out", .kind = OPT_FLAG, .off = AT(rec.whole) },
@@ -271,18 +304,17 @@ static const struct opt_def options[] = {
 /* clang-format on */
 
 static const char usage[] =
-    "usage: wsserve [-0bEhqVv] [-a address] [-p port] [--allow-host name]\n"
-    "               [--auth user:pass] [--auth-file file] [--cert file]\n"
-    "               [--ciphers list] [--client-ca file] [--color when] [--echo]\n"
-    "               [--events] [--handshake-timeout seconds] [--ids] [--jsonl]\n"
-    "               [--key file] [--max-clients n] [--max-memory bytes]\n"
-    "               [--max-message bytes] [--max-pending n] [--no-color]\n"
-    "               [--no-events] [--no-history] [--no-page]\n"
-    "               [--origin origin] [--ping-interval seconds]\n"
-    "               [--ping-timeout seconds] [--slow-client-timeout seconds]\n"
-    "               [--subprotocol name] [--whole]\n"
-    "               [--close-grace seconds] [--passenv name,...]\n"
-    "               [--exec cmd [arg ...]]";
+    "usage: wsserve [-0bEhqVv] [-a address] [-p port] [-U path]\n"
+    "               [--allow-host name] [--auth user:pass] [--auth-file file]\n"
+    "               [--cert file] [--ciphers list] [--client-ca file]\n"
+    "               [--close-grace seconds] [--color when] [--echo] [--events]\n"
+    "               [--handshake-timeout seconds] [--ids] [--jsonl] [--key file]\n"
+    "               [--max-clients n] [--max-memory bytes] [--max-message bytes]\n"
+    "               [--max-pending n] [--no-color] [--no-events] [--no-history]\n"
+    "               [--no-page] [--origin origin] [--passenv name,...]\n"
+    "               [--ping-interval seconds] [--ping-timeout seconds]\n"
+    "               [--slow-client-timeout seconds] [--subprotocol name]\n"
+    "               [--unix-mode mode] [--whole] [--exec cmd [arg ...]]";
 
 static const char about[] =
     "A WebSocket server: prints what clients send, one message per line,\n"
@@ -317,6 +349,12 @@ main(int argc, char *argv[])
 	if (cfg->tls.ciphers != NULL && cfg->tls.cert == NULL)
 		errx(WS_EXIT_USAGE, "--ciphers needs --cert and --key");
 	cfg->use_tls = cfg->tls.cert != NULL;
+	/* -U alone listens on its sockets only. */
+	if (cfg->nunix > 0 && !a.tcp_given)
+		cfg->naddresses = 0;
+	if (cfg->nunix == 0 && strcmp(a.unix_mode, "0600") != 0)
+		errx(WS_EXIT_USAGE, "--unix-mode needs -U");
+	(void)unix_mode_valid(&a, a.unix_mode); /* the default's too */
 	if (a.auth != NULL && !user_valid(a.auth))
 		errx(WS_EXIT_USAGE,
 		    "--auth: expected user:pass, without "

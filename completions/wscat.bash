@@ -22,7 +22,7 @@ _wscat()
             _wscat_url
             return
             ;;
-        --ca | --cert | --key)
+        --ca | --cert | --key | --unix)
             _filedir
             return
             ;;
@@ -55,14 +55,14 @@ _wscat()
             --header --help --host --insecure --jsonl --key --max-message
             --no-check --no-color --no-history --null --origin --passphrase
             --ping-interval --ping-timeout --protocol --show-ping-pong --slash
-            --subprotocol --verbose --version --wait --whole"
+            --subprotocol --unix --verbose --version --wait --whole"
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))
         return
     fi
 
     # The URL operand, unless -c or a URL came already.
     local args i
-    _count_args : '@(-c|--connect|-H|--header|-o|--origin|-p|--protocol|-s|--subprotocol|-x|--execute|--auth|--ca|--cert|--ciphers|--close-grace|--color|--host|--key|--passphrase|--connect-timeout|--count|--max-message|--ping-interval|--ping-timeout|-w|--wait)'
+    _count_args : '@(-c|--connect|-H|--header|-o|--origin|-p|--protocol|-s|--subprotocol|-x|--execute|--auth|--ca|--cert|--ciphers|--close-grace|--color|--host|--key|--passphrase|--connect-timeout|--count|--max-message|--ping-interval|--ping-timeout|--unix|-w|--wait)'
     ((args == 1)) || return
     for ((i = 1; i < cword; i++)); do
         [[ ${words[i]} == @(-c|--connect|--connect=*) ]] && return

@@ -31,7 +31,7 @@ function __wscat_needs_url
         H/header= h/help host= k/insecure jsonl key= max-message= \
         n/no-check no-color no-history o/origin= passphrase= \
         ping-interval= ping-timeout= p/protocol= P/show-ping-pong slash \
-        s/subprotocol= v/verbose V/version w/wait= whole \
+        s/subprotocol= unix= v/verbose V/version w/wait= whole \
         -- $tokens 2>/dev/null
     or return 1
     not set -q _flag_connect
@@ -75,6 +75,7 @@ complete -c wscat -n __wscat_own -s p -l protocol -x -a 13 -d 'WebSocket protoco
 complete -c wscat -n __wscat_own -s P -l show-ping-pong -d 'Show pings and pongs'
 complete -c wscat -n __wscat_own -l slash -d 'Slash commands in a pipe too (always at a terminal)'
 complete -c wscat -n __wscat_own -s s -l subprotocol -x -d 'Offer a subprotocol'
+complete -c wscat -n __wscat_own -l unix -r -F -d 'Connect to the Unix socket at PATH (the URL gives Host and path)'
 complete -c wscat -n __wscat_own -s v -l verbose -d 'Show connection details on stderr'
 complete -c wscat -n __wscat_own -s V -l version -d 'Print the version and exit'
 complete -c wscat -n __wscat_own -l whole -d 'Stdin up to EOF is one message; nothing between messages out'

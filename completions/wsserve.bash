@@ -20,7 +20,7 @@ _wsserve()
             COMPREPLY=($(compgen -W "auto always never" -- "$cur"))
             return
             ;;
-        --auth-file | --cert | --client-ca | --key)
+        --auth-file | --cert | --client-ca | --key | -U | --unix)
             _filedir
             return
             ;;
@@ -38,7 +38,8 @@ _wsserve()
             --close-grace | --handshake-timeout | \
             --max-clients | --max-memory | --max-message | --max-pending | \
             --origin | --ping-interval | \
-            --ping-timeout | --slow-client-timeout | --subprotocol)
+            --ping-timeout | --slow-client-timeout | --subprotocol | \
+            --unix-mode)
             # Free text or a number: nothing to offer.
             return
             ;;
@@ -51,7 +52,7 @@ _wsserve()
         --max-clients --max-memory --max-message --max-pending --no-color
         --no-events --no-history --no-page --null --origin --passenv
         --ping-interval --ping-timeout --port --quiet --slow-client-timeout
-        --subprotocol --verbose --version --whole"
+        --subprotocol --unix --unix-mode --verbose --version --whole"
     COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 }
 

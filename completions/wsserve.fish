@@ -58,6 +58,8 @@ complete -c wsserve -n __wsserve_own -s p -l port -x -d 'Listen on PORT (0: any)
 complete -c wsserve -n __wsserve_own -s q -l quiet -d 'Do not log connects and disconnects'
 complete -c wsserve -n __wsserve_own -l slow-client-timeout -x -d 'Close (1008) a client that lags that long (seconds; 0: never)'
 complete -c wsserve -n __wsserve_own -l subprotocol -x -d 'Accept subprotocol NAME'
+complete -c wsserve -n __wsserve_own -s U -l unix -r -F -d 'Listen on a Unix socket at PATH'
+complete -c wsserve -n __wsserve_own -l unix-mode -x -d "The -U sockets' permissions, octal"
 complete -c wsserve -n __wsserve_own -s v -l verbose -d 'Log handshake details'
 complete -c wsserve -n __wsserve_own -s V -l version -d 'Print the version and exit'
 complete -c wsserve -n __wsserve_own -l whole -d 'Stdin up to EOF is one message; nothing between messages out'

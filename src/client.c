@@ -438,15 +438,28 @@ client_start(struct client *cl)
 	ev_tstamp t0 = ev_time(), left;
 	int r;
 
-	r = net_resolve(u->host, u->port, cl->cfg->connect_timeout, &cl->addrs,
-	    cl->err, sizeof(cl->err));
-	if (r != 0)
-		return r == -2 ? WS_EXIT_LOST : WS_EXIT_CONNECT;
+	/* A Unix socket: one address, no DNS. */
+	if (cl->cfg->unix_path != NULL) {
+		if (net_unix_addr(cl->cfg->unix_path, &cl->unix_sun, cl->err,
+			sizeof(cl->err)) == -1)
+			return WS_EXIT_CONNECT;
+		cl->unix_ai.ai_family = AF_UNIX;
+		cl->unix_ai.ai_socktype = SOCK_STREAM;
+		cl->unix_ai.ai_addr = (struct sockaddr *)&cl->unix_sun;
+		cl->unix_ai.ai_addrlen = sizeof(cl->unix_sun);
+		cl->next_ai = &cl->unix_ai;
+	} else {
+		r = net_resolve(u->host, u->port, cl->cfg->connect_timeout,
+		    &cl->addrs, cl->err, sizeof(cl->err));
+		if (r != 0)
+			return r == -2 ? WS_EXIT_LOST : WS_EXIT_CONNECT;
+		cl->next_ai = cl->addrs;
+	}
 	left = cl->cfg->connect_timeout - (ev_time() - t0);
 	set_timer(cl, left > 0.001 ? left : 0.001);
-	cl->next_ai = cl->addrs;
 	connect_next(cl);
-	return -1;
+	/* A Unix socket may fail at once, before the loop runs. */
+	return cl->status;
 }
 
 static const struct lineio_cbs stdio_cbs = { on_line, on_batch, on_stdin_eof,

@@ -26,9 +26,10 @@ struct client_config {
 	size_t nexecute;
 	char *const *exec; /* --exec CMD ARG...: NULL-ended, or NULL */
 	size_t nexec;
-	double close_grace; /* --close-grace: server gone -> SIGTERM */
-	double wait_sec;    /* -w: 0 none, < 0 until server closes */
-	size_t count;	    /* -1/--count: 0 for no limit */
+	double close_grace;    /* --close-grace: server gone -> SIGTERM */
+	const char *unix_path; /* --unix, else the URL's, or NULL */
+	double wait_sec;       /* -w: 0 none, < 0 until server closes */
+	size_t count;	       /* -1/--count: 0 for no limit */
 	double connect_timeout;
 	size_t max_message;
 	double ping_interval; /* 0: no pings */

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <netdb.h>
+#include <sys/un.h>
 
 #include <ev.h>
 
@@ -26,7 +27,9 @@ struct client {
 	struct ev_loop *loop;
 	const struct client_config *cfg;
 	struct wsconn_config wcfg;
-	struct addrinfo *addrs;	   /* owned */
+	struct addrinfo *addrs;	 /* owned */
+	struct addrinfo unix_ai; /* a Unix socket's, instead */
+	struct sockaddr_un unix_sun;
 	struct addrinfo *next_ai;  /* next address to try */
 	ev_io connecting;	   /* fd of the connect in progress */
 	ev_timer timer;		   /* connect timeout, -w, grace */

@@ -11,6 +11,8 @@
 #include <string.h>
 #include <time.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 #include <arpa/inet.h>
 
@@ -31,6 +33,12 @@ net_format(const struct sockaddr *sa, char *out, size_t outlen)
 
 		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof(host));
 		snprintf(out, outlen, "%s:%u", host, ntohs(s4->sin_port));
+	} else if (sa->sa_family == AF_UNIX) {
+		const struct sockaddr_un *un = (const void *)sa;
+
+		/* An accepted peer's address has no path. */
+		snprintf(out, outlen, un->sun_path[0] ? "%s" : "unix",
+		    un->sun_path);
 	} else
 		snprintf(out, outlen, "?");
 }
@@ -209,8 +217,81 @@ net_accept(int lfd, char *peer, size_t peerlen)
 	if (fd == -1)
 		return -1;
 	/* We batch frames ourselves; don't let Nagle add latency. */
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	if (ss.ss_family != AF_UNIX)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	net_format((struct sockaddr *)&ss, peer, peerlen);
+	return fd;
+}
+
+int
+net_unix_addr(const char *path, struct sockaddr_un *sun, char *err,
+    size_t errlen)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	if (*path == '\0' || strlen(path) >= sizeof(sun->sun_path)) {
+		snprintf(err, errlen,
+		    "%s: a socket path must have 1 to %zu "
+		    "bytes",
+		    path, sizeof(sun->sun_path) - 1);
+		return -1;
+	}
+	memcpy(sun->sun_path, path, strlen(path));
+	return 0;
+}
+
+/* Whether something listens on the socket at sun: a live one is not
+ * ours to replace, a stale one (ECONNREFUSED) is. */
+static bool
+unix_live(const struct sockaddr_un *sun)
+{
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	bool live = fd != -1 &&
+	    (connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0 ||
+		errno != ECONNREFUSED);
+
+	if (fd != -1)
+		close(fd);
+	return live;
+}
+
+int
+net_listen_unix(const char *path, unsigned mode, char *err, size_t errlen)
+{
+	struct sockaddr_un sun;
+	struct stat st;
+	mode_t old;
+	int fd, r;
+
+	if (net_unix_addr(path, &sun, err, errlen) == -1)
+		return -1;
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			snprintf(err, errlen, "%s: exists and is no socket",
+			    path);
+			return -1;
+		}
+		if (unix_live(&sun)) {
+			snprintf(err, errlen, "%s: in use", path);
+			return -1;
+		}
+		(void)unlink(path);
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		 0)) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	/* The mode is the socket file's from its birth: no window in which
+	 * anyone else may connect. */
+	old = umask(~mode & 0777);
+	r = bind(fd, (struct sockaddr *)&sun, sizeof(sun));
+	umask(old);
+	if (r == -1 || listen(fd, SOMAXCONN) == -1) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
 	return fd;
 }
 
@@ -269,9 +350,11 @@ net_connect(const struct addrinfo *ai, char *err, size_t errlen)
 	    ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, ai->ai_protocol);
 	if (fd == -1)
 		goto fail;
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	if (ai->ai_family != AF_UNIX)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+	/* A Unix socket with a full backlog says EAGAIN: wait as for TCP. */
 	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1 &&
-	    errno != EINPROGRESS)
+	    errno != EINPROGRESS && errno != EAGAIN)
 		goto fail;
 	return fd;
 fail:

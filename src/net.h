@@ -22,6 +22,19 @@ struct addrinfo;
 int net_listen(const char *host, const char *port, int *fds, int max, char *err,
     size_t errlen);
 
+struct sockaddr_un;
+
+/* The address of the Unix socket at path.  0, or -1 when it does not fit
+ * (sun_path is 108 bytes). */
+int net_unix_addr(const char *path, struct sockaddr_un *sun, char *err,
+    size_t errlen);
+
+/* Listens on a Unix socket at path, its file created with mode (as 0600).
+ * A socket file already there is replaced when nothing listens on it
+ * (stale); a live socket or another kind of file is an error.  Returns
+ * the fd or -1.  The caller unlinks path when it is done. */
+int net_listen_unix(const char *path, unsigned mode, char *err, size_t errlen);
+
 /* Accepts one connection, non-blocking with TCP_NODELAY.  Returns the fd,
  * or -1 with errno set (EAGAIN when there is none). */
 int net_accept(int lfd, char *peer, size_t peerlen);
@@ -38,7 +51,8 @@ int net_connect(const struct addrinfo *ai, char *err, size_t errlen);
 /* After a connect became writable: 0 when connected, else -1. */
 int net_connect_result(int fd, char *err, size_t errlen);
 
-/* "127.0.0.1:80" or "[::1]:80". */
+/* "127.0.0.1:80", "[::1]:80"; a Unix socket's path, or "unix" for a
+ * peer's (which has none). */
 void net_format(const struct sockaddr *sa, char *out, size_t outlen);
 
 /* The local address of fd, formatted. */

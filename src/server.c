@@ -723,6 +723,8 @@ allow_hosts(struct server *s)
 		add_host(name, s);
 	}
 	for (int i = 0; i < s->nlisteners; i++) {
+		if (s->unix_path[i] != NULL)
+			continue; /* a Host says nothing of a Unix socket */
 		if (net_local(s->listeners[i].fd, &l, err, sizeof(err)) == -1) {
 			log_msg("%s", err);
 			return -1;
@@ -759,6 +761,18 @@ allow_hosts(struct server *s)
 	return 0;
 }
 
+/* Watches fd, a listening socket; path: -U's. */
+static void
+add_listener(struct server *s, int fd, const char *path)
+{
+	ev_io *w = &s->listeners[s->nlisteners];
+
+	s->unix_path[s->nlisteners++] = path;
+	ev_io_init(w, accept_cb, fd, EV_READ);
+	w->data = s;
+	ev_io_start(s->loop, w);
+}
+
 static int
 start_listeners(struct server *s)
 {
@@ -774,15 +788,27 @@ start_listeners(struct server *s)
 			return -1;
 		}
 		for (int j = 0; j < n; j++) {
-			ev_io *w = &s->listeners[s->nlisteners++];
-
-			ev_io_init(w, accept_cb, fds[j], EV_READ);
-			w->data = s;
-			ev_io_start(s->loop, w);
+			add_listener(s, fds[j], NULL);
 			net_sockname(fds[j], name, sizeof(name));
 			log_msg("listening on %s://%s/",
 			    cfg->use_tls ? "wss" : "ws", name);
 		}
+	}
+	for (size_t i = 0; i < cfg->nunix; i++) {
+		if (s->nlisteners == SERVER_MAX_LISTENERS) {
+			log_msg("cannot listen on %s: more than %d sockets",
+			    cfg->unix_paths[i], SERVER_MAX_LISTENERS);
+			return -1;
+		}
+		n = net_listen_unix(cfg->unix_paths[i], cfg->unix_mode, err,
+		    sizeof(err));
+		if (n == -1) {
+			log_msg("cannot listen on %s", err);
+			return -1;
+		}
+		add_listener(s, n, cfg->unix_paths[i]);
+		log_msg("listening on %s://%s",
+		    cfg->use_tls ? "wss+unix" : "ws+unix", cfg->unix_paths[i]);
 	}
 	return allow_hosts(s);
 }
@@ -810,6 +836,8 @@ server_deinit(struct server *s)
 	for (int i = 0; i < s->nlisteners; i++) {
 		ev_io_stop(s->loop, &s->listeners[i]);
 		close(s->listeners[i].fd);
+		if (s->unix_path[i] != NULL)
+			(void)unlink(s->unix_path[i]);
 	}
 	proc_signals_stop(s->loop, &s->signals);
 	ev_timer_stop(s->loop, &s->grace);

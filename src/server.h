@@ -21,8 +21,11 @@
 #define SERVER_REFUSAL_INTERVAL 1.0   /* one line per reason that often */
 
 struct server_config {
-	const char *const *addresses; /* -a; never empty */
+	const char *const *addresses; /* -a; empty with -U alone */
 	size_t naddresses;
+	const char *const *unix_paths; /* -U: Unix sockets */
+	size_t nunix;
+	unsigned unix_mode; /* --unix-mode: their files' permissions */
 	const char *port;
 	double handshake_timeout;
 	size_t max_message;

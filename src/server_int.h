@@ -60,6 +60,8 @@ struct server {
 	struct wsconn_config wcfg;
 	struct page page;
 	ev_io listeners[SERVER_MAX_LISTENERS];
+	const char *unix_path[SERVER_MAX_LISTENERS]; /* -U's, or NULL for TCP;
+						      * unlinked at the end */
 	int nlisteners;
 	struct peer_list pending; /* handshaking peers; owned */
 	struct peer_list clients; /* peers past the handshake; owned */

@@ -133,6 +133,38 @@ has_scheme(const char *s)
 	return n > 0 && strncmp(s + n, "://", 3) == 0;
 }
 
+/* ws+unix://PATH[:RESOURCE], after its scheme (tls: wss+unix). */
+static int
+parse_unix(const char *rest, bool tls, struct url *u, char *err, size_t errlen)
+{
+	const char *colon = strchr(rest, ':');
+	size_t n = colon != NULL ? (size_t)(colon - rest) : strlen(rest);
+
+	if (n == 0 || n >= sizeof(u->unix_path)) {
+		snprintf(err, errlen, "a socket path of 1 to %zu bytes",
+		    sizeof(u->unix_path) - 1);
+		return -1;
+	}
+	if (colon != NULL && colon[1] != '/') {
+		snprintf(err, errlen,
+		    "the request path after the socket's "
+		    "must start with /");
+		return -1;
+	}
+	memcpy(u->unix_path, rest, n);
+	u->tls = tls;
+	snprintf(u->host, sizeof(u->host), "localhost");
+	snprintf(u->hostport, sizeof(u->hostport), "localhost");
+	snprintf(u->port, sizeof(u->port), "%s", tls ? "443" : "80");
+	if (set_resource(u, colon != NULL ? "" : "/",
+		colon != NULL ? colon + 1 : "",
+		colon != NULL ? strlen(colon + 1) : 0) == -1) {
+		snprintf(err, errlen, "path too long");
+		return -1;
+	}
+	return 0;
+}
+
 int
 url_parse(const char *s, struct url *u, char *err, size_t errlen)
 {
@@ -147,6 +179,10 @@ url_parse(const char *s, struct url *u, char *err, size_t errlen)
 		snprintf(err, errlen, "empty URL");
 		return -1;
 	}
+	if (strncasecmp(s, "ws+unix://", 10) == 0)
+		return parse_unix(s + 10, false, u, err, errlen);
+	if (strncasecmp(s, "wss+unix://", 11) == 0)
+		return parse_unix(s + 11, true, u, err, errlen);
 	if (!has_scheme(s))
 		r = snprintf(full, sizeof(full), "ws://%s", s);
 	else

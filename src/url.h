@@ -13,6 +13,7 @@
 #define URL_MAX_HOST 256
 #define URL_MAX_RESOURCE 4096
 #define URL_MAX_USERINFO 256
+#define URL_MAX_UNIX 108 /* sun_path */
 
 struct url {
 	bool tls;			 /* wss:// or https:// */
@@ -21,9 +22,13 @@ struct url {
 	char resource[URL_MAX_RESOURCE]; /* path and ?query; "/" default */
 	char hostport[URL_MAX_HOST + 8]; /* the Host header value */
 	char userinfo[URL_MAX_USERINFO]; /* "user:pass" decoded, or "" */
+	char unix_path[URL_MAX_UNIX];	 /* ws+unix://: the socket, or "" */
 };
 
-/* Parses s into u.  Returns 0, or -1 with the reason in err.  The user
+/* Parses s into u.  Returns 0, or -1 with the reason in err.
+ * ws+unix:///run/x.sock and ws+unix:///run/x.sock:/path?q (npm ws's way;
+ * wss+unix:// for TLS) name a Unix socket: the path after the colon is
+ * the request's ("/" without one), and the Host is localhost.  The user
  * info is percent-decoded ("us%40er:p%3Ass" is user "us@er", password
  * "p:ss"); one with a bad escape, a control character or a colon in the
  * user name is refused. */

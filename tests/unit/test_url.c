@@ -348,7 +348,38 @@ test_too_long(void)
 	parse_fails(s);
 }
 
+/* npm ws's Unix socket URLs: the socket, then the request path after a
+ * colon; Host localhost. */
+static void
+test_unix(void)
+{
+	char longpath[200];
+
+	if (parse_ok("ws+unix:///run/app.sock") != 0)
+		return;
+	CU_ASSERT_STRING_EQUAL(u.unix_path, "/run/app.sock");
+	CU_ASSERT_STRING_EQUAL(u.resource, "/");
+	CU_ASSERT_STRING_EQUAL(u.hostport, "localhost");
+	CU_ASSERT_FALSE(u.tls);
+	if (parse_ok("WSS+UNIX://rel.sock:/chat?room=1") != 0)
+		return;
+	CU_ASSERT_STRING_EQUAL(u.unix_path, "rel.sock");
+	CU_ASSERT_STRING_EQUAL(u.resource, "/chat?room=1");
+	CU_ASSERT_TRUE(u.tls);
+	/* Another URL after it leaves no socket behind. */
+	if (parse_ok("ws://h/") == 0)
+		CU_ASSERT_STRING_EQUAL(u.unix_path, "");
+	parse_fails("ws+unix://");
+	parse_fails("ws+unix://:/x");
+	parse_fails("ws+unix:///run/app.sock:chat");
+	memset(longpath, 'a', sizeof(longpath) - 1);
+	longpath[sizeof(longpath) - 1] = '\0';
+	memcpy(longpath, "ws+unix:///", 11);
+	parse_fails(longpath);
+}
+
 static const struct unit_test tests[] = {
+	{ "ws+unix:// and wss+unix://", test_unix },
 	{ "ws://host", test_plain },
 	{ "port, path and query", test_port_path_query },
 	{ "no scheme means ws", test_no_scheme },
