@@ -7,16 +7,17 @@ CFLAGS  ?= -O2 -g
 WARN     = -Wall -Wextra -Wformat=2 -Wshadow -Wmissing-prototypes \
 	   -Wstrict-prototypes
 CPPFLAGS += -D_GNU_SOURCE -Isrc
-LDLIBS   = -lwslay -lev -lssl -lcrypto -lhttp_parser -ledit -lmd -ljansson
+LDLIBS   = -lwslay -lev -lssl -lcrypto -lhttp_parser -ledit -lmd -ljansson -lz
 
 # Debian packages: build, then test.
 DEPS      = gcc make libwslay-dev libev-dev libssl-dev libhttp-parser-dev \
-	    libedit-dev libmd-dev libjansson-dev
+	    libedit-dev libmd-dev libjansson-dev zlib1g-dev
 TEST_DEPS = bats bats-assert bats-support libcunit1-dev python3 \
 	    python3-websockets valgrind mandoc curl procps \
 	    bash-completion zsh fish man-db \
 	    chromium openssl clang libclang-rt-14-dev llvm \
-	    clang-format-14 shellcheck python3-pexpect tmux jq
+	    clang-format-14 shellcheck python3-pexpect tmux jq \
+	    tinyproxy
 
 SRC  = src/buf.c src/log.c src/utf8.c src/url.c src/handshake.c src/net.c \
        src/proc.c src/opt.c src/lineio.c src/transport.c src/session.c \
@@ -25,7 +26,8 @@ SRC  = src/buf.c src/log.c src/utf8.c src/url.c src/handshake.c src/net.c \
        src/budget.c src/policy.c src/escape.c src/display.c src/console.c \
        src/command.c src/server_console.c src/client_console.c \
        src/outq.c src/frame.c src/record.c src/server_io.c src/client_io.c \
-       src/cgi.c src/child.c src/exec.c src/server_exec.c src/client_exec.c
+       src/cgi.c src/child.c src/exec.c src/server_exec.c src/client_exec.c \
+       src/pmd.c src/deflate.c src/proxy.c
 OBJ  = $(SRC:.c=.o) src/page_html.o
 BINS = wsserve wscat
 
@@ -36,7 +38,9 @@ UNIT_SRC = tests/unit/test_main.c tests/unit/test_url.c \
 	   tests/unit/test_opt.c \
 	   tests/unit/test_policy.c tests/unit/test_command.c \
 	   tests/unit/test_outq.c tests/unit/test_child.c \
-	   tests/unit/test_record.c tests/unit/test_cgi.c
+	   tests/unit/test_record.c tests/unit/test_cgi.c \
+	   tests/unit/test_pmd.c tests/unit/test_deflate.c \
+	   tests/unit/test_proxy.c
 
 all: $(BINS)
 

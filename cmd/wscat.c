@@ -23,6 +23,7 @@
 #include "log.h"
 #include "opt.h"
 #include "proc.h"
+#include "proxy.h"
 #include "record.h"
 #include "version.h"
 
@@ -43,6 +44,7 @@ struct wscat_args {
 	const char *version;	 /* -p: checked, not used */
 	const char *color;	 /* --color WHEN */
 	bool no_color, no_history;
+	bool no_deflate;	 /* --no-deflate */
 	struct record_flags rec; /* -0, -b, --whole, --jsonl, --events */
 };
 
@@ -109,6 +111,19 @@ header_valid(void *args, const char *arg)
 	a->cl.hs.nheaders--; /* stored already: taken back */
 	a->host_header = arg + 5 + strspn(arg + 5, " \t");
 	return host_check(a->host_header);
+}
+
+/* --proxy: a URL src/proxy takes, or "" for none. */
+static const char *
+proxy_valid(void *args, const char *arg)
+{
+	static char err[OPT_ERRLEN];
+	struct proxy p;
+
+	(void)args;
+	if (arg[0] == '\0' || proxy_parse(arg, &p, err, sizeof(err)) == 0)
+		return NULL;
+	return err;
 }
 
 static const char *
@@ -209,6 +224,8 @@ static const struct opt_def options[] = {
 	{ "no-check", 'n', NULL, "the same as --insecure",
 	    .kind = OPT_FLAG, .off = AT(cl.tls.insecure) },
 	OPT_ROW_NO_COLOR(AT(no_color)),
+	{ "no-deflate", 0, NULL, "do not offer permessage-deflate (compression)",
+	    .kind = OPT_FLAG, .off = AT(no_deflate) },
 	OPT_ROW_NO_HISTORY(AT(no_history)),
 	{ "null", '0', NULL, "records end with NUL, not newline, both ways",
 	    .kind = OPT_FLAG, .off = AT(rec.null) },
@@ -223,6 +240,9 @@ static const struct opt_def options[] = {
 	{ "passphrase", 0, "PASS", "passphrase of an encrypted --key; "
 	    "last, without PASS: ask", .kind = OPT_STRING,
 	    .off = AT(cl.tls.passphrase), .bare = ask_passphrase },
+	{ "proxy", 0, "URL", "through the HTTP CONNECT or socks5h:// proxy "
+	    "at URL; \"\": none", .kind = OPT_STRING, .off = AT(cl.proxy),
+	    .hook = proxy_valid },
 	{ "protocol", 'p', "VERSION", "WebSocket protocol version; only 13",
 	    .kind = OPT_STRING, .off = AT(version), .def_str = "13",
 	    .hook = version_valid },
@@ -256,9 +276,9 @@ static const char usage[] =
     "             [--close-grace seconds] [--color when]\n"
     "             [--connect-timeout seconds] [--count n] [--echo] [--events]\n"
     "             [--host host] [--jsonl] [--key file] [--max-message bytes]\n"
-    "             [--no-color] [--no-history] [--passphrase [pass]]\n"
-    "             [--ping-interval seconds] [--ping-timeout seconds]\n"
-    "             [--slash] [--unix path] [--whole]\n"
+    "             [--no-color] [--no-deflate] [--no-history]\n"
+    "             [--passphrase [pass]] [--ping-interval seconds]\n"
+    "             [--ping-timeout seconds] [--slash] [--unix path] [--whole]\n"
     "             -c url | url [--exec cmd [arg ...]]";
 
 static const char about[] =
@@ -443,6 +463,7 @@ main(int argc, char *argv[])
 		cfg->unix_path = cfg->url.unix_path;
 	if (cfg->hs.auth == NULL && cfg->url.userinfo[0] != '\0')
 		cfg->hs.auth = cfg->url.userinfo;
+	cfg->hs.deflate = !a.no_deflate;
 	cfg->hs.resource = cfg->url.resource;
 	/* --host, else the last -H Host, else the URL's. */
 	cfg->hs.hostport = cfg->url.hostport;

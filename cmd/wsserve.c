@@ -38,6 +38,7 @@ struct wsserve_args {
 	char *auth_text;       /* the --auth-file, read whole */
 	const char *color;     /* --color WHEN */
 	bool no_color, no_history;
+	bool no_deflate;	      /* --no-deflate */
 	struct record_flags rec;      /* -0, -b, --whole, --jsonl, --ids... */
 	const char *users[MAX_USERS]; /* both: "user:pass", pointing into
 				       * argv and auth_text */
@@ -255,6 +256,8 @@ static const struct opt_def options[] = {
 	    .kind = OPT_COUNT, .off = AT(srv.max_pending),
 	    .min = 1, .max = 1000000, .def = 128 },
 	OPT_ROW_NO_COLOR(AT(no_color)),
+	{ "no-deflate", 0, NULL, "do not accept permessage-deflate (compression)",
+	    .kind = OPT_FLAG, .off = AT(no_deflate) },
 	{ "no-events", 0, NULL, "no event records (with --jsonl)",
 	    .kind = OPT_FLAG, .off = AT(rec.no_events) },
 	OPT_ROW_NO_HISTORY(AT(no_history)),
@@ -310,11 +313,12 @@ static const char usage[] =
     "               [--close-grace seconds] [--color when] [--echo] [--events]\n"
     "               [--handshake-timeout seconds] [--ids] [--jsonl] [--key file]\n"
     "               [--max-clients n] [--max-memory bytes] [--max-message bytes]\n"
-    "               [--max-pending n] [--no-color] [--no-events] [--no-history]\n"
-    "               [--no-page] [--origin origin] [--passenv name,...]\n"
-    "               [--ping-interval seconds] [--ping-timeout seconds]\n"
-    "               [--slow-client-timeout seconds] [--subprotocol name]\n"
-    "               [--unix-mode mode] [--whole] [--exec cmd [arg ...]]";
+    "               [--max-pending n] [--no-color] [--no-deflate] [--no-events]\n"
+    "               [--no-history] [--no-page] [--origin origin]\n"
+    "               [--passenv name,...] [--ping-interval seconds]\n"
+    "               [--ping-timeout seconds] [--slow-client-timeout seconds]\n"
+    "               [--subprotocol name] [--unix-mode mode] [--whole]\n"
+    "               [--exec cmd [arg ...]]";
 
 static const char about[] =
     "A WebSocket server: prints what clients send, one message per line,\n"
@@ -364,6 +368,7 @@ main(int argc, char *argv[])
 	if (a.auth_file != NULL)
 		load_users(&a);
 	cfg->policy.credentials = a.users;
+	cfg->policy.deflate = !a.no_deflate;
 
 	a.rec.server = true;
 	if ((why = record_opts_set(&cfg->rec, &a.rec)) != NULL)

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <netdb.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -357,7 +358,10 @@ end_status(struct client *cl)
 	uint16_t code;
 
 	if (cl->status != -1) {
-		if (cl->status == WS_EXIT_CONNECT)
+		if (cl->status == WS_EXIT_CONNECT && cl->wcfg.proxy != NULL)
+			log_msg("cannot connect to %s for %s: %s",
+			    cl->proxy_shown, cl->cfg->url_text, cl->err);
+		else if (cl->status == WS_EXIT_CONNECT)
 			log_msg("cannot connect to %s: %s", cl->cfg->url_text,
 			    cl->err);
 		else if (cl->err[0] != '\0')
@@ -431,12 +435,45 @@ exit_status(struct client *cl)
 	return status == WS_EXIT_OK && short_input ? WS_EXIT_FAIL : status;
 }
 
+/* The proxy to u's server: --proxy, else the environment's (curl's
+ * rules), or none.  0, or -1 with the reason in cl->err. */
+static int
+pick_proxy(struct client *cl, const struct url *u)
+{
+	const char *s = cl->cfg->proxy;
+	char err[LOG_ERR_MAX / 2], shown[LOG_ERR_MAX / 4];
+
+	cl->wcfg.proxy = NULL;
+	if (cl->cfg->unix_path != NULL)
+		return 0;
+	if (s == NULL)
+		s = proxy_from_env(u->tls, u->host);
+	if (s == NULL || s[0] == '\0')
+		return 0;
+	url_redact(s, shown, sizeof(shown));
+	if (proxy_parse(s, &cl->proxy, err, sizeof(err)) == -1) {
+		snprintf(cl->err, sizeof(cl->err), "proxy %s: %s", shown, err);
+		return -1;
+	}
+	snprintf(cl->proxy_shown, sizeof(cl->proxy_shown),
+	    strchr(cl->proxy.host, ':') ? "proxy [%s]:%s" : "proxy %s:%s",
+	    cl->proxy.host, cl->proxy.port);
+	log_debug("through %s (%s)", cl->proxy_shown, shown);
+	cl->wcfg.proxy = &cl->proxy;
+	cl->wcfg.target_host = u->host;
+	cl->wcfg.target_port = u->port;
+	return 0;
+}
+
 static int
 client_start(struct client *cl)
 {
 	const struct url *u = &cl->cfg->url;
 	ev_tstamp t0 = ev_time(), left;
 	int r;
+
+	if (pick_proxy(cl, u) == -1)
+		return WS_EXIT_USAGE;
 
 	/* A Unix socket: one address, no DNS. */
 	if (cl->cfg->unix_path != NULL) {
@@ -449,8 +486,11 @@ client_start(struct client *cl)
 		cl->unix_ai.ai_addrlen = sizeof(cl->unix_sun);
 		cl->next_ai = &cl->unix_ai;
 	} else {
-		r = net_resolve(u->host, u->port, cl->cfg->connect_timeout,
-		    &cl->addrs, cl->err, sizeof(cl->err));
+		/* Through a proxy, its address; the proxy resolves u's. */
+		r = net_resolve(cl->wcfg.proxy ? cl->proxy.host : u->host,
+		    cl->wcfg.proxy ? cl->proxy.port : u->port,
+		    cl->cfg->connect_timeout, &cl->addrs, cl->err,
+		    sizeof(cl->err));
 		if (r != 0)
 			return r == -2 ? WS_EXIT_LOST : WS_EXIT_CONNECT;
 		cl->next_ai = cl->addrs;

@@ -28,6 +28,8 @@ struct client_config {
 	size_t nexec;
 	double close_grace;    /* --close-grace: server gone -> SIGTERM */
 	const char *unix_path; /* --unix, else the URL's, or NULL */
+	const char *proxy;     /* --proxy URL ("": none), or NULL: the
+				* environment's (src/proxy) */
 	double wait_sec;       /* -w: 0 none, < 0 until server closes */
 	size_t count;	       /* -1/--count: 0 for no limit */
 	double connect_timeout;

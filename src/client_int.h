@@ -20,6 +20,7 @@
 #include "lineio.h"
 #include "log.h"
 #include "proc.h"
+#include "proxy.h"
 #include "record.h"
 #include "wsconn.h"
 
@@ -27,8 +28,10 @@ struct client {
 	struct ev_loop *loop;
 	const struct client_config *cfg;
 	struct wsconn_config wcfg;
-	struct addrinfo *addrs;	 /* owned */
-	struct addrinfo unix_ai; /* a Unix socket's, instead */
+	struct proxy proxy; /* wcfg.proxy's, when there is one */
+	char proxy_shown[PROXY_MAX_HOST + 16]; /* "proxy HOST:PORT" */
+	struct addrinfo *addrs;		       /* owned */
+	struct addrinfo unix_ai;	       /* a Unix socket's, instead */
 	struct sockaddr_un unix_sun;
 	struct addrinfo *next_ai;  /* next address to try */
 	ev_io connecting;	   /* fd of the connect in progress */

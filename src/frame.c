@@ -3,6 +3,7 @@
  */
 #include <string.h>
 
+#include "deflate.h"
 #include "frame.h"
 #include "outq.h"
 
@@ -11,7 +12,7 @@ frame_header(uint8_t *p, int opcode, uint64_t n, const uint8_t *mask)
 {
 	size_t h = 2;
 
-	p[0] = 0x80 | (opcode & 0x0f);
+	p[0] = 0x80 | (opcode & (FRAME_RSV1 | 0x0f));
 	if (n < 126)
 		p[1] = (uint8_t)n;
 	else if (n <= 0xffff) {
@@ -96,5 +97,40 @@ frame_encode(struct chunk **cur, int opcode, const void *p, size_t n,
 		memcpy(dst + h, p, n);
 	*off = c->len;
 	c->len += h + n;
+	return c;
+}
+
+/* The size of the header frame_header writes. */
+static size_t
+header_len(uint64_t n, bool masked)
+{
+	return (n < 126 ? 2 : n <= 0xffff ? 4 : 10) + (masked ? 4 : 0);
+}
+
+struct chunk *
+frame_encode_deflated(struct chunk **cur, struct zdeflate *z, int opcode,
+    const void *p, size_t n, const uint8_t *mask, size_t *off)
+{
+	size_t bound = zdeflate_bound(z, n), h;
+	struct chunk *c;
+	uint8_t *dst;
+	ssize_t zn;
+
+	if (bound > SIZE_MAX - FRAME_HEADER_MAX ||
+	    (c = chunk_room(cur, bound + FRAME_HEADER_MAX)) == NULL)
+		return NULL;
+	/* Compressed after room for the largest header, which goes right
+	 * before the payload once its length is known. */
+	dst = c->data + c->len + FRAME_HEADER_MAX;
+	if ((zn = zdeflate_message(z, p, n, dst)) == -1)
+		return NULL;
+	if (!zdeflate_takeover(z) && (size_t)zn >= n)
+		return frame_encode(cur, opcode, p, n, mask, off);
+	h = header_len(zn, mask != NULL);
+	*off = c->len + FRAME_HEADER_MAX - h;
+	frame_header(c->data + *off, opcode | FRAME_RSV1, zn, mask);
+	if (mask != NULL)
+		frame_mask(dst, dst, zn, mask);
+	c->len += FRAME_HEADER_MAX + zn;
 	return c;
 }

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #define FRAME_HEADER_MAX 14 /* 2 + 8 length bytes + 4 mask bytes */
+#define FRAME_RSV1 0x40	    /* with an opcode: a compressed message */
 
 struct frame_head {
 	bool fin;
@@ -41,8 +42,18 @@ struct chunk;
 struct chunk *frame_encode(struct chunk **cur, int opcode, const void *p,
     size_t n, const uint8_t *mask, size_t *off);
 
+struct zdeflate;
+
+/* frame_encode, the message compressed by z (src/deflate) with RSV1 set.
+ * A compressor without takeover may keep its output: when it is not
+ * smaller, the frame goes out as frame_encode makes it.  NULL when out of
+ * memory or z failed. */
+struct chunk *frame_encode_deflated(struct chunk **cur, struct zdeflate *z,
+    int opcode, const void *p, size_t n, const uint8_t *mask, size_t *off);
+
 /* Writes the header of a whole (FIN) frame of n payload bytes at p, with
- * the masking key when mask is not NULL (a client's frame); its size. */
+ * the masking key when mask is not NULL (a client's frame); its size.
+ * opcode may carry FRAME_RSV1. */
 size_t frame_header(uint8_t *p, int opcode, uint64_t n, const uint8_t *mask);
 
 /* dst = src XOR the 4-byte mask, from the mask's first byte on; dst may

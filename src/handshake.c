@@ -17,6 +17,7 @@
 
 #include "handshake.h"
 #include "log.h"
+#include "pmd.h"
 #include "policy.h"
 #include "proc.h"
 #include "utf8.h"
@@ -41,7 +42,9 @@ struct head_parse {
 	handshake_header_fn *each; /* handshake_each_header */
 	void *each_arg;
 	/* response side */
-	struct handshake_span accept, protocol, extensions;
+	struct handshake_span accept, protocol;
+	struct handshake_span extensions[HANDSHAKE_MAX_LISTS];
+	size_t nextensions; /* all of them, kept or not */
 	struct handshake_span location, content_type, content_length;
 	bool chunked; /* any Transfer-Encoding */
 	int naccepts, nprotocols;
@@ -190,9 +193,14 @@ header_done(struct head_parse *ps)
 	} else if (!req && span_eq(f, "Sec-WebSocket-Protocol")) {
 		ps->protocol = v;
 		ps->nprotocols++;
-	} else if (!req && span_eq(f, "Sec-WebSocket-Extensions"))
-		ps->extensions = v;
-	else if (!req && span_eq(f, "Location"))
+	} else if (req && span_eq(f, "Sec-WebSocket-Extensions")) {
+		if (req->nextensions < HANDSHAKE_MAX_LISTS)
+			req->extensions[req->nextensions++] = v;
+	} else if (!req && span_eq(f, "Sec-WebSocket-Extensions")) {
+		if (ps->nextensions < HANDSHAKE_MAX_LISTS)
+			ps->extensions[ps->nextensions] = v;
+		ps->nextensions++;
+	} else if (!req && span_eq(f, "Location"))
 		ps->location = v;
 	else if (!req && span_eq(f, "Content-Type"))
 		ps->content_type = v;
@@ -438,7 +446,7 @@ handshake_accept_key(const char *key, size_t keylen,
 
 int
 handshake_build_response(struct buf *out, const struct handshake_request *req,
-    const char *protocol)
+    const char *protocol, const char *extensions)
 {
 	char accept[HANDSHAKE_ACCEPT_LEN + 1];
 
@@ -452,6 +460,10 @@ handshake_build_response(struct buf *out, const struct handshake_request *req,
 		return -1;
 	if (protocol &&
 	    buf_printf(out, "Sec-WebSocket-Protocol: %s\r\n", protocol) == -1)
+		return -1;
+	if (extensions &&
+	    buf_printf(out, "Sec-WebSocket-Extensions: %s\r\n", extensions) ==
+		-1)
 		return -1;
 	return buf_append(out, "\r\n", 2);
 }
@@ -611,6 +623,10 @@ handshake_build_request(struct buf *out, const struct handshake_client *cl,
 		if (buf_append(out, "\r\n", 2) == -1)
 			return -1;
 	}
+	if (cl->deflate &&
+	    buf_printf(out, "Sec-WebSocket-Extensions: " PMD_OFFER "\r\n") ==
+		-1)
+		return -1;
 	if (cl->auth) {
 		unsigned char b64[HANDSHAKE_MAX_AUTH_B64];
 		size_t n = strlen(cl->auth);
@@ -714,7 +730,8 @@ handshake_body_line(const char *head, size_t head_len, const char *body,
 int
 handshake_parse_response(const char *head, size_t len,
     const struct handshake_client *cl, const char *key, int *status,
-    char protocol[HANDSHAKE_MAX_PROTOCOL], char *err, size_t errlen)
+    char protocol[HANDSHAKE_MAX_PROTOCOL], struct pmd *pm, char *err,
+    size_t errlen)
 {
 	char want[HANDSHAKE_ACCEPT_LEN + 1];
 	struct head_parse ps;
@@ -747,10 +764,15 @@ handshake_parse_response(const char *head, size_t len,
 		snprintf(err, errlen, "wrong Sec-WebSocket-Accept");
 		return -1;
 	}
-	if (ps.extensions.n > 0) {
-		snprintf(err, errlen, "server chose an extension not offered");
+	if (ps.nextensions > HANDSHAKE_MAX_LISTS) {
+		snprintf(err, errlen,
+		    "more than %d Sec-WebSocket-Extensions lines",
+		    HANDSHAKE_MAX_LISTS);
 		return -1;
 	}
+	if (pmd_check_answer(ps.extensions, ps.nextensions, cl->deflate, pm,
+		err, errlen) == -1)
+		return -1;
 	if (ps.nprotocols == 0) {
 		if (cl->nprotocols > 0) {
 			snprintf(err, errlen, "server chose no subprotocol");

@@ -42,6 +42,9 @@ struct handshake_request {
 	struct handshake_span
 	    protocols[HANDSHAKE_MAX_LISTS]; /* Sec-WebSocket-Protocol lines */
 	size_t nprotocols;
+	struct handshake_span
+	    extensions[HANDSHAKE_MAX_LISTS]; /* Sec-WebSocket-Extensions */
+	size_t nextensions;
 };
 
 /*
@@ -60,7 +63,8 @@ struct handshake_policy {
 	size_t nhosts;
 	const unsigned short *ports; /* ports we listen on */
 	size_t nports;
-	bool tls; /* our own origins are https:, not http: */
+	bool tls;     /* our own origins are https:, not http: */
+	bool deflate; /* accept permessage-deflate (src/pmd) */
 	const char *const *credentials; /* "user:pass"; none: no auth asked */
 	size_t ncredentials;
 };
@@ -74,6 +78,7 @@ struct handshake_client {
 	size_t nprotocols;
 	const char *const *headers; /* extra "Name: value" lines */
 	size_t nheaders;
+	bool deflate; /* offer permessage-deflate (src/pmd) */
 };
 
 /* Length of the head (through CRLFCRLF) at the start of data: 0 while it is
@@ -109,10 +114,12 @@ int handshake_check_policy(const struct handshake_request *req,
 void handshake_accept_key(const char *key, size_t keylen,
     char out[HANDSHAKE_ACCEPT_LEN + 1]);
 
-/* Appends the 101 answer; protocol may be NULL.  Like every answer, it
- * carries X-Content-Type-Options: nosniff.  0 or -1 (no room). */
+/* Appends the 101 answer; protocol and extensions (the value of
+ * Sec-WebSocket-Extensions) may be NULL.  Like every answer, it carries
+ * X-Content-Type-Options: nosniff.  0 or -1 (no room). */
 int handshake_build_response(struct buf *out,
-    const struct handshake_request *req, const char *protocol);
+    const struct handshake_request *req, const char *protocol,
+    const char *extensions);
 
 /* Appends an error answer (400, 401, 403, 404, 405, 426, 431, 503, 505)
  * with a short plain-text body; for a HEAD request (head) the headers
@@ -148,15 +155,19 @@ bool handshake_header_valid(const char *line);
 int handshake_build_request(struct buf *out, const struct handshake_client *cl,
     const char *key);
 
-/* Validates the server's answer to key.  On success returns 0 and copies
- * the chosen subprotocol ("" for none) into protocol.  Otherwise -1 with
+struct pmd;
+
+/* Validates the server's answer to key.  On success returns 0, copies
+ * the chosen subprotocol ("" for none) into protocol and the
+ * permessage-deflate agreed on into *pm (src/pmd).  Otherwise -1 with
  * the reason, and *status holds the HTTP status (0 if unparsable).  A
  * status other than 101 is "server answered 'HTTP/1.1 403 Forbidden'"
  * (the status line, cut at 100 bytes); a 3xx adds its Location (cut at
  * 200) and "(redirects are not followed)". */
 int handshake_parse_response(const char *head, size_t len,
     const struct handshake_client *cl, const char *key, int *status,
-    char protocol[HANDSHAKE_MAX_PROTOCOL], char *err, size_t errlen);
+    char protocol[HANDSHAKE_MAX_PROTOCOL], struct pmd *pm, char *err,
+    size_t errlen);
 
 /* The first line of a refused answer's body, for the message that reports
  * it.  True, with the line in out (control bytes escaped, cut to fit),

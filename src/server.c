@@ -23,6 +23,7 @@
 #include "attr.h"
 #include "budget.h"
 #include "child.h"
+#include "deflate.h"
 #include "exitcode.h"
 #include "frame.h"
 #include "lineio.h"
@@ -141,13 +142,50 @@ server_shut_down(struct server *s, uint16_t code, bool bounded)
 	}
 }
 
-/* A message no client could take is counted, and reported with the
- * client's end like the rest of what it was not sent. */
+/* A broadcast, encoded once for each compressor among its peers (NULL:
+ * uncompressed), at the first peer that needs it.  Each encoding holds a
+ * reference to its chunk until the broadcast is queued: encoding the next
+ * one may move on from s->frames. */
+struct bcast {
+	const char *msg;
+	size_t len;
+	int opcode;
+	size_t n;
+	struct {
+		struct zdeflate *z;
+		struct chunk *c; /* NULL: out of memory */
+		size_t off, n;	 /* the frame in c */
+	} v[9];			 /* none, or one of a pool's 8 window sizes */
+};
+
+/* Queues b to p; a message p could not take is counted, and reported
+ * with its end like the rest of what it was not sent. */
 static void
-queue_encoded(struct peer *p, struct chunk *c, size_t off, size_t *taken)
+queue_bcast(struct server *s, struct bcast *b, struct peer *p, size_t *taken)
 {
-	if (c == NULL ||
-	    wsconn_send_encoded(p->conn, c, off, c->len - off) == -1) {
+	struct zdeflate *z = b->len >= DEFLATE_MIN ?
+	    wsconn_deflater(p->conn) :
+	    NULL;
+	size_t i;
+
+	for (i = 0; i < b->n && b->v[i].z != z; i++)
+		;
+	if (i == b->n && b->n < sizeof(b->v) / sizeof(b->v[0])) {
+		b->v[i].z = z;
+		b->v[i].c = z != NULL ?
+		    frame_encode_deflated(&s->frames, z, b->opcode, b->msg,
+			b->len, NULL, &b->v[i].off) :
+		    frame_encode(&s->frames, b->opcode, b->msg, b->len, NULL,
+			&b->v[i].off);
+		if (b->v[i].c != NULL) {
+			b->v[i].c->refs++;
+			b->v[i].n = b->v[i].c->len - b->v[i].off;
+		}
+		b->n++;
+	}
+	if (i == b->n || b->v[i].c == NULL ||
+	    wsconn_send_encoded(p->conn, b->v[i].c, b->v[i].off, b->v[i].n) ==
+		-1) {
 		p->unsent++;
 		return;
 	}
@@ -218,36 +256,37 @@ server_find(struct server *s, unsigned long id)
 	return NULL;
 }
 
-/* Server frames are unmasked: one encoding serves every client's
- * queue. */
+/* Server frames are unmasked: one encoding serves every client's queue
+ * that takes it. */
 size_t
 server_queue(struct server *s, const char *msg, size_t len, bool text,
     const unsigned long *to, size_t nto)
 {
-	struct chunk *c = NULL;
+	struct bcast b = { .msg = msg,
+		.len = len,
+		.opcode = text ? WSLAY_TEXT_FRAME : WSLAY_BINARY_FRAME };
 	struct peer *p;
-	size_t off = 0, taken = 0;
+	size_t taken = 0;
 
-	if (s->nopen > 0)
-		c = frame_encode(&s->frames,
-		    text ? WSLAY_TEXT_FRAME : WSLAY_BINARY_FRAME, msg, len,
-		    NULL, &off);
 	if (nto == 0) {
 		TAILQ_FOREACH(p, &s->clients, link)
 			if (wsconn_is_open(p->conn))
-				queue_encoded(p, c, off, &taken);
-		return taken;
-	}
-	/* "to":[3,3] sends once: each peer named remembers the record. */
-	s->gen++;
-	for (size_t i = 0; i < nto; i++) {
-		if ((p = server_find(s, to[i])) == NULL)
-			server_event_gone(s, to[i]);
-		else if (p->gen != s->gen) {
-			p->gen = s->gen;
-			queue_encoded(p, c, off, &taken);
+				queue_bcast(s, &b, p, &taken);
+	} else {
+		/* "to":[3,3] sends once: each peer named remembers the
+		 * record. */
+		s->gen++;
+		for (size_t i = 0; i < nto; i++) {
+			if ((p = server_find(s, to[i])) == NULL)
+				server_event_gone(s, to[i]);
+			else if (p->gen != s->gen) {
+				p->gen = s->gen;
+				queue_bcast(s, &b, p, &taken);
+			}
 		}
 	}
+	for (size_t i = 0; i < b.n; i++)
+		chunk_unref(b.v[i].c);
 	return taken;
 }
 
@@ -871,6 +910,7 @@ server_deinit(struct server *s)
 		s->status = WS_EXIT_FAIL;
 	}
 	SSL_CTX_free(s->wcfg.tls);
+	zpool_free(s->wcfg.deflaters);
 	chunk_unref(s->frames);
 	chunk_unref(s->json);
 	free(s->byid);
@@ -913,6 +953,11 @@ server_init(struct server *s, const struct server_config *cfg)
 	}
 	budget_init(&s->budget, cfg->max_memory);
 	s->wcfg.budget = &s->budget;
+	if (cfg->policy.deflate && (s->wcfg.deflaters = zpool_new()) == NULL) {
+		log_msg("out of memory");
+		s->status = WS_EXIT_FAIL;
+		return -1;
+	}
 	s->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	ev_timer_init(&s->shed_log, shed_log_cb, 1., 0.);
 	s->shed_log.data = s;

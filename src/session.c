@@ -13,6 +13,7 @@
 #include "attr.h"
 #include "budget.h"
 #include "buf.h"
+#include "deflate.h"
 #include "frame.h"
 #include "outq.h"
 #include "proc.h"
@@ -110,6 +111,7 @@ session_free(struct session *s)
 	outq_clear(&s->out);
 	chunk_unref(s->own);
 	session_drop_msg(s);
+	zinflate_free(s->zin);
 	free(s);
 }
 
@@ -198,14 +200,19 @@ session_flush(struct session *s)
 int
 session_send(struct session *s, int opcode, const void *p, size_t n)
 {
-	uint8_t mask[4];
+	uint8_t mask[4], *m = s->role == SESSION_CLIENT ? mask : NULL;
 	struct chunk *c;
 	size_t off;
 
 	if (session_close_pending(s) || session_closing(s) ||
-	    (s->role == SESSION_CLIENT && take_random(s, mask, 4) == -1) ||
-	    (c = frame_encode(&s->own, opcode, p, n,
-		 s->role == SESSION_CLIENT ? mask : NULL, &off)) == NULL)
+	    (m != NULL && take_random(s, mask, 4) == -1))
+		return -1;
+	if (s->tx != NULL && n >= DEFLATE_MIN)
+		c = frame_encode_deflated(&s->own, s->tx, opcode, p, n, m,
+		    &off);
+	else
+		c = frame_encode(&s->own, opcode, p, n, m, &off);
+	if (c == NULL)
 		return -1;
 	return outq_push_frame(&s->out, c, off, c->len - off, true);
 }
@@ -264,6 +271,13 @@ session_want_read(const struct session *s)
 {
 	return wslay_event_want_read(s->ctx) && s->out.bytes <= SESSION_HIGH &&
 	    (s->budget == NULL || !budget_waits(s->budget, s, msg_cap(s)));
+}
+
+void
+session_set_deflate(struct session *s, struct zdeflate *tx, bool rx_takeover)
+{
+	s->tx = tx;
+	s->rx_takeover = rx_takeover;
 }
 
 void

@@ -134,6 +134,17 @@ struct budget;
  * message larger than b's maximum fails with 1009.  NULL: no budget. */
 void session_set_budget(struct session *s, struct budget *b);
 
+struct zdeflate;
+
+/* permessage-deflate was negotiated (src/pmd): our messages of
+ * DEFLATE_MIN bytes or more are compressed by tx (which the owner keeps),
+ * and the peer may send compressed ones, with its window carried over
+ * when rx_takeover.  A compressed message is inflated as it arrives and
+ * bounded by max_message (and the budget) after inflation, and by
+ * max_message before. */
+void session_set_deflate(struct session *s, struct zdeflate *tx,
+    bool rx_takeover);
+
 /* Stops (or resumes) reading: session_recv then reads nothing. */
 void session_pause(struct session *s, bool pause);
 

@@ -44,14 +44,21 @@ struct session {
 	struct chunk *msg;     /* the data message being received; owned
 				* (the owner may take a reference) */
 	struct budget *budget; /* shared with other sessions, or NULL */
+	struct zdeflate *tx;   /* permessage-deflate: our compressor (not
+				* owned); NULL when not negotiated */
+	bool rx_takeover;      /* the peer's window carries over */
+	struct zinflate *zin;  /* made for a compressed message, kept after
+				* it only with takeover; owned */
 	size_t max_message;
 	bool in_message;       /* a fragmented message has begun */
 	struct {	       /* the data frame being received */
 		uint64_t left; /* payload bytes still to come */
 		uint8_t mask[4];
-		unsigned phase; /* the mask byte of the next payload byte */
-		bool fin;	/* it ends its message */
-		uint8_t opcode; /* the message's: text or binary */
+		unsigned phase;	 /* the mask byte of the next payload byte */
+		bool fin;	 /* it ends its message */
+		uint8_t opcode;	 /* the message's: text or binary */
+		bool deflated;	 /* the message is compressed */
+		uint64_t zbytes; /* ... and its compressed bytes so far */
 		struct utf8_state utf8; /* text checked so far */
 	} rx;
 	int close_off;		/* offset in a close frame's payload, or -1 */

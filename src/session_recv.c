@@ -12,6 +12,7 @@
 
 #include "attr.h"
 #include "budget.h"
+#include "deflate.h"
 #include "frame.h"
 #include "outq.h"
 #include "session_int.h"
@@ -19,6 +20,11 @@
 #define READ_CHUNK 4096		 /* bytes per read into s->in */
 #define DIRECT_MAX (1024 * 1024) /* bytes per read into a message */
 #define CONTROL_MAX 125		 /* wslay fails longer control frames */
+#define INFLATE_STEP (16 * 1024) /* first room for an inflated message */
+/* The compressed bytes of a message of n bytes: deflate makes data that
+ * does not compress a little longer (5 bytes per stored block), and tiny
+ * messages a few bytes longer. */
+#define ZBYTES_MAX(n) ((n) + (n) / 16 + 256)
 
 /* Reads up to n bytes.  A read that gave less than asked most likely
  * emptied the socket: the next one in this pass would only say "nothing
@@ -204,10 +210,20 @@ give_control(struct session *s, const struct frame_head *h)
 static uint16_t
 check_data(const struct session *s, const struct frame_head *h)
 {
-	if (h->rsv != 0 || h->long_form || h->opcode > WSLAY_BINARY_FRAME ||
-	    h->masked != (s->role == SESSION_SERVER) ||
-	    (h->opcode == WSLAY_CONTINUATION_FRAME) != s->in_message)
+	bool cont = h->opcode == WSLAY_CONTINUATION_FRAME;
+
+	/* RSV1 marks a compressed message, on its first frame only. */
+	if ((h->rsv != 0 && (h->rsv != FRAME_RSV1 || s->tx == NULL || cont)) ||
+	    h->long_form || h->opcode > WSLAY_BINARY_FRAME ||
+	    h->masked != (s->role == SESSION_SERVER) || cont != s->in_message)
 		return 1002;
+	/* Compressed, it is bounded as it inflates, and its compressed
+	 * bytes by what a message of max_message bytes may take. */
+	if (cont ? s->rx.deflated : h->rsv != 0)
+		return h->len >
+			ZBYTES_MAX(s->max_message) - (cont ? s->rx.zbytes : 0) ?
+		    1009 :
+		    0;
 	/* Larger than the memory budget is too big as well. */
 	if (h->len > s->max_message - msg_len(s) ||
 	    (s->budget != NULL && s->budget->max > 0 &&
@@ -216,12 +232,94 @@ check_data(const struct session *s, const struct frame_head *h)
 	return 0;
 }
 
+/* What a message may grow to: max_message, and the memory budget. */
+static size_t
+msg_limit(const struct session *s)
+{
+	if (s->budget != NULL && s->budget->max > 0 &&
+	    s->budget->max < s->max_message)
+		return s->budget->max;
+	return s->max_message;
+}
+
+/* Room at the end of the message being inflated, doubling up to its
+ * limit.  0, or -1 when out of memory. */
+static int
+grow_inflated(struct session *s)
+{
+	size_t cap = msg_cap(s), want = cap > INFLATE_STEP ? cap : INFLATE_STEP;
+	struct chunk *c;
+
+	if (want > msg_limit(s) - msg_len(s))
+		want = msg_limit(s) - msg_len(s);
+	if ((c = chunk_grow(s->msg, want, msg_limit(s))) == NULL)
+		return -1;
+	s->msg = c;
+	if (s->budget != NULL && msg_cap(s) > cap)
+		budget_add(s->budget, s, msg_cap(s), msg_cap(s) - cap);
+	return 0;
+}
+
+/* Inflates n compressed bytes at p onto the message, or with p NULL its
+ * end (the flush block), never past its limit: output beyond it goes to
+ * a one-byte probe, and any fails the message with 1009 (a zip bomb costs
+ * no more memory than a message of the limit).  0, or -1 when it failed
+ * the connection. */
+static int
+inflate_some(struct session *s, const uint8_t *p, size_t n)
+{
+	size_t used, made, room;
+	uint8_t probe, *dst;
+	int r;
+
+	do {
+		if (msg_len(s) == msg_cap(s) && msg_len(s) < msg_limit(s) &&
+		    grow_inflated(s) == -1) {
+			fail(s, 1011);
+			return -1;
+		}
+		room = msg_cap(s) - msg_len(s);
+		dst = room > 0 ? s->msg->data + s->msg->len : &probe;
+		r = zinflate_run(s->zin, p, n, p == NULL, &used, dst,
+		    room > 0 ? room : 1, &made);
+		p = p != NULL ? p + used : NULL;
+		n -= used;
+		if (r == -1 || (room == 0 && made > 0)) {
+			fail(s, r == -1 ? 1007 : 1009);
+			return -1;
+		}
+		if (made == 0)
+			continue;
+		s->msg->len += made;
+		if (s->rx.opcode == WSLAY_TEXT_FRAME &&
+		    !utf8_feed(&s->rx.utf8, dst, made)) {
+			fail(s, 1007);
+			return -1;
+		}
+	} while (r == 0);
+	return 0;
+}
+
+/* A compressed message was delivered: without takeover its window goes,
+ * and the inflater with it (an idle connection keeps none). */
+static void
+end_inflated(struct session *s)
+{
+	if (s->rx_takeover) {
+		if (zinflate_end_message(s->zin) == -1)
+			fail(s, 1011);
+	} else {
+		zinflate_free(s->zin);
+		s->zin = NULL;
+	}
+}
+
 /* The frame's last byte arrived: at the message's end, it goes to the
  * owner. */
 static void
 end_data(struct session *s)
 {
-	if (!s->rx.fin)
+	if (!s->rx.fin || (s->rx.deflated && inflate_some(s, NULL, 0) == -1))
 		return;
 	if (s->rx.opcode == WSLAY_TEXT_FRAME && s->rx.utf8.more > 0) {
 		fail(s, 1007); /* a truncated sequence at the end */
@@ -232,6 +330,8 @@ end_data(struct session *s)
 	    s->msg != NULL ? s->msg->data : NULL, msg_len(s));
 	s->delivering = false;
 	session_drop_msg(s);
+	if (s->rx.deflated)
+		end_inflated(s);
 }
 
 /* Begins the data frame with header h: room for all of it at once (one
@@ -246,13 +346,21 @@ start_data(struct session *s, const struct frame_head *h)
 	if (h->opcode != WSLAY_CONTINUATION_FRAME) {
 		s->rx.opcode = h->opcode;
 		memset(&s->rx.utf8, 0, sizeof(s->rx.utf8));
+		s->rx.deflated = h->rsv != 0;
+		s->rx.zbytes = 0;
 	}
 	s->in_message = !h->fin;
 	s->rx.fin = h->fin;
 	s->rx.left = h->len;
 	s->rx.phase = 0;
 	memcpy(s->rx.mask, h->mask, 4);
-	if (h->len > 0) {
+	if (s->rx.deflated) {
+		if (s->zin == NULL &&
+		    (s->zin = zinflate_new(s->rx_takeover)) == NULL) {
+			fail(s, 1011);
+			return;
+		}
+	} else if (h->len > 0) {
 		/* Fits: check_data held the length against max_message. */
 		if ((c = chunk_grow(s->msg, h->len, s->max_message)) == NULL) {
 			fail(s, 1011);
@@ -296,6 +404,33 @@ took_payload(struct session *s, uint8_t *p, size_t n)
 		end_data(s);
 }
 
+/* Compressed payload moves through s->in, unmasked there and inflated
+ * onto the message.  A session_recv result, or RECV_WAIT. */
+static int
+recv_deflated(struct session *s)
+{
+	size_t n = buf_used(&s->in);
+	uint8_t *p;
+	ssize_t r;
+
+	if (n == 0) {
+		if ((r = read_more(s)) <= 0)
+			return read_result(s, r);
+		n = r;
+	}
+	if (n > s->rx.left)
+		n = s->rx.left;
+	p = (uint8_t *)buf_head(&s->in);
+	unmask(s, p, p, n);
+	s->rx.left -= n;
+	s->rx.zbytes += n;
+	r = inflate_some(s, p, n);
+	buf_consume(&s->in, n);
+	if (r == 0 && s->rx.left == 0)
+		end_data(s);
+	return SESSION_OK;
+}
+
 /* Moves payload on: from s->in, or, with s->in empty and much to come,
  * read from the socket straight into the message.  A session_recv
  * result, or RECV_WAIT. */
@@ -306,6 +441,8 @@ recv_payload(struct session *s)
 	uint8_t *dst;
 	ssize_t r;
 
+	if (s->rx.deflated)
+		return recv_deflated(s);
 	if (n == 0 && s->rx.left < READ_CHUNK) {
 		if ((r = read_more(s)) <= 0)
 			return read_result(s, r);
@@ -365,8 +502,8 @@ recv_header(struct session *s)
 	s->close_off = -1;
 	if ((code = check_data(s, &h)) != 0)
 		fail(s, code);
-	else if (h.fin && !s->in_message && buf_used(&s->in) >= h.hlen &&
-	    buf_used(&s->in) - h.hlen >= h.len)
+	else if (h.fin && !s->in_message && h.rsv == 0 &&
+	    buf_used(&s->in) >= h.hlen && buf_used(&s->in) - h.hlen >= h.len)
 		deliver_in_place(s, &h);
 	else {
 		buf_consume(&s->in, h.hlen);

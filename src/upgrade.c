@@ -54,6 +54,7 @@ upgrade_server(const char *in, size_t len, const struct handshake_policy *pol,
 {
 	struct handshake_request req;
 	const char *protocol = NULL;
+	char deflate[PMD_ANSWER_MAX];
 	ssize_t n;
 	int status;
 
@@ -98,7 +99,11 @@ upgrade_server(const char *in, size_t len, const struct handshake_policy *pol,
 		r->http_status = status;
 		return refuse_answered(out, r);
 	}
-	if (handshake_build_response(out, &req, protocol) == -1) {
+	if (pol->deflate)
+		pmd_accept(req.extensions, req.nextensions, &r->deflate,
+		    deflate);
+	if (handshake_build_response(out, &req, protocol,
+		r->deflate.on ? deflate : NULL) == -1) {
 		refused(r, 400, "request cannot be answered");
 		return refuse_answered(out, r);
 	}
@@ -169,7 +174,7 @@ upgrade_client(const char *in, size_t len, const struct handshake_client *hs,
 		return UPGRADE_MORE;
 	r->head_len = n;
 	if (handshake_parse_response(in, n, hs, key, &r->http_status,
-		r->protocol, r->why, sizeof(r->why)) == -1) {
+		r->protocol, &r->deflate, r->why, sizeof(r->why)) == -1) {
 		add_body_line(in, len, n, r);
 		return UPGRADE_REFUSED;
 	}

@@ -16,6 +16,7 @@
 #include "handshake.h"
 #include "policy.h"
 #include "page.h"
+#include "pmd.h"
 
 #define UPGRADE_WHY_MAX 512 /* a refusal's reason, NUL included */
 
@@ -34,6 +35,7 @@ struct upgrade_result {
 	    protocol[HANDSHAKE_MAX_PROTOCOL]; /* OPEN: the subprotocol, or "" */
 	char why[UPGRADE_WHY_MAX]; /* REFUSED: the reason; ANSWERED: the
 				    * request, e.g. "GET /" */
+	struct pmd deflate;	   /* OPEN: permessage-deflate agreed on */
 };
 
 /* Server: in holds the bytes read so far.  OPEN and ANSWERED append the

@@ -15,6 +15,7 @@
 
 #include "attr.h"
 #include "buf.h"
+#include "deflate.h"
 #include "log.h"
 #include "net.h"
 #include "transport.h"
@@ -259,6 +260,11 @@ new_session(struct wsconn *c)
 	if (s != NULL) {
 		session_set_budget(s, c->cfg->budget);
 		session_pause(s, c->paused);
+		if (c->deflate.on)
+			session_set_deflate(s, c->tx,
+			    c->cfg->role == WSCONN_SERVER ?
+				!c->deflate.client_no_takeover :
+				!c->deflate.server_no_takeover);
 	}
 	return s;
 }
@@ -324,6 +330,10 @@ progress(struct wsconn *c)
 
 	if (c->state == WSCONN_DONE || c->in_recv)
 		return;
+	if (c->state == WSCONN_PROXY) {
+		arm(c, EV_READ | (buf_used(&c->http_out) > 0 ? EV_WRITE : 0));
+		return;
+	}
 	if (c->state == WSCONN_OPEN && c->s == NULL) { /* hibernating */
 		if (write_http(c) == -1) { /* the 101 may still be going */
 			wsconn_finish_lost(c);
@@ -416,9 +426,15 @@ recv_step(struct wsconn *c)
 }
 
 void
-wsconn_start_session(struct wsconn *c, size_t head_len)
+wsconn_start_session(struct wsconn *c, size_t head_len, const struct pmd *pm)
 {
-	c->s = new_session(c);
+	c->deflate = *pm;
+	if (pm->on)
+		c->tx = c->cfg->role == WSCONN_SERVER ?
+		    zpool_get(c->cfg->deflaters, pm->server_bits) :
+		    zdeflate_new(pm->client_bits, !pm->client_no_takeover);
+	if (!pm->on || c->tx != NULL)
+		c->s = new_session(c);
 	/* Frames that came with the head go first; they fit, as the
 	 * session's read-ahead holds more than a head. */
 	if (c->s == NULL ||
@@ -451,6 +467,9 @@ static void
 do_read(struct wsconn *c)
 {
 	switch (c->state) {
+	case WSCONN_PROXY:
+		wsconn_open_proxy_step(c);
+		break;
 	case WSCONN_TLS:
 		wsconn_open_tls(c);
 		break;
@@ -491,8 +510,10 @@ write_cb(UNUSED struct ev_loop *loop, ev_io *w, UNUSED int revents)
 		finish_cb(c);
 		return;
 	}
-	/* The TLS handshake, or an SSL_read that needed to write. */
-	if (c->state != WSCONN_LINGER && transport_read_needs_write(c->t))
+	/* The tunnel, the TLS handshake, or an SSL_read that needed to
+	 * write. */
+	if (c->state == WSCONN_PROXY ||
+	    (c->state != WSCONN_LINGER && transport_read_needs_write(c->t)))
 		do_read(c);
 	progress(c);
 	if (c->above && queued_bytes(c) < WSCONN_LOW &&
@@ -553,6 +574,7 @@ timer_cb(UNUSED struct ev_loop *loop, ev_timer *w, int revents)
 
 	if ((revents & EV_TIMER) && wake(c) == 0) {
 		switch (c->state) {
+		case WSCONN_PROXY:
 		case WSCONN_TLS:
 		case WSCONN_HANDSHAKE:
 		case WSCONN_REFUSING:
@@ -610,7 +632,9 @@ wsconn_new(struct ev_loop *loop, int fd, const char *peer,
 	ev_init(&c->idle, idle_cb);
 	c->rio.data = c->wio.data = c->timer.data = c->idle.data = c;
 	set_timer(c, cfg->handshake_timeout);
-	if (cfg->tls != NULL) {
+	if (cfg->proxy != NULL)
+		wsconn_open_proxy(c);
+	else if (cfg->tls != NULL) {
 		c->state = WSCONN_TLS;
 		wsconn_open_tls(c);
 	} else
@@ -635,10 +659,13 @@ wsconn_free(struct wsconn *c)
 	ev_clear_pending(c->loop, &c->rio);
 	ev_clear_pending(c->loop, &c->wio);
 	session_free(c->s);
+	if (c->cfg->role == WSCONN_CLIENT)
+		zdeflate_free(c->tx);
 	transport_free(c->t);
 	buf_deinit(&c->http_in);
 	buf_deinit(&c->http_out);
 	free(c->request);
+	free(c->socks);
 	free(c);
 }
 
@@ -698,6 +725,7 @@ void
 wsconn_close_reason(struct wsconn *c, uint16_t code, const char *reason)
 {
 	switch (c->state) {
+	case WSCONN_PROXY:
 	case WSCONN_TLS:
 	case WSCONN_HANDSHAKE:
 	case WSCONN_REFUSING:
@@ -799,6 +827,18 @@ const char *
 wsconn_protocol(const struct wsconn *c)
 {
 	return c->protocol;
+}
+
+const struct pmd *
+wsconn_deflate(const struct wsconn *c)
+{
+	return &c->deflate;
+}
+
+struct zdeflate *
+wsconn_deflater(const struct wsconn *c)
+{
+	return c->tx;
 }
 
 const char *

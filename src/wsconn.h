@@ -76,11 +76,18 @@ struct wsconn_config {
 	const struct handshake_policy *policy; /* server role */
 	const struct page *page; /* server: NULL for 404 at GET / */
 	const struct handshake_client *client; /* client role */
-	struct budget *budget; /* partial messages; NULL: none */
-	SSL_CTX *tls;	       /* NULL for plain TCP */
-	const char *tls_host;  /* client: SNI and name to verify */
-	bool keep_request;     /* server: keep the request head for the
-				* owner, until it is open */
+	struct budget *budget;	   /* partial messages; NULL: none */
+	struct zpool *deflaters;   /* server: compressors for permessage-deflate
+				    * (src/deflate), NULL when it is off;
+				    * the client's offer is client->deflate */
+	SSL_CTX *tls;		   /* NULL for plain TCP */
+	const char *tls_host;	   /* client: SNI and name to verify */
+	const struct proxy *proxy; /* client: the fd is connected to this
+				    * proxy (src/proxy), or NULL */
+	const char *target_host;   /* ... and the tunnel goes to this host */
+	const char *target_port;   /* ... and port */
+	bool keep_request;	   /* server: keep the request head for the
+				    * owner, until it is open */
 };
 
 /* Takes over fd (connected, non-blocking) and starts the handshake: the
@@ -158,6 +165,12 @@ const char *wsconn_peer(const struct wsconn *c);
 const char *wsconn_request(const struct wsconn *c, size_t *len);
 /* Once open: the subprotocol agreed on, or "". */
 const char *wsconn_protocol(const struct wsconn *c);
+struct pmd;
+/* Once open: the permessage-deflate agreed on (pm->on false: none). */
+const struct pmd *wsconn_deflate(const struct wsconn *c);
+/* Once open: the compressor of messages to this peer, or NULL: a server's
+ * broadcast is compressed once for all peers that share one. */
+struct zdeflate *wsconn_deflater(const struct wsconn *c);
 
 /* After on_end: how it ended, the peer's close code (1005 when the close
  * had none), and the reason it ended when not CLOSED. */

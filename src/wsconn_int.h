@@ -15,6 +15,8 @@
 #include "handshake.h"
 #include "log.h"
 #include "net.h"
+#include "pmd.h"
+#include "proxy.h"
 #include "session.h"
 #include "transport.h"
 #include "wsconn.h"
@@ -26,6 +28,7 @@
 #define HTTP_OUT_MAX (256 * 1024)
 
 enum wsconn_state {
+	WSCONN_PROXY,	  /* client: the tunnel through a proxy */
 	WSCONN_TLS,	  /* TLS handshake in progress */
 	WSCONN_HANDSHAKE, /* HTTP upgrade in progress */
 	WSCONN_REFUSING,  /* writing an HTTP answer, then closing */
@@ -62,7 +65,11 @@ struct wsconn {
 	char key[HANDSHAKE_KEY_LEN + 1]; /* client: the key we sent */
 	char peer[NET_ADDRSTRLEN];
 	char protocol[HANDSHAKE_MAX_PROTOCOL]; /* the subprotocol, or "" */
-	char *request; /* keep_request: the request head; owned */
+	struct pmd deflate;		       /* permessage-deflate agreed */
+	struct zdeflate *tx; /* ... our compressor: the server's pool's, or
+			      * the client's own (owned) */
+	struct proxy_socks *socks; /* a SOCKS proxy's exchange; owned */
+	char *request;		   /* keep_request: the request head; owned */
 	size_t request_len;
 	enum wsconn_end end;
 	int http_status;       /* refused: the HTTP status */
@@ -77,13 +84,17 @@ void wsconn_finish(struct wsconn *c, enum wsconn_end end);
 void wsconn_linger(struct wsconn *c, enum wsconn_end end);
 /* Ends it after an I/O failure: reported as TLS over a failed TLS. */
 void wsconn_finish_lost(struct wsconn *c);
-/* The upgrade is done: the session starts with the bytes of http_in past
- * head_len. */
-void wsconn_start_session(struct wsconn *c, size_t head_len);
+/* The upgrade is done, with permessage-deflate as pm says: the session
+ * starts with the bytes of http_in past head_len. */
+void wsconn_start_session(struct wsconn *c, size_t head_len,
+    const struct pmd *pm);
 
-/* wsconn_open.c: the TLS handshake step, the start of the HTTP upgrade
+/* wsconn_open.c: the tunnel through cfg->proxy (started, then a step at
+ * each readiness), the TLS handshake step, the start of the HTTP upgrade
  * (the client sends its request), a read during the upgrade, and a
  * refusal (the server writes the answer in http_out, then closes). */
+void wsconn_open_proxy(struct wsconn *c);
+void wsconn_open_proxy_step(struct wsconn *c);
 void wsconn_open_tls(struct wsconn *c);
 void wsconn_open_http(struct wsconn *c);
 void wsconn_open_read(struct wsconn *c);

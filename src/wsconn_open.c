@@ -1,13 +1,16 @@
 /*
- * How a connection gets open: the TLS handshake, then the HTTP upgrade
+ * How a connection gets open: the tunnel through a proxy (src/proxy), the
+ * TLS handshake, then the HTTP upgrade
  * (src/upgrade) read and answered through the transport.  On success it
  * hands over to wsconn_start_session(); on a refusal the answer is
  * written by the state machine in src/wsconn.c, then the connection
  * closes.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "upgrade.h"
 #include "wsconn_int.h"
@@ -101,7 +104,7 @@ upgrade_step(struct wsconn *c)
 			if (keep_request(c, in, r.head_len) == -1 ||
 			    refused_by_owner(c))
 				break;
-			wsconn_start_session(c, r.head_len);
+			wsconn_start_session(c, r.head_len, &r.deflate);
 			break;
 		case UPGRADE_ANSWERED:
 			wsconn_open_refuse(c, r.http_status, r.why);
@@ -120,7 +123,7 @@ upgrade_step(struct wsconn *c)
 	case UPGRADE_OPEN:
 		log_debug("response %.*s", (int)r.head_len - 4, in);
 		snprintf(c->protocol, sizeof(c->protocol), "%s", r.protocol);
-		wsconn_start_session(c, r.head_len);
+		wsconn_start_session(c, r.head_len, &r.deflate);
 		return;
 	default:
 		if (r.head_len > 0)
@@ -190,4 +193,123 @@ wsconn_open_tls(struct wsconn *c)
 		wsconn_linger(c, WSCONN_END_TLS);
 	else if (r == TRANSPORT_ERR)
 		wsconn_finish(c, WSCONN_END_TLS);
+}
+
+/* The tunnel is open: the TLS handshake or the upgrade goes through it.
+ * Bytes that came behind the proxy's answer are the server's: the
+ * upgrade reads them; TLS reads the socket itself, and a server that
+ * speaks before our ClientHello speaks no TLS. */
+static void
+tunnel_open(struct wsconn *c, size_t used)
+{
+	buf_consume(&c->http_in, used);
+	free(c->socks);
+	c->socks = NULL;
+	log_debug("%s: tunnel to %s:%s open", c->peer, c->cfg->target_host,
+	    c->cfg->target_port);
+	if (c->cfg->tls == NULL) {
+		wsconn_open_http(c);
+		return;
+	}
+	if (buf_used(&c->http_in) > 0) {
+		snprintf(c->err, sizeof(c->err),
+		    "TLS: the server spoke first through the proxy");
+		wsconn_finish(c, WSCONN_END_TLS);
+		return;
+	}
+	buf_deinit(&c->http_in);
+	c->state = WSCONN_TLS;
+	wsconn_open_tls(c);
+}
+
+void
+wsconn_open_proxy(struct wsconn *c)
+{
+	const struct proxy *p = c->cfg->proxy;
+	char hostport[PROXY_MAX_HOST + 8];
+	int r;
+
+	c->state = WSCONN_PROXY;
+	if (p->kind == PROXY_HTTP) {
+		snprintf(hostport, sizeof(hostport),
+		    strchr(c->cfg->target_host, ':') ? "[%s]:%s" : "%s:%s",
+		    c->cfg->target_host, c->cfg->target_port);
+		log_debug("%s: CONNECT %s", c->peer, hostport);
+		r = proxy_connect_request(&c->http_out, p, hostport);
+	} else if ((c->socks = calloc(1, sizeof(*c->socks))) == NULL)
+		r = -1;
+	else {
+		log_debug("%s: SOCKS5 CONNECT %s port %s", c->peer,
+		    c->cfg->target_host, c->cfg->target_port);
+		r = proxy_socks_start(c->socks, &c->http_out, p,
+		    c->cfg->target_host, c->cfg->target_port);
+	}
+	if (r == -1) {
+		snprintf(c->err, sizeof(c->err),
+		    "cannot build the request to the proxy");
+		wsconn_finish(c, WSCONN_END_REFUSED);
+	}
+}
+
+/* The proxy's answer so far: the tunnel opens, is refused, or waits. */
+static void
+proxy_answer(struct wsconn *c)
+{
+	size_t used = 0;
+	enum proxy_status st;
+
+	if (c->socks == NULL)
+		st = proxy_connect_response(buf_head(&c->http_in),
+		    buf_used(&c->http_in), &used, &c->http_status, c->err,
+		    sizeof(c->err));
+	else {
+		st = proxy_socks_step(c->socks, buf_head(&c->http_in),
+		    buf_used(&c->http_in), &used, &c->http_out, &c->http_status,
+		    c->err, sizeof(c->err));
+		if (st == PROXY_MORE)
+			buf_consume(&c->http_in, used);
+	}
+	if (st == PROXY_DONE)
+		tunnel_open(c, used);
+	else if (st == PROXY_REFUSED)
+		wsconn_finish(c, WSCONN_END_REFUSED);
+}
+
+/* The socket itself, not the transport: TLS starts inside the tunnel. */
+void
+wsconn_open_proxy_step(struct wsconn *c)
+{
+	int fd = transport_fd(c->t);
+	ssize_t n;
+	char *dst;
+
+	while (buf_used(&c->http_out) > 0) {
+		n = write(fd, buf_head(&c->http_out), buf_used(&c->http_out));
+		if (n == -1 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n == -1)
+			goto lost;
+		buf_consume(&c->http_out, n);
+	}
+	if ((dst = buf_reserve(&c->http_in, HTTP_READ_CHUNK)) == NULL) {
+		snprintf(c->err, sizeof(c->err), "proxy answer too long");
+		wsconn_finish(c, WSCONN_END_REFUSED);
+		return;
+	}
+	n = read(fd, dst, HTTP_READ_CHUNK);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0)
+		goto lost;
+	buf_commit(&c->http_in, n);
+	proxy_answer(c);
+	/* A SOCKS step may have more to send. */
+	if (c->state == WSCONN_PROXY && buf_used(&c->http_out) > 0)
+		wsconn_open_proxy_step(c);
+	return;
+lost:
+	snprintf(c->err, sizeof(c->err), "proxy %s: %s", c->peer,
+	    n == 0 ? "connection closed before the tunnel opened" :
+		     strerror(errno));
+	wsconn_finish(c, WSCONN_END_LOST);
 }

@@ -144,14 +144,19 @@ setup() {
 	assert_line 'close 1000 '
 }
 
-@test "wsserve accepts a node client without negotiating the permessage-deflate it offers" {
+@test "wsserve accepts the permessage-deflate a node client offers, and --no-deflate declines it" {
 	start_wsserve
-	# ws offers permessage-deflate by default; wsserve must not accept it.
+	# ws offers permessage-deflate by default.
 	run -0 --separate-stderr client_peer "$URL" --headers -t 'plain'
 	assert_line 'header upgrade: websocket'
-	refute_line --partial 'header sec-websocket-extensions'
+	assert_line 'header sec-websocket-extensions: permessage-deflate; server_no_context_takeover; client_no_context_takeover'
 	assert_line 'close 1000 '
 	wait_for_line "$SERVER_OUT" plain
+	stop_wsserve
+	start_wsserve --no-deflate
+	run -0 --separate-stderr client_peer "$URL" --headers -t 'plain'
+	refute_line --partial 'header sec-websocket-extensions'
+	assert_line 'close 1000 '
 }
 
 @test "a node client receives the lines wsserve reads from stdin" {

@@ -157,6 +157,7 @@ load helpers
 		'Connection: Upgrade' \
 		"Sec-WebSocket-Key: $key" \
 		'Sec-WebSocket-Version: 13' \
+		'Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits' \
 		'wscat: response HTTP/1.1 101 Switching Protocols' \
 		'Upgrade: websocket' \
 		'Connection: Upgrade' \

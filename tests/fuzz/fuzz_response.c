@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "handshake.h"
+#include "pmd.h"
 #include "upgrade.h"
 
 #define KEY "dGhlIHNhbXBsZSBub25jZQ=="
@@ -37,13 +38,14 @@ static void
 check(const char *head, size_t len, const struct handshake_client *cl)
 {
 	char protocol[HANDSHAKE_MAX_PROTOCOL], err[256];
+	struct pmd pm;
 	char *copy = malloc(len ? len : 1);
 	int status = -2, r;
 
 	memcpy(copy, head, len);
 	memset(protocol, 'x', sizeof(protocol));
 	memset(err, 'x', sizeof(err));
-	r = handshake_parse_response(copy, len, cl, KEY, &status, protocol, err,
+	r = handshake_parse_response(copy, len, cl, KEY, &status, protocol, &pm, err,
 	    sizeof(err));
 	if (r == 0) {
 		bool offered = protocol[0] == '\0' && cl->nprotocols == 0;
@@ -70,6 +72,7 @@ check_upgrade(const char *p, size_t size, ssize_t len,
     const struct handshake_client *cl)
 {
 	char protocol[HANDSHAKE_MAX_PROTOCOL], err[256];
+	struct pmd pm;
 	struct upgrade_result r;
 	enum upgrade_status st;
 	char *copy = malloc(size ? size : 1);
@@ -98,7 +101,7 @@ check_upgrade(const char *p, size_t size, ssize_t len,
 		    st, r.head_len, len);
 		abort();
 	}
-	want = handshake_parse_response(copy, len, cl, KEY, &status, protocol,
+	want = handshake_parse_response(copy, len, cl, KEY, &status, protocol, &pm,
 	    err, sizeof(err));
 	if ((want == 0) != (st == UPGRADE_OPEN) || st == UPGRADE_MORE ||
 	    r.http_status != status ||

@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "handshake.h"
+#include "pmd.h"
 #include "tests.h"
 
 /* The worked example of RFC 6455 section 1.3. */
@@ -30,6 +31,7 @@ static char head[HANDSHAKE_MAX_HEAD];
 static size_t headlen;
 static struct handshake_request req;
 static char err[256];
+static struct pmd pm; /* what a parsed answer agreed on */
 
 /* True when span s holds exactly str. */
 static int
@@ -508,7 +510,8 @@ test_build_response(void)
 	CU_ASSERT_EQUAL_FATAL(parse_req(), 0);
 
 	buf_init(&b, HANDSHAKE_MAX_HEAD);
-	CU_ASSERT_EQUAL_FATAL(handshake_build_response(&b, &req, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(handshake_build_response(&b, &req, NULL, NULL),
+	    0);
 	CU_ASSERT_EQUAL(memcmp(buf_head(&b), "HTTP/1.1 101 ", 13), 0);
 	CU_ASSERT_TRUE(buf_has(&b, "\r\n" H_ACC "\r\n"));
 	CU_ASSERT_TRUE(buf_has(&b, "\r\nUpgrade: websocket\r\n"));
@@ -521,7 +524,8 @@ test_build_response(void)
 	    (ssize_t)buf_used(&b));
 	buf_deinit(&b);
 
-	CU_ASSERT_EQUAL_FATAL(handshake_build_response(&b, &req, "chat"), 0);
+	CU_ASSERT_EQUAL_FATAL(handshake_build_response(&b, &req, "chat", NULL),
+	    0);
 	CU_ASSERT_TRUE(buf_has(&b, "HTTP/1.1 101"));
 	CU_ASSERT_TRUE(buf_has(&b, H_ACC));
 	CU_ASSERT_TRUE(buf_has(&b, "\r\nSec-WebSocket-Protocol: chat\r\n"));
@@ -761,15 +765,16 @@ test_build_request_refuses(void)
 	static const char *const spaced_proto[] = { "a b" };
 	static const char *const evil_header[] = { "X-A: b\r\nEvil: c" };
 	struct handshake_client cl[] = {
-		{ "/", "h", "http://a\r\nEvil: b", NULL, NULL, 0, NULL, 0 },
-		{ "/", "h", NULL, NULL, evil_proto, 1, NULL, 0 },
-		{ "/", "h", NULL, NULL, spaced_proto, 1, NULL, 0 },
-		{ "/", "h", NULL, NULL, NULL, 0, evil_header, 1 },
+		{ "/", "h", "http://a\r\nEvil: b", NULL, NULL, 0, NULL, 0,
+		    false },
+		{ "/", "h", NULL, NULL, evil_proto, 1, NULL, 0, false },
+		{ "/", "h", NULL, NULL, spaced_proto, 1, NULL, 0, false },
+		{ "/", "h", NULL, NULL, NULL, 0, evil_header, 1, false },
 		{ "/ HTTP/1.1\r\nEvil: b\r\n", "h", NULL, NULL, NULL, 0, NULL,
-		    0 },
-		{ "/a b", "h", NULL, NULL, NULL, 0, NULL, 0 },
-		{ "/", "h\r\nEvil: b", NULL, NULL, NULL, 0, NULL, 0 },
-		{ "/", "h x", NULL, NULL, NULL, 0, NULL, 0 },
+		    0, false },
+		{ "/a b", "h", NULL, NULL, NULL, 0, NULL, 0, false },
+		{ "/", "h\r\nEvil: b", NULL, NULL, NULL, 0, NULL, 0, false },
+		{ "/", "h x", NULL, NULL, NULL, 0, NULL, 0, false },
 	};
 	struct buf b;
 
@@ -797,6 +802,7 @@ test_round_trip(void)
 		2,
 		extra,
 		1,
+		false,
 	};
 	struct handshake_policy pol = { .protocols = server,
 		.nprotocols = 2,
@@ -835,9 +841,10 @@ test_round_trip(void)
 	CU_ASSERT_PTR_NOT_NULL_FATAL(chosen);
 	CU_ASSERT_STRING_EQUAL(chosen, "chat");
 
-	CU_ASSERT_EQUAL_FATAL(handshake_build_response(&rs, &req, chosen), 0);
+	CU_ASSERT_EQUAL_FATAL(handshake_build_response(&rs, &req, chosen, NULL),
+	    0);
 	CU_ASSERT_EQUAL(handshake_parse_response(buf_head(&rs), buf_used(&rs),
-			    &cl, key, &status, protocol, err, sizeof(err)),
+			    &cl, key, &status, protocol, &pm, err, sizeof(err)),
 	    0);
 	CU_ASSERT_EQUAL(status, 101);
 	CU_ASSERT_STRING_EQUAL(protocol, "chat");
@@ -849,7 +856,8 @@ test_round_trip(void)
 static void
 test_round_trip_plain(void)
 {
-	struct handshake_client cl = { "/", "h", NULL, NULL, NULL, 0, NULL, 0 };
+	struct handshake_client cl = { "/", "h", NULL, NULL, NULL, 0, NULL, 0,
+		false };
 	char key[HANDSHAKE_KEY_LEN + 1], protocol[HANDSHAKE_MAX_PROTOCOL];
 	struct buf rq, rs;
 	int status = -2;
@@ -866,10 +874,11 @@ test_round_trip_plain(void)
 	    0);
 	CU_ASSERT_EQUAL(req.origin.n, 0);
 	CU_ASSERT_EQUAL(req.nprotocols, 0);
-	CU_ASSERT_EQUAL_FATAL(handshake_build_response(&rs, &req, NULL), 0);
+	CU_ASSERT_EQUAL_FATAL(handshake_build_response(&rs, &req, NULL, NULL),
+	    0);
 	memset(protocol, 'x', sizeof(protocol));
 	CU_ASSERT_EQUAL(handshake_parse_response(buf_head(&rs), buf_used(&rs),
-			    &cl, key, &status, protocol, err, sizeof(err)),
+			    &cl, key, &status, protocol, &pm, err, sizeof(err)),
 	    0);
 	CU_ASSERT_EQUAL(status, 101);
 	CU_ASSERT_STRING_EQUAL(protocol, "");
@@ -879,9 +888,9 @@ test_round_trip_plain(void)
 
 static const char *const offered[] = { "chat", "superchat" };
 static const struct handshake_client offering = { "/", "h", NULL, NULL, offered,
-	2, NULL, 0 };
+	2, NULL, 0, false };
 static const struct handshake_client plain = { "/", "h", NULL, NULL, NULL, 0,
-	NULL, 0 };
+	NULL, 0, false };
 
 /* Feeds head to the client side for KEY; the status is in *status. */
 static int
@@ -892,7 +901,7 @@ parse_resp(const struct handshake_client *cl, int *status)
 	err[0] = '\0';
 	*status = -2;
 	return handshake_parse_response(head, headlen, cl, KEY, status,
-	    protocol, err, sizeof(err));
+	    protocol, &pm, err, sizeof(err));
 }
 
 static void
@@ -946,7 +955,7 @@ test_response_redirect(void)
 	line[sizeof(line) - 1] = '\0';
 	mkhead("HTTP/1.1 302 Found", line, NULL);
 	CU_ASSERT_EQUAL(handshake_parse_response(head, headlen, &plain, KEY,
-			    &status, line, big, sizeof(big)),
+			    &status, line, &pm, big, sizeof(big)),
 	    -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(big, "Location: /aaa"));
 	CU_ASSERT_PTR_NOT_NULL(
@@ -961,7 +970,7 @@ test_response_redirect(void)
 	line[150] = '\0';
 	mkhead(line, NULL);
 	CU_ASSERT_EQUAL(handshake_parse_response(head, headlen, &plain, KEY,
-			    &status, line, big, sizeof(big)),
+			    &status, line, &pm, big, sizeof(big)),
 	    -1);
 	CU_ASSERT_EQUAL(status, 500);
 	CU_ASSERT_EQUAL(strlen(big), strlen("server answered ''") + 100);
@@ -1070,7 +1079,7 @@ test_response_protocol(void)
 	mkhead(OK101, H_UPG, H_CONN, H_ACC, "Sec-WebSocket-Protocol: superchat",
 	    NULL);
 	CU_ASSERT_EQUAL(handshake_parse_response(head, headlen, &offering, KEY,
-			    &status, protocol, err, sizeof(err)),
+			    &status, protocol, &pm, err, sizeof(err)),
 	    0);
 	CU_ASSERT_STRING_EQUAL(protocol, "superchat");
 

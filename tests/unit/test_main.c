@@ -40,6 +40,9 @@ main(void)
 		test_record_add,
 		test_child_add,
 		test_cgi_add,
+		test_pmd_add,
+		test_deflate_add,
+		test_proxy_add,
 	};
 	unsigned int failures;
 

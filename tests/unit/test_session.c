@@ -14,7 +14,9 @@
 #include <string.h>
 
 #include <CUnit/CUnit.h>
+#include <zlib.h>
 
+#include "deflate.h"
 #include "frame.h"
 #include "outq.h"
 #include "session.h"
@@ -1549,11 +1551,273 @@ test_client_masked_from_server(void)
 	finish();
 }
 
+/* ---- permessage-deflate ------------------------------------------------ */
+
+#define RSV1 0x40
+
+/* n bytes of p compressed as a peer compresses a message (raw deflate, a
+ * sync flush, its empty block left off) into z: their count. */
+static size_t
+zcompress(z_stream *zs, const void *p, size_t n, uint8_t *z, size_t room)
+{
+	zs->next_in = (Bytef *)p;
+	zs->avail_in = n;
+	zs->next_out = z;
+	zs->avail_out = room;
+	CU_ASSERT_EQUAL_FATAL(deflate(zs, Z_SYNC_FLUSH), Z_OK);
+	CU_ASSERT_EQUAL_FATAL(zs->avail_in, 0);
+	return room - zs->avail_out - 4;
+}
+
+/* A message compressed on its own. */
+static size_t
+zmessage(const void *p, size_t n, uint8_t *z, size_t room)
+{
+	z_stream zs;
+	size_t len;
+
+	memset(&zs, 0, sizeof(zs));
+	CU_ASSERT_EQUAL_FATAL(
+	    deflateInit2(&zs, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	len = zcompress(&zs, p, n, z, room);
+	deflateEnd(&zs);
+	return len;
+}
+
+/* A session with permessage-deflate: its own compressor in *tx. */
+static void
+start_deflate(enum session_role role, size_t max_message, bool takeover,
+    struct zdeflate **tx)
+{
+	start(role, max_message);
+	*tx = zdeflate_new(15, takeover);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(*tx);
+	session_set_deflate(t.s, *tx, takeover);
+}
+
+/* Compressed messages arrive whole, in fragments (RSV1 on the first
+ * only) and a byte per read, next to uncompressed ones. */
+static void
+test_deflate_receive(void)
+{
+	static uint8_t text[20000], z[30000];
+	struct zdeflate *tx;
+	size_t zn;
+
+	for (size_t i = 0; i < sizeof(text); i++)
+		text[i] = "WebSocket compression "[i % 22];
+	zn = zmessage(text, sizeof(text), z, sizeof(z));
+	CU_ASSERT_FATAL(zn < sizeof(text) / 10);
+	for (int bytewise = 0; bytewise < 2; bytewise++) {
+		start_deflate(SESSION_SERVER, MAX_MESSAGE, false, &tx);
+		cframe(true, OP_TEXT | RSV1, z, zn);
+		cframe(false, OP_BINARY | RSV1, z, 10);
+		cframe(false, OP_CONT, z + 10, 20);
+		cframe(true, OP_CONT, z + 30, zn - 30);
+		cframe(true, OP_TEXT, "plain", 5);
+		if (bytewise)
+			script_bytewise_pauses();
+		CU_ASSERT_EQUAL(recv_all(NULL), SESSION_OK);
+		CU_ASSERT_EQUAL(t.nmsg, 3);
+		CU_ASSERT_TRUE(msg_is(0, OP_TEXT, text, sizeof(text)));
+		CU_ASSERT_TRUE(msg_is(1, OP_BINARY, text, sizeof(text)));
+		CU_ASSERT_TRUE(msg_is(2, OP_TEXT, "plain", 5));
+		CU_ASSERT_TRUE(session_idle(t.s));
+		finish();
+		zdeflate_free(tx);
+	}
+}
+
+/* With takeover a message may point back into the one before it. */
+static void
+test_deflate_takeover(void)
+{
+	static const char msg[] = "the same long sentence, over and over again";
+	uint8_t z1[128], z2[128];
+	struct zdeflate *tx;
+	size_t n1, n2;
+	z_stream zs;
+
+	memset(&zs, 0, sizeof(zs));
+	CU_ASSERT_EQUAL_FATAL(
+	    deflateInit2(&zs, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	n1 = zcompress(&zs, msg, sizeof(msg) - 1, z1, sizeof(z1));
+	n2 = zcompress(&zs, msg, sizeof(msg) - 1, z2, sizeof(z2));
+	deflateEnd(&zs);
+	CU_ASSERT_FATAL(n2 < n1 / 2); /* it did point back */
+	start_deflate(SESSION_CLIENT, MAX_MESSAGE, true, &tx);
+	frame(&t.in, true, OP_TEXT | RSV1, false, z1, n1);
+	frame(&t.in, true, OP_TEXT | RSV1, false, z2, n2);
+	CU_ASSERT_EQUAL(recv_all(NULL), SESSION_OK);
+	CU_ASSERT_EQUAL(t.nmsg, 2);
+	CU_ASSERT_TRUE(msg_is(1, OP_TEXT, msg, sizeof(msg) - 1));
+	finish();
+	zdeflate_free(tx);
+	/* Without takeover the second cannot be read: 1007. */
+	start_deflate(SESSION_CLIENT, MAX_MESSAGE, false, &tx);
+	frame(&t.in, true, OP_TEXT | RSV1, false, z1, n1);
+	frame(&t.in, true, OP_TEXT | RSV1, false, z2, n2);
+	CU_ASSERT_EQUAL(recv_all(NULL), SESSION_OK);
+	CU_ASSERT_EQUAL(t.nmsg, 1);
+	CU_ASSERT_EQUAL(session_flush(t.s), SESSION_OK);
+	CU_ASSERT_EQUAL(session_code_sent(t.s), 1007);
+	finish();
+	zdeflate_free(tx);
+}
+
+/* A message that inflates past max_message fails with 1009 however it is
+ * split, and never grows past the bound; its compressed bytes count too;
+ * bad deflate data and bad UTF-8 inside fail with 1007. */
+static void
+test_deflate_bounds(void)
+{
+	static uint8_t zeros[1000000], z[20000];
+	struct zdeflate *tx;
+	uint8_t bad[8] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	size_t zn = zmessage(zeros, sizeof(zeros), z, sizeof(z));
+
+	for (int bytewise = 0; bytewise < 2; bytewise++) {
+		start_deflate(SESSION_SERVER, 4096, false, &tx);
+		cframe(true, OP_BINARY | RSV1, z, zn);
+		if (bytewise)
+			script_bytewise_pauses();
+		CU_ASSERT_EQUAL(recv_all(NULL), SESSION_OK);
+		CU_ASSERT_EQUAL(t.nmsg, 0);
+		CU_ASSERT_EQUAL(session_flush(t.s), SESSION_OK);
+		CU_ASSERT_EQUAL(session_code_sent(t.s), 1009);
+		finish();
+		zdeflate_free(tx);
+	}
+	/* Exactly max_message inflated is fine. */
+	zn = zmessage(zeros, 4096, z, sizeof(z));
+	start_deflate(SESSION_SERVER, 4096, false, &tx);
+	cframe(true, OP_BINARY | RSV1, z, zn);
+	CU_ASSERT_EQUAL(recv_all(NULL), SESSION_OK);
+	CU_ASSERT_TRUE(msg_is(0, OP_BINARY, zeros, 4096));
+	finish();
+	zdeflate_free(tx);
+	/* Compressed bytes well over max_message, however they inflate. */
+	start_deflate(SESSION_SERVER, 16, false, &tx);
+	cframe(true, OP_BINARY | RSV1, z, 16 + 16 / 16 + 256 + 1);
+	CU_ASSERT_EQUAL(recv_all(NULL), SESSION_OK);
+	CU_ASSERT_EQUAL(session_flush(t.s), SESSION_OK);
+	CU_ASSERT_EQUAL(session_code_sent(t.s), 1009);
+	finish();
+	zdeflate_free(tx);
+	start_deflate(SESSION_SERVER, MAX_MESSAGE, false, &tx);
+	cframe(true, OP_BINARY | RSV1, bad, sizeof(bad));
+	CU_ASSERT_EQUAL(recv_all(NULL), SESSION_OK);
+	CU_ASSERT_EQUAL(session_flush(t.s), SESSION_OK);
+	CU_ASSERT_EQUAL(session_code_sent(t.s), 1007);
+	finish();
+	zn = zmessage("ok \xc3\x28", 5, z, sizeof(z));
+	start(SESSION_SERVER, MAX_MESSAGE);
+	session_set_deflate(t.s, tx, false);
+	cframe(true, OP_TEXT | RSV1, z, zn);
+	CU_ASSERT_EQUAL(recv_all(NULL), SESSION_OK);
+	CU_ASSERT_EQUAL(t.nmsg, 0);
+	CU_ASSERT_EQUAL(session_flush(t.s), SESSION_OK);
+	CU_ASSERT_EQUAL(session_code_sent(t.s), 1007);
+	finish();
+	zdeflate_free(tx);
+}
+
+/* RSV1 on a continuation or a control frame, or without the extension,
+ * is a protocol error. */
+static void
+test_deflate_rsv1_misplaced(void)
+{
+	struct zdeflate *tx;
+	uint8_t z[64];
+	size_t zn = zmessage("abc", 3, z, sizeof(z));
+
+	for (int k = 0; k < 3; k++) {
+		start_deflate(SESSION_SERVER, MAX_MESSAGE, false, &tx);
+		switch (k) {
+		case 0:
+			cframe(false, OP_TEXT | RSV1, z, 1);
+			cframe(true, OP_CONT | RSV1, z + 1, zn - 1);
+			break;
+		case 1:
+			cframe(true, OP_PING | RSV1, "p", 1);
+			break;
+		case 2:
+			session_set_deflate(t.s, NULL, false);
+			cframe(true, OP_TEXT | RSV1, z, zn);
+			break;
+		}
+		(void)recv_all(NULL);
+		CU_ASSERT_EQUAL(t.nmsg, 0);
+		CU_ASSERT_FALSE(session_want_read(t.s));
+		CU_ASSERT_EQUAL(session_flush(t.s), SESSION_OK);
+		CU_ASSERT_EQUAL(session_phase(t.s), SESSION_BROKEN);
+		finish();
+		zdeflate_free(tx);
+	}
+}
+
+/* What we send: compressed with RSV1 from DEFLATE_MIN bytes on, masked
+ * by a client; shorter ones as they are. */
+static void
+test_deflate_send(void)
+{
+	static char text[4000];
+	uint8_t out[8000];
+	struct zdeflate *tx;
+	struct frame_head h;
+	z_stream zs;
+	size_t hl;
+
+	memset(text, 'a', sizeof(text));
+	for (int client = 0; client < 2; client++) {
+		start_deflate(client ? SESSION_CLIENT : SESSION_SERVER,
+		    MAX_MESSAGE, false, &tx);
+		CU_ASSERT_EQUAL(session_send(t.s, OP_TEXT, text,
+				    DEFLATE_MIN - 1),
+		    0);
+		CU_ASSERT_EQUAL(session_send(t.s, OP_TEXT, text, sizeof(text)),
+		    0);
+		CU_ASSERT_EQUAL(session_flush(t.s), SESSION_OK);
+		hl = frame_parse(t.out, t.outlen, &h);
+		CU_ASSERT_FATAL(hl > 0);
+		CU_ASSERT_EQUAL(h.rsv, 0);
+		CU_ASSERT_EQUAL(h.len, DEFLATE_MIN - 1);
+		hl += h.len;
+		CU_ASSERT_FATAL(frame_parse(t.out + hl, t.outlen - hl, &h) > 0);
+		CU_ASSERT_EQUAL(h.rsv, RSV1);
+		CU_ASSERT_EQUAL(h.masked, client == 1);
+		CU_ASSERT_FATAL(h.len < 100);
+		CU_ASSERT_EQUAL_FATAL(t.outlen, hl + h.hlen + h.len);
+		uint8_t *p = t.out + hl + h.hlen;
+		if (client)
+			frame_mask(p, p, h.len, h.mask);
+		memcpy(p + h.len, "\x00\x00\xff\xff", 4);
+		memset(&zs, 0, sizeof(zs));
+		CU_ASSERT_EQUAL_FATAL(inflateInit2(&zs, -15), Z_OK);
+		zs.next_in = p;
+		zs.avail_in = h.len + 4;
+		zs.next_out = out;
+		zs.avail_out = sizeof(out);
+		CU_ASSERT_EQUAL(inflate(&zs, Z_SYNC_FLUSH), Z_OK);
+		CU_ASSERT_EQUAL(sizeof(out) - zs.avail_out, sizeof(text));
+		CU_ASSERT_EQUAL(memcmp(out, text, sizeof(text)), 0);
+		inflateEnd(&zs);
+		finish();
+		zdeflate_free(tx);
+	}
+}
+
 int
 test_session_add(void)
 {
 	static const struct unit_test tests[] = {
 		{ "text message", test_text_message },
+		{ "deflate: compressed messages received",
+		    test_deflate_receive },
+		{ "deflate: context takeover", test_deflate_takeover },
+		{ "deflate: bounds, bad data, bad UTF-8", test_deflate_bounds },
+		{ "deflate: RSV1 misplaced", test_deflate_rsv1_misplaced },
+		{ "deflate: what we send", test_deflate_send },
 		{ "binary messages, empty one too", test_binary_message },
 		{ "7-, 16- and 64-bit lengths, any read size",
 		    test_payload_lengths },

@@ -345,7 +345,7 @@ test_server_refusals(void)
 
 static const char *const offered[] = { "chat", "superchat" };
 static const struct handshake_client client = { "/chat?x=1", "example.com:9000",
-	NULL, NULL, offered, 2, NULL, 0 };
+	NULL, NULL, offered, 2, NULL, 0, false };
 
 /* A 101 for key, choosing protocol (NULL: none), then extra bytes. */
 static size_t
@@ -599,6 +599,73 @@ test_page_answer(void)
 	buf_deinit(&b);
 }
 
+/* permessage-deflate: accepted with the policy's consent only, and then
+ * in the 101 and the result. */
+static void
+test_server_deflate(void)
+{
+	struct handshake_policy pol = { .deflate = true };
+	const char *req = REQUEST(
+	    "Sec-WebSocket-Extensions: x-foo, "
+	    "permessage-deflate; server_max_window_bits=10; "
+	    "client_max_window_bits\r\n");
+
+	CU_ASSERT_EQUAL(serve_str(req, &pol, NULL), UPGRADE_OPEN);
+	CU_ASSERT_TRUE(r.deflate.on);
+	CU_ASSERT_EQUAL(r.deflate.server_bits, 10);
+	CU_ASSERT_TRUE(buf_has(&out,
+	    "\r\nSec-WebSocket-Extensions: permessage-deflate; "
+	    "server_no_context_takeover; client_no_context_takeover; "
+	    "server_max_window_bits=10\r\n"));
+	CU_ASSERT_EQUAL(serve_str(req, &any, NULL), UPGRADE_OPEN);
+	CU_ASSERT_FALSE(r.deflate.on);
+	CU_ASSERT_FALSE(buf_has(&out, "Sec-WebSocket-Extensions"));
+	/* An offer we cannot honour is declined: open, uncompressed. */
+	CU_ASSERT_EQUAL(serve_str(REQUEST("Sec-WebSocket-Extensions: "
+					  "permessage-deflate; x=1\r\n"),
+			    &pol, NULL),
+	    UPGRADE_OPEN);
+	CU_ASSERT_FALSE(r.deflate.on);
+	CU_ASSERT_FALSE(buf_has(&out, "Sec-WebSocket-Extensions"));
+	buf_deinit(&out);
+}
+
+/* The client offers it when asked to, and takes a valid answer only. */
+static void
+test_client_deflate(void)
+{
+	struct handshake_client cl = client;
+	char key[HANDSHAKE_KEY_LEN + 1], resp[512];
+	struct buf b;
+	size_t n;
+
+	cl.deflate = true;
+	buf_init(&b, HANDSHAKE_MAX_HEAD);
+	CU_ASSERT_EQUAL_FATAL(upgrade_client_request(&b, &cl, key), 0);
+	CU_ASSERT_TRUE(buf_has(&b,
+	    "\r\nSec-WebSocket-Extensions: "
+	    "permessage-deflate; client_max_window_bits\r\n"));
+	buf_deinit(&b);
+	CU_ASSERT_EQUAL_FATAL(upgrade_client_request(&b, &client, key), 0);
+	CU_ASSERT_FALSE(buf_has(&b, "Sec-WebSocket-Extensions"));
+	buf_deinit(&b);
+	n = make_101(resp, sizeof(resp), KEY, "chat", "");
+	/* make_101 ends the head: put the header before its blank line. */
+	n = snprintf(resp + n - 2, sizeof(resp) - n + 2,
+		"Sec-WebSocket-Extensions: permessage-deflate; "
+		"client_max_window_bits=9; server_no_context_takeover\r\n\r\n") +
+	    n - 2;
+	CU_ASSERT_EQUAL(upgrade_client(resp, n, &cl, KEY, &r), UPGRADE_OPEN);
+	CU_ASSERT_TRUE(r.deflate.on);
+	CU_ASSERT_EQUAL(r.deflate.client_bits, 9);
+	CU_ASSERT_TRUE(r.deflate.server_no_takeover);
+	CU_ASSERT_FALSE(r.deflate.client_no_takeover);
+	/* Not offered: refused. */
+	CU_ASSERT_EQUAL(upgrade_client(resp, n, &client, KEY, &r),
+	    UPGRADE_REFUSED);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.why, "Sec-WebSocket-Extensions"));
+}
+
 int
 test_upgrade_add(void)
 {
@@ -611,6 +678,8 @@ test_upgrade_add(void)
 		{ "server: plain GET, page or 404", test_server_plain_get },
 		{ "server: HEAD has no body", test_server_plain_head },
 		{ "server: subprotocol selection", test_server_protocol },
+		{ "server: permessage-deflate", test_server_deflate },
+		{ "client: permessage-deflate", test_client_deflate },
 		{ "server: origin refused with 403", test_server_origin },
 		{ "server: 426, 405 and 400 answers", test_server_refusals },
 		{ "client: request", test_client_request },

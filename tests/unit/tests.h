@@ -34,5 +34,8 @@ int test_outq_add(void);
 int test_record_add(void);
 int test_child_add(void);
 int test_cgi_add(void);
+int test_pmd_add(void);
+int test_deflate_add(void);
+int test_proxy_add(void);
 
 #endif
