@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <termios.h>
@@ -45,6 +46,7 @@ struct wscat_args {
 	const char *color;	 /* --color WHEN */
 	bool no_color, no_history;
 	bool no_deflate;	 /* --no-deflate */
+	const char *reconnect_delay; /* --reconnect-delay MIN:MAX */
 	struct record_flags rec; /* -0, -b, --whole, --jsonl, --events */
 };
 
@@ -111,6 +113,24 @@ header_valid(void *args, const char *arg)
 	a->cl.hs.nheaders--; /* stored already: taken back */
 	a->host_header = arg + 5 + strspn(arg + 5, " \t");
 	return host_check(a->host_header);
+}
+
+/* --reconnect-delay MIN:MAX: seconds, 0.001 <= MIN <= MAX <= a day. */
+static const char *
+delay_valid(void *args, const char *arg)
+{
+	struct wscat_args *a = args;
+	char *end;
+
+	a->cl.reconnect_min = strtod(arg, &end);
+	if (end == arg || *end != ':')
+		return "expected MIN:MAX in seconds";
+	a->cl.reconnect_cap = strtod(end + 1, &end);
+	if (*end != '\0' || !(a->cl.reconnect_min >= 0.001) ||
+	    !(a->cl.reconnect_cap >= a->cl.reconnect_min) ||
+	    a->cl.reconnect_cap > OPT_DAY)
+		return "expected MIN:MAX in seconds, 0.001 <= MIN <= MAX <= 86400";
+	return NULL;
 }
 
 /* --proxy: a URL src/proxy takes, or "" for none. */
@@ -216,11 +236,18 @@ static const struct opt_def options[] = {
 	    .kind = OPT_STRING, .off = AT(host), .hook = host_valid },
 	{ "insecure", 'k', NULL, "do not verify the server's certificate",
 	    .kind = OPT_FLAG, .off = AT(cl.tls.insecure) },
+	{ "insecure-redirect", 0, NULL, "-L: follow a redirect from wss:// "
+	    "to ws:// too", .kind = OPT_FLAG, .off = AT(cl.insecure_redirect) },
 	{ "jsonl", 0, NULL, "one JSON object per message or event, both ways",
 	    .kind = OPT_FLAG, .off = AT(rec.jsonl) },
 	{ "key", 0, "FILE", "private key (PEM) for --cert",
 	    .kind = OPT_STRING, .off = AT(cl.tls.key) },
+	{ "location", 'L', NULL, "follow redirects (301, 302, 303, 307, 308)",
+	    .kind = OPT_FLAG, .off = AT(cl.location) },
 	OPT_ROW_MAX_MESSAGE(AT(cl.max_message)),
+	{ "max-redirects", 0, "N", "-L: follow at most N redirects",
+	    .kind = OPT_COUNT, .off = AT(cl.max_redirects),
+	    .min = 0, .max = 1000, .def = 10 },
 	{ "no-check", 'n', NULL, "the same as --insecure",
 	    .kind = OPT_FLAG, .off = AT(cl.tls.insecure) },
 	OPT_ROW_NO_COLOR(AT(no_color)),
@@ -246,6 +273,14 @@ static const struct opt_def options[] = {
 	{ "protocol", 'p', "VERSION", "WebSocket protocol version; only 13",
 	    .kind = OPT_STRING, .off = AT(version), .def_str = "13",
 	    .hook = version_valid },
+	{ "reconnect", 0, NULL, "come back after a lost connection or a "
+	    "close other than 1000", .kind = OPT_FLAG, .off = AT(cl.reconnect) },
+	{ "reconnect-delay", 0, "MIN:MAX", "--reconnect: the backoff's bounds "
+	    "in seconds", .kind = OPT_STRING, .off = AT(reconnect_delay),
+	    .def_str = "0.5:30", .hook = delay_valid },
+	{ "reconnect-max", 0, "N", "--reconnect: give up after N attempts in "
+	    "a row; 0: never", .kind = OPT_COUNT, .off = AT(cl.reconnect_max),
+	    .min = 0, .max = 1000000, .def = 0 },
 	{ "show-ping-pong", 'P', NULL, "show pings and pongs",
 	    .kind = OPT_FLAG, .off = AT(cl.show_pings) },
 	{ "slash", 0, NULL, "slash commands in a pipe too (always at a "
@@ -270,15 +305,17 @@ static const struct opt_def options[] = {
 /* clang-format on */
 
 static const char usage[] =
-    "usage: wscat [-01bhknPVv] [-H name:value] [-o origin] [-p version]\n"
+    "usage: wscat [-01bhkLnPVv] [-H name:value] [-o origin] [-p version]\n"
     "             [-s protocol] [-w seconds] [-x message] [--auth user:pass]\n"
     "             [--ca file] [--cert file] [--ciphers list]\n"
     "             [--close-grace seconds] [--color when]\n"
     "             [--connect-timeout seconds] [--count n] [--echo] [--events]\n"
-    "             [--host host] [--jsonl] [--key file] [--max-message bytes]\n"
-    "             [--no-color] [--no-deflate] [--no-history]\n"
-    "             [--passphrase [pass]] [--ping-interval seconds]\n"
-    "             [--ping-timeout seconds] [--slash] [--unix path] [--whole]\n"
+    "             [--host host] [--insecure-redirect] [--jsonl] [--key file]\n"
+    "             [--max-message bytes] [--max-redirects n] [--no-color]\n"
+    "             [--no-deflate] [--no-history] [--passphrase [pass]]\n"
+    "             [--ping-interval seconds] [--ping-timeout seconds]\n"
+    "             [--proxy url] [--reconnect] [--reconnect-delay min:max]\n"
+    "             [--reconnect-max n] [--slash] [--unix path] [--whole]\n"
     "             -c url | url [--exec cmd [arg ...]]";
 
 static const char about[] =
@@ -459,11 +496,12 @@ main(int argc, char *argv[])
 			cfg->tls.passphrase = passphrase;
 		}
 	}
-	if (cfg->unix_path == NULL && cfg->url.unix_path[0] != '\0')
-		cfg->unix_path = cfg->url.unix_path;
 	if (cfg->hs.auth == NULL && cfg->url.userinfo[0] != '\0')
 		cfg->hs.auth = cfg->url.userinfo;
 	cfg->hs.deflate = !a.no_deflate;
+	(void)delay_valid(&a, a.reconnect_delay); /* the default's too */
+	if (cfg->reconnect && cfg->nexec > 0)
+		errx(WS_EXIT_USAGE, "--reconnect does not go with --exec");
 	cfg->hs.resource = cfg->url.resource;
 	/* --host, else the last -H Host, else the URL's. */
 	cfg->hs.hostport = cfg->url.hostport;

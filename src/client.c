@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -67,7 +68,15 @@ client_input_done(struct client *cl)
 		set_timer(cl, cfg->wait_sec);
 	else if (cfg->wait_sec == 0 &&
 	    (cfg->count == 0 || cl->received >= cfg->count))
-		wsconn_close(cl->c, 1000);
+		client_close(cl, 1000, NULL);
+}
+
+void
+client_close(struct client *cl, uint16_t code, const char *reason)
+{
+	cl->closing = true;
+	if (cl->c != NULL)
+		wsconn_close_reason(cl->c, code, reason);
 }
 
 /* Counted, not reported one by one: the end reports the total once. */
@@ -124,7 +133,8 @@ on_stdout_drain(void *arg)
 {
 	struct client *cl = arg;
 
-	wsconn_pause(cl->c, false);
+	if (cl->c != NULL)
+		wsconn_pause(cl->c, false);
 }
 
 static void
@@ -141,8 +151,12 @@ on_stdout_error(void *arg)
 		cl->status = WS_EXIT_FAIL;
 	}
 	client_set_reading(cl, false);
+	if (cl->c == NULL) { /* between reconnects */
+		stop(cl, -1);
+		return;
+	}
 	wsconn_pause(cl->c, false); /* or the close reply is never read */
-	wsconn_close(cl->c, 1001);
+	client_close(cl, 1001, NULL);
 }
 
 static void
@@ -152,11 +166,19 @@ on_open(struct wsconn *c, void *arg)
 	const struct client_config *cfg = cl->cfg;
 
 	set_timer(cl, 0);
-	log_debug("connected to %s (%s)", cfg->url_text, wsconn_peer(c));
+	if (cl->reconnecting)
+		log_info("reconnected to %s", cl->url_text);
+	else
+		log_debug("connected to %s (%s)", cl->url_text,
+		    wsconn_peer(c));
+	cl->was_open = true;
+	cl->reconnecting = false;
+	cl->attempts = 0;
+	cl->ended = false;
 	if (client_console_start(cl) == -1) {
 		snprintf(cl->err, sizeof(cl->err), "out of memory");
 		cl->status = WS_EXIT_FAIL;
-		wsconn_close(c, 1001);
+		client_close(cl, 1001, NULL);
 		return;
 	}
 	if (cl->con != NULL)
@@ -165,7 +187,7 @@ on_open(struct wsconn *c, void *arg)
 		client_event_open(cl);
 	if (cfg->nexec > 0 && client_exec_start(cl) == -1) {
 		cl->status = WS_EXIT_FAIL;
-		wsconn_close(c, 1011);
+		client_close(cl, 1011, NULL);
 		return;
 	}
 	if (cfg->echo)
@@ -205,7 +227,7 @@ on_message(struct wsconn *c, int opcode, const uint8_t *p, size_t n, void *arg)
 		cl->unsent++;
 	if (count > 0 && cl->received == count) {
 		client_set_reading(cl, false);
-		wsconn_close(c, 1000);
+		client_close(cl, 1000, NULL);
 	}
 	if (lineio_writer_full(cl->out))
 		wsconn_pause(c, true);
@@ -221,11 +243,121 @@ on_writable(struct wsconn *c, void *arg)
 		client_set_reading(cl, true);
 }
 
+static int client_connect(struct client *cl);
+static bool retry(struct client *cl, const char *why);
+
+/* A 301, 302, 303, 307 or 308 with a Location. */
+static bool
+is_redirect(const struct wsconn *c)
+{
+	int status = wsconn_http_status(c);
+
+	return wsconn_end(c) == WSCONN_END_REFUSED &&
+	    wsconn_location(c) != NULL &&
+	    (status == 301 || status == 302 || status == 303 || status == 307 ||
+		status == 308);
+}
+
+/* -L: the request again, to where c's answer points.  The credentials
+ * stay with their server: another host or port gets neither --auth nor
+ * the URL's user, nor -H Authorization or Cookie lines, unless the
+ * Location names a user itself. */
+static void
+follow_redirect(struct client *cl, struct wsconn *c)
+{
+	const struct client_config *cfg = cl->cfg;
+	char err[LOG_ERR_MAX / 2], shown[4 * 256];
+	struct url next;
+	bool same;
+	int r;
+
+	log_escape(shown, sizeof(shown), wsconn_location(c),
+	    strnlen(wsconn_location(c), 256));
+	/* Each refusal is the end, reported here. */
+	if (cl->redirects == cfg->max_redirects) {
+		log_msg("handshake with %s failed: too many redirects (%zu)",
+		    cl->url_text, cfg->max_redirects);
+		stop(cl, WS_EXIT_HANDSHAKE);
+		return;
+	}
+	if (url_resolve(&cl->url, wsconn_location(c), &next, err,
+		sizeof(err)) == -1) {
+		log_msg("handshake with %s failed: redirect to '%s': %s",
+		    cl->url_text, shown, err);
+		stop(cl, WS_EXIT_HANDSHAKE);
+		return;
+	}
+	if (cl->url.tls && !next.tls && !cfg->insecure_redirect) {
+		log_msg("handshake with %s failed: refusing the redirect from "
+			"wss:// to '%s' (--insecure-redirect allows it)",
+		    cl->url_text, shown);
+		stop(cl, WS_EXIT_HANDSHAKE);
+		return;
+	}
+	cl->redirects++;
+	log_debug("redirected (%d) to %s", wsconn_http_status(c), shown);
+	same = strcasecmp(next.host, cl->url.host) == 0 &&
+	    strcmp(next.port, cl->url.port) == 0 &&
+	    strcmp(next.unix_path, cl->url.unix_path) == 0;
+	if (!same || next.userinfo[0] != '\0')
+		cl->hs.auth = next.userinfo[0] != '\0' ? next.userinfo : NULL;
+	if (!same) {
+		cl->hs.hostport = next.hostport;
+		for (size_t i = 0; i < cl->hs.nheaders;)
+			if (strncasecmp(cl->headers[i], "Authorization:", 14) ==
+				0 ||
+			    strncasecmp(cl->headers[i], "Cookie:", 7) == 0)
+				cl->headers[i] = cl->headers[--cl->hs.nheaders];
+			else
+				i++;
+	} else if (cl->hs.hostport == cl->url.hostport)
+		cl->hs.hostport = next.hostport;
+	/* hs points into cl->url: copy the auth before it moves. */
+	if (cl->hs.auth == cl->url.userinfo)
+		cl->hs.auth = next.userinfo;
+	cl->url = next;
+	if (cl->hs.auth == next.userinfo)
+		cl->hs.auth = cl->url.userinfo;
+	if (cl->hs.hostport == next.hostport)
+		cl->hs.hostport = cl->url.hostport;
+	cl->hs.resource = cl->url.resource;
+	url_format(&cl->url, cl->url_text, sizeof(cl->url_text));
+	wsconn_free(c);
+	cl->c = NULL;
+	if ((r = client_connect(cl)) != -1)
+		stop(cl, r);
+}
+
+/* Whether --reconnect applies to how c ended: lost, timed out, closed
+ * by the server with anything but 1000, or a handshake that a server
+ * (re)starting turned away (5xx, or no answer). */
+static bool
+reconnects_after(const struct wsconn *c)
+{
+	switch (wsconn_end(c)) {
+	case WSCONN_END_LOST:
+	case WSCONN_END_TIMEOUT:
+		return true;
+	case WSCONN_END_CLOSED:
+		return wsconn_code_received(c) != 1000;
+	case WSCONN_END_REFUSED:
+		return wsconn_http_status(c) == 0 ||
+		    wsconn_http_status(c) >= 500;
+	default:
+		return false;
+	}
+}
+
 static void
 on_end(struct wsconn *c, void *arg)
 {
 	struct client *cl = arg;
+	char why[LOG_ERR_MAX];
 
+	if (cl->cfg->location && is_redirect(c)) {
+		follow_redirect(cl, c);
+		return;
+	}
 	cl->ended = true;
 	if (cl->con != NULL && wsconn_opened(c))
 		client_show_end(cl);
@@ -238,6 +370,16 @@ on_end(struct wsconn *c, void *arg)
 		wsconn_shutdown(c);
 		exec_stop(cl->x, cl->cfg->close_grace);
 		return;
+	}
+	if (cl->was_open && reconnects_after(c)) {
+		if (wsconn_end(c) == WSCONN_END_CLOSED) {
+			strcpy(why, "server closed the connection: ");
+			wsconn_describe_end(c, why + strlen(why),
+			    sizeof(why) - strlen(why));
+		} else
+			snprintf(why, sizeof(why), "%s", wsconn_error(c));
+		if (retry(cl, why))
+			return;
 	}
 	stop(cl, -1);
 }
@@ -253,6 +395,19 @@ static const struct wsconn_callbacks client_cbs = { on_open, on_message,
 	on_writable, on_end, NULL, on_control };
 
 static void connect_next(struct client *cl);
+
+/* The connection could not be made: once one was open, --reconnect
+ * tries again; otherwise it is the end, with status. */
+static void
+connect_failed(struct client *cl, int status)
+{
+	char why[LOG_ERR_MAX + 16];
+
+	snprintf(why, sizeof(why), "%s%s",
+	    status == WS_EXIT_CONNECT ? "cannot connect: " : "", cl->err);
+	if (!cl->reconnecting || !retry(cl, why))
+		stop(cl, status);
+}
 
 static void
 connect_cb(struct ev_loop *loop, ev_io *w, UNUSED int revents)
@@ -295,7 +450,71 @@ connect_next(struct client *cl)
 		ev_io_start(cl->loop, &cl->connecting);
 		return;
 	}
-	stop(cl, WS_EXIT_CONNECT);
+	connect_failed(cl, WS_EXIT_CONNECT);
+}
+
+/* The connection under way or ended goes: what it did not send is
+ * counted. */
+static void
+drop_connection(struct client *cl)
+{
+	if (ev_is_active(&cl->connecting)) {
+		ev_io_stop(cl->loop, &cl->connecting);
+		close(cl->connecting.fd);
+	}
+	if (cl->c != NULL) {
+		cl->unsent += wsconn_undelivered(cl->c);
+		wsconn_free(cl->c);
+		cl->c = NULL;
+	}
+}
+
+/* --reconnect: whether to try again after why.  If so, the attempt is
+ * scheduled after a backoff with full jitter (a random delay up to
+ * min(cap, min * 2^attempts)), and said on one line. */
+static bool
+retry(struct client *cl, const char *why)
+{
+	const struct client_config *cfg = cl->cfg;
+	double bound = cfg->reconnect_min, delay;
+	uint32_t r = UINT32_MAX / 2;
+
+	if (!cfg->reconnect || cl->closing || cl->signo != 0 ||
+	    cl->interrupted || cl->status != -1 ||
+	    (cfg->reconnect_max > 0 && cl->attempts >= cfg->reconnect_max))
+		return false;
+	for (size_t i = 0; i < cl->attempts && bound < cfg->reconnect_cap;
+	     i++)
+		bound *= 2;
+	if (bound > cfg->reconnect_cap)
+		bound = cfg->reconnect_cap;
+	(void)proc_random(&r, sizeof(r)); /* failed: the middle */
+	delay = bound * ((double)r / UINT32_MAX);
+	cl->attempts++;
+	if (cfg->reconnect_max > 0)
+		log_msg("%s; reconnecting in %.2f s (attempt %zu of %zu)", why,
+		    delay, cl->attempts, cfg->reconnect_max);
+	else
+		log_msg("%s; reconnecting in %.2f s (attempt %zu)", why, delay,
+		    cl->attempts);
+	drop_connection(cl);
+	cl->reconnecting = true;
+	client_set_reading(cl, false);
+	set_timer(cl, 0);
+	ev_timer_set(&cl->retry, delay, 0.);
+	ev_timer_start(cl->loop, &cl->retry);
+	return true;
+}
+
+static void
+retry_cb(UNUSED struct ev_loop *loop, ev_timer *w, UNUSED int revents)
+{
+	struct client *cl = w->data;
+	int r;
+
+	cl->err[0] = '\0';
+	if ((r = client_connect(cl)) != -1)
+		connect_failed(cl, r);
 }
 
 static void
@@ -314,9 +533,9 @@ timer_cb(UNUSED struct ev_loop *loop, ev_timer *w, UNUSED int revents)
 		    "timed out after %g s "
 		    "connecting",
 		    cl->cfg->connect_timeout);
-		stop(cl, WS_EXIT_LOST);
+		connect_failed(cl, WS_EXIT_LOST);
 	} else
-		wsconn_close(cl->c, 1000); /* -w is over */
+		client_close(cl, 1000, NULL); /* -w is over */
 }
 
 static void
@@ -338,13 +557,13 @@ signal_cb(UNUSED struct ev_loop *loop, ev_signal *w, UNUSED int revents)
 	if (cl->con != NULL && w->signum == SIGINT && !cl->interrupted) {
 		cl->interrupted = true;
 		client_set_reading(cl, false);
-		wsconn_close(cl->c, 1000);
+		client_close(cl, 1000, NULL);
 		set_timer(cl, CLIENT_GRACE_TIMEOUT);
 		return;
 	}
 	cl->signo = w->signum;
 	client_set_reading(cl, false);
-	wsconn_close(cl->c, 1001);
+	client_close(cl, 1001, NULL);
 	set_timer(cl, CLIENT_GRACE_TIMEOUT);
 }
 
@@ -360,9 +579,9 @@ end_status(struct client *cl)
 	if (cl->status != -1) {
 		if (cl->status == WS_EXIT_CONNECT && cl->wcfg.proxy != NULL)
 			log_msg("cannot connect to %s for %s: %s",
-			    cl->proxy_shown, cl->cfg->url_text, cl->err);
+			    cl->proxy_shown, cl->url_text, cl->err);
 		else if (cl->status == WS_EXIT_CONNECT)
-			log_msg("cannot connect to %s: %s", cl->cfg->url_text,
+			log_msg("cannot connect to %s: %s", cl->url_text,
 			    cl->err);
 		else if (cl->err[0] != '\0')
 			log_msg("%s", cl->err);
@@ -383,7 +602,7 @@ end_status(struct client *cl)
 			log_msg("server closed the connection: %s", how);
 		return WS_EXIT_PEER_CLOSE;
 	case WSCONN_END_REFUSED:
-		log_msg("handshake with %s failed: %s", cl->cfg->url_text,
+		log_msg("handshake with %s failed: %s", cl->url_text,
 		    wsconn_error(c));
 		return WS_EXIT_HANDSHAKE;
 	case WSCONN_END_TLS:
@@ -393,7 +612,7 @@ end_status(struct client *cl)
 			why += 5;
 		log_msg("TLS %s %s failed: %s",
 		    wsconn_opened(c) ? "connection to" : "handshake with",
-		    cl->cfg->url_text, why);
+		    cl->url_text, why);
 		return WS_EXIT_TLS;
 	case WSCONN_END_FAILED:
 		log_msg("closed the connection: %s", how);
@@ -444,7 +663,7 @@ pick_proxy(struct client *cl, const struct url *u)
 	char err[LOG_ERR_MAX / 2], shown[LOG_ERR_MAX / 4];
 
 	cl->wcfg.proxy = NULL;
-	if (cl->cfg->unix_path != NULL)
+	if (cl->cfg->unix_path != NULL || u->unix_path[0] != '\0')
 		return 0;
 	if (s == NULL)
 		s = proxy_from_env(u->tls, u->host);
@@ -465,19 +684,47 @@ pick_proxy(struct client *cl, const struct url *u)
 	return 0;
 }
 
+/* The TLS context, made for the first wss:// URL.  0, or -1 with the
+ * reason in cl->err. */
 static int
-client_start(struct client *cl)
+use_tls(struct client *cl)
 {
-	const struct url *u = &cl->cfg->url;
+	const struct client_config *cfg = cl->cfg;
+
+	cl->wcfg.tls = NULL;
+	if (!cl->url.tls)
+		return 0;
+	if (cl->tls == NULL) {
+		if ((cl->tls = tls_client_ctx(&cfg->tls, cl->err,
+			 sizeof(cl->err))) == NULL)
+			return -1;
+		if (cfg->tls.insecure)
+			log_msg("warning: TLS certificates are not verified "
+				"(--insecure)");
+	}
+	cl->wcfg.tls = cl->tls;
+	cl->wcfg.tls_host = cl->url.host;
+	return 0;
+}
+
+static int
+client_connect(struct client *cl)
+{
+	const struct url *u = &cl->url;
+	const char *unix_path = cl->cfg->unix_path;
 	ev_tstamp t0 = ev_time(), left;
 	int r;
 
-	if (pick_proxy(cl, u) == -1)
+	if (unix_path == NULL && u->unix_path[0] != '\0')
+		unix_path = u->unix_path;
+	if (use_tls(cl) == -1 || pick_proxy(cl, u) == -1)
 		return WS_EXIT_USAGE;
-
+	if (cl->addrs != NULL)
+		freeaddrinfo(cl->addrs);
+	cl->addrs = NULL;
 	/* A Unix socket: one address, no DNS. */
-	if (cl->cfg->unix_path != NULL) {
-		if (net_unix_addr(cl->cfg->unix_path, &cl->unix_sun, cl->err,
+	if (unix_path != NULL) {
+		if (net_unix_addr(unix_path, &cl->unix_sun, cl->err,
 			sizeof(cl->err)) == -1)
 			return WS_EXIT_CONNECT;
 		cl->unix_ai.ai_family = AF_UNIX;
@@ -505,6 +752,32 @@ client_start(struct client *cl)
 static const struct lineio_cbs stdio_cbs = { on_line, on_batch, on_stdin_eof,
 	on_stdout_drain, on_stdout_error };
 
+/* The first URL and its request, which redirects may change. */
+static int
+client_target(struct client *cl, const struct client_config *cfg)
+{
+	cl->url = cfg->url;
+	snprintf(cl->url_text, sizeof(cl->url_text), "%s", cfg->url_text);
+	cl->hs = cfg->hs;
+	cl->hs.resource = cl->url.resource;
+	if (cfg->hs.hostport == cfg->url.hostport)
+		cl->hs.hostport = cl->url.hostport;
+	if (cfg->hs.auth == cfg->url.userinfo)
+		cl->hs.auth = cl->url.userinfo;
+	if (cfg->hs.nheaders > 0 &&
+	    (cl->headers = calloc(cfg->hs.nheaders, sizeof(*cl->headers))) ==
+		NULL) {
+		snprintf(cl->err, sizeof(cl->err), "out of memory");
+		cl->status = WS_EXIT_FAIL;
+		return -1;
+	}
+	for (size_t i = 0; i < cfg->hs.nheaders; i++)
+		cl->headers[i] = cfg->hs.headers[i];
+	cl->hs.headers = cl->headers;
+	cl->wcfg.client = &cl->hs;
+	return 0;
+}
+
 /* Everything client_run needs before it connects.  0, or -1 with the
  * exit status in cl->status and the reason in cl->err. */
 static int
@@ -518,9 +791,12 @@ client_init(struct client *cl, const struct client_config *cfg)
 	cl->wcfg.max_message = cfg->max_message;
 	cl->wcfg.ping_interval = cfg->ping_interval;
 	cl->wcfg.ping_timeout = cfg->ping_timeout;
-	cl->wcfg.client = &cfg->hs;
 	ev_init(&cl->timer, timer_cb);
 	cl->timer.data = cl;
+	ev_init(&cl->retry, retry_cb);
+	cl->retry.data = cl;
+	if (client_target(cl, cfg) == -1)
+		return -1;
 	proc_signals_start(cl->loop, &cl->signals, signal_cb, cl);
 	if (lineio_open_stdio(cl->loop, record_max(&cfg->rec, cfg->max_message),
 		&stdio_cbs, cl, &cl->in, &cl->out) == -1) {
@@ -534,17 +810,6 @@ client_init(struct client *cl, const struct client_config *cfg)
 	buf_init(&cl->evline, 4 * URL_MAX_RESOURCE + 1024);
 	record_init(&cl->rec);
 	client_console_init(cl);
-	if (!cfg->url.tls)
-		return 0;
-	if ((cl->wcfg.tls = tls_client_ctx(&cfg->tls, cl->err,
-		 sizeof(cl->err))) == NULL) {
-		cl->status = WS_EXIT_USAGE;
-		return -1;
-	}
-	cl->wcfg.tls_host = cfg->url.host;
-	if (cfg->tls.insecure)
-		log_msg("warning: TLS certificates are not verified "
-			"(--insecure)");
 	return 0;
 }
 
@@ -555,7 +820,7 @@ client_run(const struct client_config *cfg)
 	int status, error;
 
 	if (client_init(&cl, cfg) == 0) {
-		if ((status = client_start(&cl)) != -1)
+		if ((status = client_connect(&cl)) != -1)
 			cl.status = status;
 		else
 			ev_run(cl.loop, 0);
@@ -571,6 +836,7 @@ client_run(const struct client_config *cfg)
 		close(cl.connecting.fd);
 	}
 	ev_timer_stop(cl.loop, &cl.timer);
+	ev_timer_stop(cl.loop, &cl.retry);
 	proc_signals_stop(cl.loop, &cl.signals);
 	exec_free(cl.x);
 	wsconn_free(cl.c);
@@ -580,6 +846,7 @@ client_run(const struct client_config *cfg)
 	record_clear(&cl.rec);
 	if (cl.addrs != NULL)
 		freeaddrinfo(cl.addrs);
-	SSL_CTX_free(cl.wcfg.tls);
+	SSL_CTX_free(cl.tls);
+	free(cl.headers);
 	return status;
 }

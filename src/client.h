@@ -27,12 +27,19 @@ struct client_config {
 	char *const *exec; /* --exec CMD ARG...: NULL-ended, or NULL */
 	size_t nexec;
 	double close_grace;    /* --close-grace: server gone -> SIGTERM */
-	const char *unix_path; /* --unix, else the URL's, or NULL */
+	const char *unix_path; /* --unix, or NULL: the URL's, if any */
 	const char *proxy;     /* --proxy URL ("": none), or NULL: the
 				* environment's (src/proxy) */
 	double wait_sec;       /* -w: 0 none, < 0 until server closes */
 	size_t count;	       /* -1/--count: 0 for no limit */
 	double connect_timeout;
+	bool location;		/* -L: follow redirects ... */
+	size_t max_redirects;	/* ... this many */
+	bool insecure_redirect; /* ... from wss:// to ws:// too */
+	bool reconnect;		/* --reconnect after a lost connection */
+	size_t reconnect_max;	/* attempts in a row; 0: no limit */
+	double reconnect_min;	/* the backoff's first bound, seconds */
+	double reconnect_cap;	/* ... and its last */
 	size_t max_message;
 	double ping_interval; /* 0: no pings */
 	double ping_timeout;

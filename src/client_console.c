@@ -78,7 +78,7 @@ run_command(struct client *cl, const struct command *cmd)
 		if (cl->con != NULL)
 			console_stop(cl->con);
 		cl->close_code = cmd->code != 0 ? cmd->code : 1000;
-		wsconn_close_reason(cl->c, cl->close_code, cmd->text);
+		client_close(cl, cl->close_code, cmd->text);
 		break;
 	case COMMAND_BINARY:
 		client_send(cl, buf_head(&cl->bytes), buf_used(&cl->bytes),
@@ -150,7 +150,7 @@ client_console_start(struct client *cl)
 {
 	const struct client_config *cfg = cl->cfg;
 
-	if (!cfg->term.console)
+	if (!cfg->term.console || cl->con != NULL) /* a reconnect */
 		return 0;
 	cl->con = console_new(cl->loop, "> ", cfg->term.history, cl->out,
 	    &console_cbs, cl);

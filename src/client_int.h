@@ -28,6 +28,18 @@ struct client {
 	struct ev_loop *loop;
 	const struct client_config *cfg;
 	struct wsconn_config wcfg;
+	struct url url;		    /* where it connects: cfg->url, or where
+				     * redirects led */
+	struct handshake_client hs; /* ... the request for it */
+	char url_text[URL_MAX_RESOURCE + URL_MAX_HOST + 64]; /* ... shown */
+	const char **headers;	    /* hs.headers: cfg's; owned */
+	SSL_CTX *tls;		    /* made for the first wss:// URL; owned */
+	size_t redirects;	    /* followed so far */
+	bool was_open;		    /* a connection opened: --reconnect */
+	bool reconnecting;	    /* lost it; the next has not opened */
+	size_t attempts;	    /* reconnects since the last open */
+	bool closing;		    /* we asked for the close */
+	ev_timer retry;		    /* the next reconnect */
 	struct proxy proxy; /* wcfg.proxy's, when there is one */
 	char proxy_shown[PROXY_MAX_HOST + 16]; /* "proxy HOST:PORT" */
 	struct addrinfo *addrs;		       /* owned */
@@ -63,6 +75,8 @@ struct client {
 };
 
 /* client.c */
+/* Closes at our request (nothing reconnects after it). */
+void client_close(struct client *cl, uint16_t code, const char *reason);
 /* Queues one message; one that cannot be queued is counted. */
 void client_send(struct client *cl, const char *p, size_t n, bool text);
 /* After a batch of input: flush, and read no more while above the mark. */

@@ -33,7 +33,7 @@ client_input(struct client *cl, const char *p, size_t n, bool text)
 		cl->close_code = r->code;
 		client_set_reading(cl, false);
 		cl->input_ended = true;
-		wsconn_close_reason(cl->c, r->code, r->reason);
+		client_close(cl, r->code, r->reason);
 	} else
 		client_send(cl, r->data, r->len, r->text);
 	record_clear(r);
@@ -66,7 +66,7 @@ client_event_open(struct client *cl)
 {
 	struct record_event ev = { .event = "open",
 		.peer = wsconn_peer(cl->c),
-		.path = cl->cfg->url.resource,
+		.path = cl->url.resource,
 		.subprotocol = wsconn_protocol(cl->c),
 		.code = -1 };
 

@@ -314,12 +314,15 @@ handshake_each_header(const char *head, size_t len, handshake_header_fn *fn,
 	struct head_parse ps;
 	http_parser p;
 
+	bool response = len >= 5 && memcmp(head, "HTTP/", 5) == 0;
+
 	memset(&req, 0, sizeof(req));
 	memset(&ps, 0, sizeof(ps));
-	ps.req = &req;
+	ps.req = response ? NULL : &req;
 	ps.each = fn;
 	ps.each_arg = arg;
-	return parse_head(head, len, HTTP_REQUEST, &ps, &p);
+	return parse_head(head, len, response ? HTTP_RESPONSE : HTTP_REQUEST,
+	    &ps, &p);
 }
 
 int

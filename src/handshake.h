@@ -95,7 +95,8 @@ int handshake_parse_request(const char *head, size_t len,
     struct handshake_request *req, char *err, size_t errlen);
 
 /* Calls fn with each header of a request head (as handshake_parse_request
- * took it), the value without surrounding blanks.  0, or -1 when the head
+ * took it) or a response head (one that starts with "HTTP/"), the value
+ * without surrounding blanks.  0, or -1 when the head
  * does not parse. */
 typedef void handshake_header_fn(struct handshake_span name,
     struct handshake_span value, void *arg);

@@ -204,10 +204,12 @@ found:
 
 /* The reason the answer in value is refused, the value shown escaped. */
 static int
-refuse(const char *why, struct handshake_span value, char *err, size_t errlen)
+refuse(const char *why, struct handshake_span value, struct pmd *pm, char *err,
+    size_t errlen)
 {
 	char shown[4 * SHOWN_MAX + 1];
 
+	memset(pm, 0, sizeof(*pm));
 	log_escape(shown, sizeof(shown), value.p,
 	    value.n > SHOWN_MAX ? SHOWN_MAX : value.n);
 	snprintf(err, errlen,
@@ -231,12 +233,12 @@ pmd_check_answer(const struct handshake_span *values, size_t n, bool offered,
 		while ((r = next_ext(&l, &e)) == 1) {
 			if (!offered || !span_is(e.name, NAME))
 				return refuse(", an extension not offered",
-				    values[i], err, errlen);
+				    values[i], pm, err, errlen);
 			/* An answer's client_max_window_bits has a value. */
 			if (pm->on || e.bad || e.cbits == 0)
 				return refuse(", which is not a valid "
 					      "permessage-deflate answer",
-				    values[i], err, errlen);
+				    values[i], pm, err, errlen);
 			pm->on = true;
 			pm->server_no_takeover = e.snt;
 			pm->client_no_takeover = e.cnt;
@@ -244,8 +246,8 @@ pmd_check_answer(const struct handshake_span *values, size_t n, bool offered,
 			pm->client_bits = e.cbits > 0 ? e.cbits : 15;
 		}
 		if (r == -1)
-			return refuse(", which does not parse", values[i], err,
-			    errlen);
+			return refuse(", which does not parse", values[i], pm,
+			    err, errlen);
 	}
 	return 0;
 }

@@ -33,8 +33,9 @@ struct pmd {
 
 /* Server: the first permessage-deflate offer in the n header values that
  * we can honour, as *pm, with our answer's value in answer.  An offer with
- * an unknown, repeated or ill-formed parameter is declined, and so is a
- * value that does not parse: pm->on is then false. */
+ * an unknown, repeated or ill-formed parameter is declined, and so is the
+ * rest of a value from where it stops parsing; none left: pm->on is
+ * false. */
 void pmd_accept(const struct handshake_span *values, size_t n, struct pmd *pm,
     char answer[PMD_ANSWER_MAX]);
 

@@ -272,3 +272,55 @@ url_redact(const char *s, char *out, size_t outlen)
 	keep = keep ? keep + 1 : auth;
 	snprintf(out, outlen, "%.*s***%s", (int)(keep - s), s, at);
 }
+
+int
+url_resolve(const struct url *base, const char *ref, struct url *out,
+    char *err, size_t errlen)
+{
+	char full[URL_MAX_RESOURCE + URL_MAX_HOST + 64];
+	const char *hash = strchr(ref, '#'), *q;
+	size_t n = hash != NULL ? (size_t)(hash - ref) : strlen(ref), dir;
+
+	if (n == 0) {
+		snprintf(err, errlen, "empty Location");
+		return -1;
+	}
+	if (has_scheme(ref) || (ref[0] == '/' && ref[1] == '/')) {
+		if (snprintf(full, sizeof(full), "%s%.*s",
+			has_scheme(ref) ? "" : base->tls ? "wss:" : "ws:",
+			(int)n, ref) >= (int)sizeof(full)) {
+			snprintf(err, errlen, "URL too long");
+			return -1;
+		}
+		return url_parse(full, out, err, errlen);
+	}
+	*out = *base;
+	out->userinfo[0] = '\0';
+	/* Beside the last segment: base's path up to its last '/'. */
+	dir = 0;
+	if (ref[0] != '/') {
+		q = strchr(base->resource, '?');
+		dir = q != NULL ? (size_t)(q - base->resource) :
+				  strlen(base->resource);
+		while (dir > 0 && base->resource[dir - 1] != '/')
+			dir--;
+	}
+	if (snprintf(full, sizeof(full), "%.*s", (int)dir, base->resource) >=
+		(int)sizeof(full) ||
+	    set_resource(out, full, ref, n) == -1) {
+		snprintf(err, errlen, "path too long");
+		return -1;
+	}
+	return 0;
+}
+
+void
+url_format(const struct url *u, char *out, size_t outlen)
+{
+	if (u->unix_path[0] != '\0')
+		snprintf(out, outlen, "%s://%s:%s", u->tls ? "wss+unix" : "ws+unix",
+		    u->unix_path, u->resource);
+	else
+		snprintf(out, outlen, "%s://%s%s", u->tls ? "wss" : "ws",
+		    u->hostport, u->resource);
+}

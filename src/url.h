@@ -34,6 +34,20 @@ struct url {
  * user name is refused. */
 int url_parse(const char *s, struct url *u, char *err, size_t errlen);
 
+/* The URL that ref, a redirect's Location, names from base (RFC 3986
+ * 5.2 as far as these URLs go): absolute (ws, wss, http, https),
+ * "//host/path" in base's scheme, "/path" or "path" on base's server
+ * (Unix socket included), the latter beside base's last path segment.
+ * A fragment is dropped; dot segments are left to the server.  The user
+ * info is ref's own (base's is not carried over).  0, or -1 with the
+ * reason in err. */
+int url_resolve(const struct url *base, const char *ref, struct url *out,
+    char *err, size_t errlen);
+
+/* The URL u names, as messages show it: scheme, host, port unless the
+ * default, path; no user info. */
+void url_format(const struct url *u, char *out, size_t outlen);
+
 /* The URL s as messages show it: a password in its user info replaced by
  * "***" (a user info without one: all of it), the rest as given.  Cut
  * short to fit outlen, always NUL-terminated. */

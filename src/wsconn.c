@@ -666,6 +666,7 @@ wsconn_free(struct wsconn *c)
 	buf_deinit(&c->http_out);
 	free(c->request);
 	free(c->socks);
+	free(c->location);
 	free(c);
 }
 
@@ -869,6 +870,12 @@ int
 wsconn_http_status(const struct wsconn *c)
 {
 	return c->http_status;
+}
+
+const char *
+wsconn_location(const struct wsconn *c)
+{
+	return c->location;
 }
 
 const char *

@@ -181,6 +181,11 @@ const char *wsconn_reason_received(const struct wsconn *c);
 const char *wsconn_error(const struct wsconn *c);
 /* After on_end REFUSED: the HTTP status answered (0 for none). */
 int wsconn_http_status(const struct wsconn *c);
+#define WSCONN_LOCATION_MAX 4096
+/* ... and when it was a redirect, its Location as sent (at most
+ * WSCONN_LOCATION_MAX bytes; a header value, so without CR or LF), or
+ * NULL. */
+const char *wsconn_location(const struct wsconn *c);
 
 /* After on_end, when the owner keeps c (for its accessors) a while: the
  * peer sees the TCP connection end now. */

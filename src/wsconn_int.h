@@ -70,6 +70,7 @@ struct wsconn {
 			      * the client's own (owned) */
 	struct proxy_socks *socks; /* a SOCKS proxy's exchange; owned */
 	char *request;		   /* keep_request: the request head; owned */
+	char *location;		   /* client: a redirect's Location; owned */
 	size_t request_len;
 	enum wsconn_end end;
 	int http_status;       /* refused: the HTTP status */

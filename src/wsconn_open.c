@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "upgrade.h"
@@ -83,6 +84,21 @@ keep_request(struct wsconn *c, const char *in, size_t len)
 	return 0;
 }
 
+/* A redirect's Location, for the owner to follow (out of memory: none
+ * to follow). */
+static void
+keep_location(struct handshake_span name, struct handshake_span value,
+    void *arg)
+{
+	struct wsconn *c = arg;
+
+	if (c->location != NULL || name.n != 8 ||
+	    strncasecmp(name.p, "Location", 8) != 0 ||
+	    value.n > WSCONN_LOCATION_MAX)
+		return;
+	c->location = strndup(value.p, value.n);
+}
+
 /* What the upgrade step made of the head read so far. */
 static void
 upgrade_step(struct wsconn *c)
@@ -128,6 +144,9 @@ upgrade_step(struct wsconn *c)
 	default:
 		if (r.head_len > 0)
 			log_debug("response %.*s", (int)r.head_len - 4, in);
+		if (r.http_status >= 300 && r.http_status <= 399)
+			(void)handshake_each_header(in, r.head_len, keep_location,
+			    c);
 		wsconn_open_refuse(c, r.http_status, r.why);
 		return;
 	}
