@@ -133,19 +133,6 @@ delay_valid(void *args, const char *arg)
 	return NULL;
 }
 
-/* --proxy: a URL src/proxy takes, or "" for none. */
-static const char *
-proxy_valid(void *args, const char *arg)
-{
-	static char err[OPT_ERRLEN];
-	struct proxy p;
-
-	(void)args;
-	if (arg[0] == '\0' || proxy_parse(arg, &p, err, sizeof(err)) == 0)
-		return NULL;
-	return err;
-}
-
 static const char *
 origin_valid(void *args, const char *arg)
 {
@@ -268,8 +255,7 @@ static const struct opt_def options[] = {
 	    "last, without PASS: ask", .kind = OPT_STRING,
 	    .off = AT(cl.tls.passphrase), .bare = ask_passphrase },
 	{ "proxy", 0, "URL", "through the HTTP CONNECT or socks5h:// proxy "
-	    "at URL; \"\": none", .kind = OPT_STRING, .off = AT(cl.proxy),
-	    .hook = proxy_valid },
+	    "at URL; \"\": none", .kind = OPT_STRING, .off = AT(cl.proxy) },
 	{ "protocol", 'p', "VERSION", "WebSocket protocol version; only 13",
 	    .kind = OPT_STRING, .off = AT(version), .def_str = "13",
 	    .hook = version_valid },
@@ -500,6 +486,16 @@ main(int argc, char *argv[])
 		cfg->hs.auth = cfg->url.userinfo;
 	cfg->hs.deflate = !a.no_deflate;
 	(void)delay_valid(&a, a.reconnect_delay); /* the default's too */
+	if (cfg->proxy != NULL && cfg->proxy[0] != '\0') {
+		struct proxy p;
+
+		/* Said without the proxy's password. */
+		url_redact(cfg->proxy, quoted, sizeof(quoted));
+		if (proxy_parse(cfg->proxy, &p, err, sizeof(err)) == -1)
+			errx(WS_EXIT_USAGE, "--proxy %s: %s", quoted, err);
+		if (cfg->unix_path != NULL || cfg->url.unix_path[0] != '\0')
+			errx(WS_EXIT_USAGE, "--proxy: not with a Unix socket");
+	}
 	if (cfg->reconnect && cfg->nexec > 0)
 		errx(WS_EXIT_USAGE, "--reconnect does not go with --exec");
 	cfg->hs.resource = cfg->url.resource;

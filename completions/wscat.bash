@@ -43,7 +43,8 @@ _wscat()
         -H | --header | -o | --origin | -s | --subprotocol | -x | --execute | \
             --auth | --ciphers | --close-grace | --connect-timeout | --count | \
             --max-message | -w | --wait | --host | --passphrase | \
-            --ping-interval | --ping-timeout)
+            --ping-interval | --ping-timeout | --max-redirects | --proxy | \
+            --reconnect-delay | --reconnect-max)
             # Free text or a number: nothing to offer.
             return
             ;;
@@ -52,9 +53,11 @@ _wscat()
     if [[ $cur == -* ]]; then
         local opts="-1 --auth --binary --ca --cert --ciphers --close-grace --color
             --connect --connect-timeout --count --echo --events --exec --execute
-            --header --help --host --insecure --jsonl --key --max-message
-            --no-check --no-color --no-history --null --origin --passphrase
-            --ping-interval --ping-timeout --protocol --show-ping-pong --slash
+            --header --help --host --insecure --insecure-redirect --jsonl --key
+            --location --max-message --max-redirects --no-check --no-color
+            --no-deflate --no-history --null --origin --passphrase
+            --ping-interval --ping-timeout --protocol --proxy --reconnect
+            --reconnect-delay --reconnect-max --show-ping-pong --slash
             --subprotocol --unix --verbose --version --wait --whole"
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))
         return
@@ -62,7 +65,7 @@ _wscat()
 
     # The URL operand, unless -c or a URL came already.
     local args i
-    _count_args : '@(-c|--connect|-H|--header|-o|--origin|-p|--protocol|-s|--subprotocol|-x|--execute|--auth|--ca|--cert|--ciphers|--close-grace|--color|--host|--key|--passphrase|--connect-timeout|--count|--max-message|--ping-interval|--ping-timeout|--unix|-w|--wait)'
+    _count_args : '@(-c|--connect|-H|--header|-o|--origin|-p|--protocol|-s|--subprotocol|-x|--execute|--auth|--ca|--cert|--ciphers|--close-grace|--color|--host|--key|--passphrase|--connect-timeout|--count|--max-message|--max-redirects|--ping-interval|--ping-timeout|--proxy|--reconnect-delay|--reconnect-max|--unix|-w|--wait)'
     ((args == 1)) || return
     for ((i = 1; i < cword; i++)); do
         [[ ${words[i]} == @(-c|--connect|--connect=*) ]] && return

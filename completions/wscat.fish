@@ -28,9 +28,11 @@ function __wscat_needs_url
     or return 1
     argparse 0/null 1 auth= b/binary ca= cert= ciphers= close-grace= color= \
         c/connect= connect-timeout= count= echo events x/execute= \
-        H/header= h/help host= k/insecure jsonl key= max-message= \
-        n/no-check no-color no-history o/origin= passphrase= \
-        ping-interval= ping-timeout= p/protocol= P/show-ping-pong slash \
+        H/header= h/help host= k/insecure insecure-redirect jsonl key= \
+        L/location max-message= max-redirects= n/no-check no-color \
+        no-deflate no-history o/origin= passphrase= ping-interval= \
+        ping-timeout= p/protocol= proxy= reconnect reconnect-delay= \
+        reconnect-max= P/show-ping-pong slash \
         s/subprotocol= unix= v/verbose V/version w/wait= whole \
         -- $tokens 2>/dev/null
     or return 1
@@ -63,7 +65,15 @@ complete -c wscat -n __wscat_own -l host -x -d 'Send HOST as the Host header'
 complete -c wscat -n __wscat_own -s k -l insecure -d 'Do not verify the server certificate'
 complete -c wscat -n __wscat_own -l jsonl -d 'One JSON object per message or event, both ways'
 complete -c wscat -n __wscat_own -l key -r -F -d 'Private key (PEM) for --cert'
+complete -c wscat -n __wscat_own -l insecure-redirect -d '-L: follow a redirect from wss:// to ws:// too'
+complete -c wscat -n __wscat_own -s L -l location -d 'Follow redirects (301, 302, 303, 307, 308)'
 complete -c wscat -n __wscat_own -l max-message -x -d 'Largest message accepted (bytes)'
+complete -c wscat -n __wscat_own -l max-redirects -x -d '-L: follow at most N redirects'
+complete -c wscat -n __wscat_own -l no-deflate -d 'Do not offer permessage-deflate (compression)'
+complete -c wscat -n __wscat_own -l proxy -x -d 'Through the HTTP CONNECT or socks5h:// proxy at URL'
+complete -c wscat -n __wscat_own -l reconnect -d 'Come back after a lost connection'
+complete -c wscat -n __wscat_own -l reconnect-delay -x -d "--reconnect: the backoff's bounds (MIN:MAX seconds)"
+complete -c wscat -n __wscat_own -l reconnect-max -x -d '--reconnect: give up after N attempts in a row'
 complete -c wscat -n __wscat_own -s n -l no-check -d 'The same as --insecure'
 complete -c wscat -n __wscat_own -l no-color -d 'No colours (as --color never)'
 complete -c wscat -n __wscat_own -l no-history -d 'At a terminal, keep no history file'

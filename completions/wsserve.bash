@@ -50,7 +50,7 @@ _wsserve()
         --ciphers --client-ca --close-grace --color --echo --events --exec
         --exit-on-eof --handshake-timeout --help --ids --jsonl --key
         --max-clients --max-memory --max-message --max-pending --no-color
-        --no-events --no-history --no-page --null --origin --passenv
+        --no-deflate --no-events --no-history --no-page --null --origin --passenv
         --ping-interval --ping-timeout --port --quiet --slow-client-timeout
         --subprotocol --unix --unix-mode --verbose --version --whole"
     COMPREPLY=($(compgen -W "$opts" -- "$cur"))

@@ -47,6 +47,7 @@ complete -c wsserve -n __wsserve_own -l max-memory -x -d 'Bound partial messages
 complete -c wsserve -n __wsserve_own -l max-pending -x -d 'Drop the oldest handshake beyond N'
 complete -c wsserve -n __wsserve_own -l max-message -x -d 'Largest message accepted (bytes)'
 complete -c wsserve -n __wsserve_own -l no-color -d 'No colours (as --color never)'
+complete -c wsserve -n __wsserve_own -l no-deflate -d 'Do not accept permessage-deflate (compression)'
 complete -c wsserve -n __wsserve_own -l no-events -d 'No event records (with --jsonl)'
 complete -c wsserve -n __wsserve_own -l no-history -d 'At a terminal, keep no history file'
 complete -c wsserve -n __wsserve_own -l no-page -d 'Do not serve the test page at http://ADDRESS:PORT/'

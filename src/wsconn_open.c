@@ -224,8 +224,10 @@ tunnel_open(struct wsconn *c, size_t used)
 	buf_consume(&c->http_in, used);
 	free(c->socks);
 	c->socks = NULL;
-	log_debug("%s: tunnel to %s:%s open", c->peer, c->cfg->target_host,
-	    c->cfg->target_port);
+	log_debug(strchr(c->cfg->target_host, ':') ?
+		"%s: tunnel to [%s]:%s open" :
+		"%s: tunnel to %s:%s open",
+	    c->peer, c->cfg->target_host, c->cfg->target_port);
 	if (c->cfg->tls == NULL) {
 		wsconn_open_http(c);
 		return;

@@ -88,7 +88,7 @@ value_error() {
 	run --separate-stderr -2 timeout 5 "$WSCAT" -c ws://a/ ws://b/
 	assert_equal "${stderr_lines[0]}" "wscat: unexpected argument 'ws://b/'"
 	assert_equal "${stderr_lines[1]}" \
-		'usage: wscat [-01bhknPVv] [-H name:value] [-o origin] [-p version]'
+		'usage: wscat [-01bhkLnPVv] [-H name:value] [-o origin] [-p version]'
 	run --separate-stderr -2 timeout 5 "$WSCAT" -k -n -1 -v
 	assert_equal "${stderr_lines[0]}" 'wscat: no URL given'
 }
