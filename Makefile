@@ -93,7 +93,7 @@ valgrind: all
 # files in place.
 CLANG_FORMAT = clang-format-14
 LINT_C  = $(wildcard src/*.c src/*.h cmd/*.c tests/unit/*.c tests/unit/*.h \
-	  tests/fuzz/*.c)
+	  tests/fuzz/*.c bench/*.c)
 LINT_SH = bench/run .ci/run .ci/deps .ci/npm tests/run-bats tests/fuzz/run \
 	  tests/helpers.bash tests/tls_helpers.bash tests/browser_helpers.bash \
 	  tests/tty_helpers.bash
@@ -161,7 +161,7 @@ fuzz-smoke:
 # socat is the plain-TCP baseline of the ingest figures; bench/wsload
 # (not built by `make all`) is the load client of the others and their
 # plain-TCP baseline server.
-bench: all bench/wsload bench/jsonenc
+bench: all bench/wsload bench/jsonenc bench/deflate
 	@./.ci/deps socat time
 	./bench/run
 
@@ -170,6 +170,10 @@ bench/wsload: bench/wsload.c
 
 bench/jsonenc: bench/jsonenc.c libwscore.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ bench/jsonenc.c libwscore.a \
+		$(LDLIBS)
+
+bench/deflate: bench/deflate.c libwscore.a
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ bench/deflate.c libwscore.a \
 		$(LDLIBS)
 
 BINDIR  = $(DESTDIR)$(PREFIX)/bin
@@ -195,7 +199,8 @@ uninstall:
 	      $(FISHDIR)/wsserve.fish $(FISHDIR)/wscat.fish
 
 clean:
-	rm -f $(BINS) cmd/*.o src/*.o libwscore.a tests/unit/run bench/wsload bench/jsonenc
+	rm -f $(BINS) cmd/*.o src/*.o libwscore.a tests/unit/run bench/wsload \
+		bench/jsonenc bench/deflate
 	rm -rf build-asan
 
 .PHONY: all deps test-deps run unit bats valgrind lint lint-format format \
