@@ -120,6 +120,9 @@ upgrade_step(struct wsconn *c)
 			if (keep_request(c, in, r.head_len) == -1 ||
 			    refused_by_owner(c))
 				break;
+			if (r.deflate.on)
+				log_debug("%s: permessage-deflate, window %d",
+				    c->peer, r.deflate.server_bits);
 			wsconn_start_session(c, r.head_len, &r.deflate);
 			break;
 		case UPGRADE_ANSWERED:

@@ -156,6 +156,31 @@ open_page() {
 	assert_output $'by button\nTest'
 }
 
+@test "Chromium offers permessage-deflate; long messages go both ways compressed, and with --no-deflate plain" {
+	local long out
+	long=$(printf 'compressible text %.0s' {1..40})
+	for flags in -v '-v --no-deflate'; do
+		# shellcheck disable=SC2086 # two words
+		open_page $flags
+		wait_for_text "$SERVER_ERR" 'Sec-WebSocket-Extensions: permessage-deflate'
+		page type "$long"
+		wait_for_line "$SERVER_OUT" "$long"
+		server_send "$long back"
+		wait_for_page "log received $long back"
+		quit_page
+		out=$(cat "$SERVER_ERR")
+		stop_wsserve
+		# wsserve -v says when it runs the extension.
+		if [ "$flags" = -v ]; then
+			[[ $out == *': permessage-deflate, window 15'* ]] ||
+				fail "no permessage-deflate in: $out"
+		else
+			[[ $out != *': permessage-deflate, window'* ]] ||
+				fail "permessage-deflate with --no-deflate: $out"
+		fi
+	done
+}
+
 @test "a line written to wsserve's stdin appears in the page's log" {
 	open_page
 	server_send 'hello from stdin'
