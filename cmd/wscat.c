@@ -45,9 +45,9 @@ struct wscat_args {
 	const char *version;	 /* -p: checked, not used */
 	const char *color;	 /* --color WHEN */
 	bool no_color, no_history;
-	bool no_deflate;	 /* --no-deflate */
+	bool no_deflate;	     /* --no-deflate */
 	const char *reconnect_delay; /* --reconnect-delay MIN:MAX */
-	struct record_flags rec; /* -0, -b, --whole, --jsonl, --events */
+	struct record_flags rec;     /* -0, -b, --whole, --jsonl, --events */
 };
 
 /* What --passphrase stores when it ends the command line without its

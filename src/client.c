@@ -169,8 +169,7 @@ on_open(struct wsconn *c, void *arg)
 	if (cl->reconnecting)
 		log_info("reconnected to %s", cl->url_text);
 	else
-		log_debug("connected to %s (%s)", cl->url_text,
-		    wsconn_peer(c));
+		log_debug("connected to %s (%s)", cl->url_text, wsconn_peer(c));
 	cl->was_open = true;
 	cl->reconnecting = false;
 	cl->attempts = 0;
@@ -483,8 +482,7 @@ retry(struct client *cl, const char *why)
 	    cl->interrupted || cl->status != -1 ||
 	    (cfg->reconnect_max > 0 && cl->attempts >= cfg->reconnect_max))
 		return false;
-	for (size_t i = 0; i < cl->attempts && bound < cfg->reconnect_cap;
-	     i++)
+	for (size_t i = 0; i < cl->attempts && bound < cfg->reconnect_cap; i++)
 		bound *= 2;
 	if (bound > cfg->reconnect_cap)
 		bound = cfg->reconnect_cap;

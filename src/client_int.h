@@ -32,15 +32,15 @@ struct client {
 				     * redirects led */
 	struct handshake_client hs; /* ... the request for it */
 	char url_text[URL_MAX_RESOURCE + URL_MAX_HOST + 64]; /* ... shown */
-	const char **headers;	    /* hs.headers: cfg's; owned */
-	SSL_CTX *tls;		    /* made for the first wss:// URL; owned */
-	size_t redirects;	    /* followed so far */
-	bool was_open;		    /* a connection opened: --reconnect */
-	bool reconnecting;	    /* lost it; the next has not opened */
-	size_t attempts;	    /* reconnects since the last open */
-	bool closing;		    /* we asked for the close */
-	ev_timer retry;		    /* the next reconnect */
-	struct proxy proxy; /* wcfg.proxy's, when there is one */
+	const char **headers; /* hs.headers: cfg's; owned */
+	SSL_CTX *tls;	      /* made for the first wss:// URL; owned */
+	size_t redirects;     /* followed so far */
+	bool was_open;	      /* a connection opened: --reconnect */
+	bool reconnecting;    /* lost it; the next has not opened */
+	size_t attempts;      /* reconnects since the last open */
+	bool closing;	      /* we asked for the close */
+	ev_timer retry;	      /* the next reconnect */
+	struct proxy proxy;   /* wcfg.proxy's, when there is one */
 	char proxy_shown[PROXY_MAX_HOST + 16]; /* "proxy HOST:PORT" */
 	struct addrinfo *addrs;		       /* owned */
 	struct addrinfo unix_ai;	       /* a Unix socket's, instead */

@@ -274,8 +274,8 @@ url_redact(const char *s, char *out, size_t outlen)
 }
 
 int
-url_resolve(const struct url *base, const char *ref, struct url *out,
-    char *err, size_t errlen)
+url_resolve(const struct url *base, const char *ref, struct url *out, char *err,
+    size_t errlen)
 {
 	char full[URL_MAX_RESOURCE + URL_MAX_HOST + 64];
 	const char *hash = strchr(ref, '#'), *q;
@@ -287,7 +287,9 @@ url_resolve(const struct url *base, const char *ref, struct url *out,
 	}
 	if (has_scheme(ref) || (ref[0] == '/' && ref[1] == '/')) {
 		if (snprintf(full, sizeof(full), "%s%.*s",
-			has_scheme(ref) ? "" : base->tls ? "wss:" : "ws:",
+			has_scheme(ref) ? "" :
+			    base->tls	? "wss:" :
+					  "ws:",
 			(int)n, ref) >= (int)sizeof(full)) {
 			snprintf(err, errlen, "URL too long");
 			return -1;
@@ -318,8 +320,8 @@ void
 url_format(const struct url *u, char *out, size_t outlen)
 {
 	if (u->unix_path[0] != '\0')
-		snprintf(out, outlen, "%s://%s:%s", u->tls ? "wss+unix" : "ws+unix",
-		    u->unix_path, u->resource);
+		snprintf(out, outlen, "%s://%s:%s",
+		    u->tls ? "wss+unix" : "ws+unix", u->unix_path, u->resource);
 	else
 		snprintf(out, outlen, "%s://%s%s", u->tls ? "wss" : "ws",
 		    u->hostport, u->resource);

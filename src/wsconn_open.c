@@ -148,8 +148,8 @@ upgrade_step(struct wsconn *c)
 		if (r.head_len > 0)
 			log_debug("response %.*s", (int)r.head_len - 4, in);
 		if (r.http_status >= 300 && r.http_status <= 399)
-			(void)handshake_each_header(in, r.head_len, keep_location,
-			    c);
+			(void)handshake_each_header(in, r.head_len,
+			    keep_location, c);
 		wsconn_open_refuse(c, r.http_status, r.why);
 		return;
 	}

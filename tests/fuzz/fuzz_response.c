@@ -45,8 +45,8 @@ check(const char *head, size_t len, const struct handshake_client *cl)
 	memcpy(copy, head, len);
 	memset(protocol, 'x', sizeof(protocol));
 	memset(err, 'x', sizeof(err));
-	r = handshake_parse_response(copy, len, cl, KEY, &status, protocol, &pm, err,
-	    sizeof(err));
+	r = handshake_parse_response(copy, len, cl, KEY, &status, protocol, &pm,
+	    err, sizeof(err));
 	if (r == 0) {
 		bool offered = protocol[0] == '\0' && cl->nprotocols == 0;
 
@@ -101,8 +101,8 @@ check_upgrade(const char *p, size_t size, ssize_t len,
 		    st, r.head_len, len);
 		abort();
 	}
-	want = handshake_parse_response(copy, len, cl, KEY, &status, protocol, &pm,
-	    err, sizeof(err));
+	want = handshake_parse_response(copy, len, cl, KEY, &status, protocol,
+	    &pm, err, sizeof(err));
 	if ((want == 0) != (st == UPGRADE_OPEN) || st == UPGRADE_MORE ||
 	    r.http_status != status ||
 	    (st == UPGRADE_OPEN && strcmp(r.protocol, protocol) != 0) ||
