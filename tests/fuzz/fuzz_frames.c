@@ -47,6 +47,7 @@
 
 #include "attr.h"
 #include "handshake.h"
+#include "deflate.h"
 #include "log.h"
 #include "utf8.h"
 #include "wsconn.h"
@@ -73,6 +74,7 @@ static const char request[] =
     "Sec-WebSocket-Key: " KEY "\r\n"
     "Origin: https://example.com\r\n"
     "Sec-WebSocket-Protocol: chat, superchat\r\n"
+    "Sec-WebSocket-Extensions: permessage-deflate\r\n"
     "Sec-WebSocket-Version: 13\r\n"
     "\r\n";
 
@@ -81,13 +83,16 @@ static const char *const origins[] = { "https://example.com" };
 #define PAGE "<!doctype html><p>fuzz</p>\n"
 static const struct page page = { PAGE, sizeof(PAGE) - 1,
 	"default-src 'none'" };
+/* The server runs permessage-deflate: compressed frames (RSV1) are
+ * inflated. */
 static const struct handshake_policy policy = { .protocols = protocols,
 	.nprotocols = 2,
 	.origins = origins,
-	.norigins = 1 };
+	.norigins = 1,
+	.deflate = true };
 static const struct handshake_client client = { "/", "h", NULL, NULL, NULL, 0,
 	NULL, 0 };
-static const struct wsconn_config server_cfg = {
+static struct wsconn_config server_cfg = {
 	.role = WSCONN_SERVER,
 	.handshake_timeout = 5,
 	.max_message = 1 << 20,
@@ -218,7 +223,7 @@ LLVMFuzzerInitialize(UNUSED int *argc, UNUSED char ***argv)
 	signal(SIGPIPE, SIG_IGN);
 	log_init("fuzz_frames", LOG_QUIET);
 	loop = ev_default_loop(0);
-	if (loop == NULL)
+	if (loop == NULL || (server_cfg.deflaters = zpool_new()) == NULL)
 		abort();
 	ev_timer_init(&tick, tick_cb, 0.01, 0.01);
 	return 0;

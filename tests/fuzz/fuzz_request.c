@@ -37,7 +37,8 @@ static struct page page;
 static const struct handshake_policy strict = { .protocols = protocols,
 	.nprotocols = 2,
 	.origins = origins,
-	.norigins = 1 };
+	.norigins = 1,
+	.deflate = true };
 static const struct handshake_policy open_policy = { 0 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -124,7 +125,7 @@ round_trip(const char *in, const struct upgrade_result *r,
 	char key[HANDSHAKE_KEY_LEN + 1], why[256];
 	const char *const offered[] = { r->protocol };
 	struct handshake_client cl = { "/", "h", NULL, NULL, offered,
-		r->protocol[0] ? 1 : 0, NULL, 0 };
+		r->protocol[0] ? 1 : 0, NULL, 0, r->deflate.on };
 	struct upgrade_result cr;
 	struct handshake_request req;
 	char *copy;
@@ -142,7 +143,11 @@ round_trip(const char *in, const struct upgrade_result *r,
 	if (upgrade_client(copy, buf_used(out), &cl, key, &cr) !=
 		UPGRADE_OPEN ||
 	    cr.head_len != buf_used(out) ||
-	    strcmp(cr.protocol, r->protocol) != 0) {
+	    strcmp(cr.protocol, r->protocol) != 0 ||
+	    cr.deflate.on != r->deflate.on ||
+	    cr.deflate.server_bits != r->deflate.server_bits ||
+	    cr.deflate.server_no_takeover != r->deflate.server_no_takeover ||
+	    cr.deflate.client_no_takeover != r->deflate.client_no_takeover) {
 		fprintf(stderr, "our 101 fails our client: %s\n", cr.why);
 		abort();
 	}
