@@ -177,6 +177,7 @@ close 1000 "
 	run names
 	assert_output "HTTP_CONNECTION
 HTTP_HOST
+HTTP_SEC_WEBSOCKET_EXTENSIONS
 HTTP_SEC_WEBSOCKET_KEY
 HTTP_SEC_WEBSOCKET_PROTOCOL
 HTTP_SEC_WEBSOCKET_VERSION
@@ -199,6 +200,8 @@ WSSERVE_ID"
 	assert_equal "$(value HTTP_CONNECTION)" Upgrade
 	assert_equal "$(value HTTP_SEC_WEBSOCKET_VERSION)" 13
 	assert_equal "$(value HTTP_SEC_WEBSOCKET_PROTOCOL)" chat
+	assert_equal "$(value HTTP_SEC_WEBSOCKET_EXTENSIONS)" \
+		'permessage-deflate; client_max_window_bits'
 	[[ $(value HTTP_SEC_WEBSOCKET_KEY) =~ ^[A-Za-z0-9+/]{22}==$ ]]
 	assert_equal "$(value HTTP_X_CUSTOM)" 'some value'
 	assert_equal "$(value HTTP_X_MULTI)" 'a, b'
@@ -239,8 +242,9 @@ WSSERVE_ID"
 	assert_equal "$(value HOME)" "$HOME"
 	assert_equal "$(value PATH)" "$PATH"
 	refute_line --regexp '^(WSTEST_UNSET|WSTEST_OTHER)='
-	# 5 headers, 11 variables of every request, 3 passed.
-	assert_equal "$(names | wc -l)" $((5 + 11 + 3))
+	# 6 headers (wscat offers permessage-deflate), 11 variables of every
+	# request, 3 passed.
+	assert_equal "$(names | wc -l)" $((6 + 11 + 3))
 }
 
 @test "without --passenv a program has neither HOME nor PATH" {

@@ -289,7 +289,7 @@ time.sleep(20)'
 	assert_equal "${stderr_lines[0]}" "wscat: --count 0: too small (min 1)"
 	run_wscat 2 --verbose=1 ws://a/
 	assert_equal "${stderr_lines[0]}" "wscat: --verbose=1: option takes no argument"
-	assert_equal "${stderr_lines[1]}" "usage: wscat [-01bhknPVv] [-H name:value] [-o origin] [-p version]"
+	assert_equal "${stderr_lines[1]}" "usage: wscat [-01bhkLnPVv] [-H name:value] [-o origin] [-p version]"
 	assert_output ''
 }
 

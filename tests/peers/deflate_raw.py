@@ -26,7 +26,8 @@ a peer that compresses with a larger window than allowed fails here.
       listen, print "PORT n", accept one client (10 s), print "offer
       OFFER" (normalised as above, or "none"), answer 101 with
       Sec-WebSocket-Extensions: VALUE (default none), send the SPECs, then
-      as the client.  With --out each message received is appended to F,
+      as the client, but closing TCP first once the close frames have
+      crossed.  With --out each message received is appended to F,
       payload then LF.
 
   What comes is printed as:
@@ -43,9 +44,9 @@ a peer that compresses with a larger window than allowed fails here.
   ztext, zbinary (compressed, RSV1 set; /K: split over K frames); pad
   (DATA is N:TEXT: TEXT compressed, RSV1 set, its deflate data led by N
   empty stored blocks of 5 bytes each); raw (DATA is B0:HEX: one frame,
-  first byte B0 in hex, payload HEX, as is).  DATA is literal text, or @GEN:N for
-  N bytes of: rep (repetitive ASCII), rand (random bytes), b64 (random
-  base64 text), zeros, badutf8 (0xff 0xfe...).  A zbinary of @zeros is
+  first byte B0 in hex, payload HEX, as is).  DATA is literal text, or
+  @GEN:N for N bytes of: rep (repetitive ASCII), rand (random bytes),
+  b64 (random base64 text), zeros, badutf8 (0xff 0xfe...).  @zeros is
   compressed as it is generated (a 1 GiB bomb costs no 1 GiB here).
 """
 
@@ -68,6 +69,7 @@ OPNAMES = {CONT: "cont", TEXT: "text", BINARY: "binary", CLOSE: "close",
            PING: "ping", PONG: "pong"}
 TRAILER = b"\x00\x00\xff\xff"
 EMPTY_STORED = b"\x00\x00\x00\xff\xff"   # BFINAL 0, stored, length 0
+STEP = 128    # inflate output per zlib call, under the least window (256)
 
 
 def out(*words):
@@ -124,7 +126,7 @@ class Deflate:
 
     def __init__(self, no_context_takeover=True, window_bits=15):
         self.nct = no_context_takeover
-        self.bits = window_bits
+        self.bits = min(max(window_bits, 8), 15)   # (a bad value: refused)
         self.z = None
 
     def compress(self, data):
@@ -143,7 +145,16 @@ class Deflate:
             self.z = zlib.decompressobj(-self.bits)
 
     def inflate(self, data, fin):
-        return self.z.decompress(data + (TRAILER if fin else b""))
+        # At most STEP bytes out per zlib call: a distance reaches past
+        # this call's output into zlib's window, which is then checked
+        # ("invalid distance too far back"): strict for any window size.
+        out, tail = bytearray(), data + (TRAILER if fin else b"")
+        while True:
+            chunk = self.z.decompress(tail, STEP)
+            out += chunk
+            tail = self.z.unconsumed_tail
+            if not tail and len(chunk) < STEP:
+                return out
 
 
 def negotiated(values):
@@ -249,7 +260,8 @@ class Peer:
             z = EMPTY_STORED * int(n) + zlib_once(raw)
             self.send(self.frame(TEXT, z, rsv=4))
             size, md5 = digest(raw)
-            out("sent text rsv1=1 wire=%d size=%d md5=%s" % (len(z), size, md5))
+            out("sent text rsv1=1 wire=%d size=%d md5=%s" % (
+                len(z), size, md5))
             return
         payload = spec_data(data)
         op = TEXT if kind in ("text", "ztext") else BINARY
@@ -325,7 +337,8 @@ class Peer:
                 OPNAMES.get(opcode, opcode), fin, rsv >> 2, rsv & 3,
                 len(payload)))
             if opcode != CONT:
-                op, rsv1, wire, data, err = opcode, rsv >> 2, 0, bytearray(), None
+                op, rsv1, wire, err = opcode, rsv >> 2, 0, None
+                data = bytearray()
                 if rsv1 and self.rx is not None:
                     self.rx.start()
             wire += len(payload)
@@ -352,6 +365,12 @@ class Peer:
             if msgs == count and not closing:
                 self.send(self.frame(CLOSE, close_payload(1000)))
                 closing = True
+        if not self.masked:
+            # The server closes TCP first (RFC 6455 7.1.1).
+            try:
+                self.sock.shutdown(socket.SHUT_WR)
+            except OSError:
+                pass
         end = time.monotonic() + TIMEOUT
         while not self.eof:
             d = recv_by(self.sock, end)
