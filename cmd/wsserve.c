@@ -14,6 +14,7 @@
 #include "display.h"
 #include "exitcode.h"
 #include "log.h"
+#include "net.h"
 #include "opt.h"
 #include "policy.h"
 #include "proc.h"
@@ -31,6 +32,7 @@ struct wsserve_args {
 	int log_level; /* -q, -v: an enum log_level */
 	const char *addresses[MAX_LIST];
 	const char *allow_hosts[MAX_LIST];
+	const char *trust_proxies[MAX_LIST];
 	const char *origins[MAX_LIST];
 	const char *protocols[MAX_LIST];
 	const char *auth;      /* --auth */
@@ -202,6 +204,18 @@ load_users(struct wsserve_args *a)
 
 /* The table is laid out by hand: one option, one block of lines. */
 /* clang-format off */
+/* --trust-proxy: an address, a block of them, or "unix". */
+static const char *
+trust_valid(void *args, const char *arg)
+{
+	struct net_cidr c;
+
+	(void)args;
+	if (strcmp(arg, "unix") == 0 || net_cidr_text(arg, &c) == 0)
+		return NULL;
+	return "expected an address, ADDRESS/BITS or unix";
+}
+
 static const struct opt_def options[] = {
 	{ "address", 'a', "ADDRESS", "listen on ADDRESS",
 	    .kind = OPT_LIST, .off = AT(srv.addresses),
@@ -291,6 +305,11 @@ static const struct opt_def options[] = {
 	    .kind = OPT_LIST, .off = AT(srv.policy.protocols),
 	    .store_off = AT(protocols), .count_off = AT(srv.policy.nprotocols),
 	    .max = MAX_LIST },
+	{ "trust-proxy", 0, "ADDRESS", "take the client's address from "
+	    "X-Forwarded-For or Forwarded when the peer is ADDRESS[/BITS] or "
+	    "unix", .kind = OPT_LIST, .off = AT(srv.trust_proxies),
+	    .store_off = AT(trust_proxies), .count_off = AT(srv.ntrust_proxies),
+	    .max = MAX_LIST, .hook = trust_valid },
 	{ "unix", 'U', "PATH", "listen on a Unix socket at PATH (without "
 	    "-a or -p: only there)", .kind = OPT_LIST,
 	    .off = AT(srv.unix_paths), .store_off = AT(unix_paths),

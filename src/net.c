@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/socket.h>
@@ -373,4 +374,80 @@ net_connect_result(int fd, char *err, size_t errlen)
 		return 0;
 	snprintf(err, errlen, "%s", strerror(e));
 	return -1;
+}
+
+int
+net_cidr_parse(const char *addr, int bits, struct net_cidr *c)
+{
+	if (inet_pton(AF_INET, addr, c->addr) == 1)
+		c->family = AF_INET;
+	else if (inet_pton(AF_INET6, addr, c->addr) == 1)
+		c->family = AF_INET6;
+	else
+		return -1;
+	c->bits = c->family == AF_INET ? 32 : 128;
+	if (bits > c->bits)
+		return -1;
+	if (bits >= 0)
+		c->bits = bits;
+	return 0;
+}
+
+int
+net_cidr_text(const char *s, struct net_cidr *c)
+{
+	char addr[INET6_ADDRSTRLEN];
+	const char *slash = strchr(s, '/');
+	size_t n = slash != NULL ? (size_t)(slash - s) : strlen(s);
+	int bits = -1;
+
+	if (n >= sizeof(addr))
+		return -1;
+	memcpy(addr, s, n);
+	addr[n] = '\0';
+	if (slash != NULL) {
+		if (slash[1] == '\0' || strlen(slash + 1) > 3 ||
+		    strspn(slash + 1, "0123456789") != strlen(slash + 1))
+			return -1;
+		bits = atoi(slash + 1);
+	}
+	return net_cidr_parse(addr, bits, c);
+}
+
+bool
+net_cidr_has(const struct net_cidr *c, int family, const unsigned char *addr)
+{
+	int whole = c->bits / 8, rest = c->bits % 8;
+
+	if (family != c->family || memcmp(c->addr, addr, whole) != 0)
+		return false;
+	return rest == 0 ||
+	    ((c->addr[whole] ^ addr[whole]) & (0xff00 >> rest)) == 0;
+}
+
+int
+net_peer_addr(const char *peer, int *family, unsigned char addr[16])
+{
+	char ip[INET6_ADDRSTRLEN];
+	const char *end;
+	size_t n;
+
+	if (*peer == '[') {
+		peer++;
+		end = strchr(peer, ']');
+	} else if ((end = strrchr(peer, ':')) != NULL &&
+	    strchr(peer, ':') != end)
+		end = NULL; /* an IPv6 address without brackets or port */
+	n = end != NULL ? (size_t)(end - peer) : strlen(peer);
+	if (n >= sizeof(ip))
+		return -1;
+	memcpy(ip, peer, n);
+	ip[n] = '\0';
+	if (inet_pton(AF_INET, ip, addr) == 1)
+		*family = AF_INET;
+	else if (inet_pton(AF_INET6, ip, addr) == 1)
+		*family = AF_INET6;
+	else
+		return -1;
+	return 0;
 }

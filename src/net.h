@@ -14,6 +14,32 @@
 
 #define NET_ADDRSTRLEN 64 /* "[v6addr]:port" */
 
+#include <stdbool.h>
+
+/* An IPv4 or IPv6 address, or a block of them ("10.0.0.0/8"). */
+struct net_cidr {
+	int family; /* AF_INET or AF_INET6 */
+	unsigned char addr[16];
+	int bits; /* of the prefix that counts */
+};
+
+/* addr (an address without brackets) with a prefix of bits (-1: the
+ * whole address) as *c.  0, or -1 when it is no address or bits is too
+ * long for it. */
+int net_cidr_parse(const char *addr, int bits, struct net_cidr *c);
+
+/* The same from text: "ADDR" or "ADDR/BITS".  0, or -1. */
+int net_cidr_text(const char *s, struct net_cidr *c);
+
+/* Whether the address of family at addr (4 or 16 bytes) lies in c. */
+bool net_cidr_has(const struct net_cidr *c, int family,
+    const unsigned char *addr);
+
+/* The address of a peer as net_format() words it ("1.2.3.4:5",
+ * "[::1]:5"), or an address alone, as family and bytes.  0, or -1 when
+ * it is none (a Unix socket's "unix"). */
+int net_peer_addr(const char *peer, int *family, unsigned char addr[16]);
+
 struct addrinfo;
 
 /* Listens on every address host resolves to; stores up to max fds.  An

@@ -59,6 +59,29 @@ page_init(struct page *p, char *err, size_t errlen)
 	return 0;
 }
 
+bool
+page_is_health(const char *path, size_t pathlen)
+{
+	const char *q = memchr(path, '?', pathlen);
+	size_t n = q ? (size_t)(q - path) : pathlen;
+
+	return n == strlen(PAGE_HEALTH) && memcmp(path, PAGE_HEALTH, n) == 0;
+}
+
+int
+page_health(struct buf *out, bool head)
+{
+	if (buf_printf(out,
+		"HTTP/1.1 200 OK\r\n"
+		"Content-Type: text/plain; charset=utf-8\r\n"
+		"Content-Length: 3\r\nCache-Control: no-store\r\n"
+		"X-Content-Type-Options: nosniff\r\n"
+		"Connection: close\r\n\r\n%s",
+		head ? "" : "ok\n") == -1)
+		return -1;
+	return 200;
+}
+
 int
 page_answer(struct buf *out, const struct page *p, const char *path,
     size_t pathlen, bool head)

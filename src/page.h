@@ -25,6 +25,19 @@ struct page {
  * reason in err (a page without its <script> or <style> block). */
 int page_init(struct page *p, char *err, size_t errlen);
 
+/* The health check a load balancer polls: GET or HEAD of PAGE_HEALTH
+ * answers 200 "ok", before any Host, Origin or authorization check and
+ * with or without the page; the server logs none of them (the upgrade's
+ * reason is PAGE_HEALTH_WHY). */
+#define PAGE_HEALTH "/healthz"
+#define PAGE_HEALTH_WHY "health check"
+
+/* Whether path (a query allowed) is PAGE_HEALTH. */
+bool page_is_health(const char *path, size_t pathlen);
+
+/* Appends the health check's answer.  200, or -1 when out has no room. */
+int page_health(struct buf *out, bool head);
+
 /* Answers a plain GET (or HEAD: headers only) of path: the page for "/"
  * (any query) when p is not NULL, else 404.  Returns the status, or -1
  * when out has no room. */

@@ -14,6 +14,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 
+#include "net.h"
 #include "policy.h"
 
 #define SHOWN_MAX 104 /* a peer's value in a reason, escaped */
@@ -400,4 +401,92 @@ policy_redact(const char *head, size_t len, char *out, size_t outlen)
 		p = next;
 	}
 	out[o] = '\0';
+}
+
+/* What policy_forwarded_for looks for, header by header. */
+struct forwarded {
+	struct handshake_span fwd, xff; /* the last of each */
+};
+
+static void
+forwarded_header(struct handshake_span name, struct handshake_span value,
+    void *arg)
+{
+	struct forwarded *f = arg;
+
+	if (name.n == 9 && strncasecmp(name.p, "Forwarded", 9) == 0)
+		f->fwd = value;
+	else if (name.n == 15 &&
+	    strncasecmp(name.p, "X-Forwarded-For", 15) == 0)
+		f->xff = value;
+}
+
+/* The last element of the comma list v, blanks trimmed. */
+static struct handshake_span
+last_element(struct handshake_span v)
+{
+	const char *comma = v.p + v.n;
+
+	while (comma > v.p && comma[-1] != ',')
+		comma--;
+	v.n -= comma - v.p;
+	v.p = comma;
+	while (v.n > 0 && (*v.p == ' ' || *v.p == '\t'))
+		v.p++, v.n--;
+	while (v.n > 0 && (v.p[v.n - 1] == ' ' || v.p[v.n - 1] == '\t'))
+		v.n--;
+	return v;
+}
+
+/* The for= of a Forwarded element: "for=1.2.3.4", "for=\"[::1]:80\"". */
+static struct handshake_span
+forwarded_for(struct handshake_span e)
+{
+	struct handshake_span none = { e.p, 0 }, v;
+	const char *semi;
+
+	for (const char *p = e.p, *end = e.p + e.n; p < end; p = semi + 1) {
+		while (p < end && (*p == ' ' || *p == '\t'))
+			p++;
+		if ((semi = memchr(p, ';', end - p)) == NULL)
+			semi = end;
+		if (semi - p > 4 && strncasecmp(p, "for=", 4) == 0) {
+			v.p = p + 4;
+			v.n = semi - v.p;
+			while (v.n > 0 && v.p[v.n - 1] == ' ')
+				v.n--;
+			if (v.n >= 2 && v.p[0] == '"' && v.p[v.n - 1] == '"')
+				v.p++, v.n -= 2;
+			return v;
+		}
+	}
+	return none;
+}
+
+int
+policy_forwarded_for(const char *head, size_t len, char *out, size_t outlen)
+{
+	struct forwarded f = { { NULL, 0 }, { NULL, 0 } };
+	struct handshake_span v;
+	char ip[INET6_ADDRSTRLEN + 8];
+	unsigned char addr[16];
+	int family;
+
+	if (handshake_each_header(head, len, forwarded_header, &f) == -1)
+		return -1;
+	if (f.fwd.p != NULL)
+		v = forwarded_for(last_element(f.fwd));
+	else if (f.xff.p != NULL)
+		v = last_element(f.xff);
+	else
+		return -1;
+	if (v.n == 0 || v.n >= sizeof(ip))
+		return -1;
+	memcpy(ip, v.p, v.n);
+	ip[v.n] = '\0';
+	/* "[::1]:80" and "1.2.3.4:80" name their address. */
+	if (net_peer_addr(ip, &family, addr) == -1 ||
+	    inet_ntop(family, addr, out, outlen) == NULL)
+		return -1;
+	return 0;
 }

@@ -48,6 +48,14 @@ int policy_check_access(const struct handshake_request *req,
  * scheme://host[:port] with at most "/" after it. */
 bool policy_origin_valid(const char *s);
 
+/* The client a trusted proxy forwarded the request head for: the last
+ * element's for= of the last Forwarded header (RFC 7239), else the last
+ * address of the last X-Forwarded-For, as an address in out (at least
+ * INET6_ADDRSTRLEN bytes; no brackets, no port).  0, or -1 when there is
+ * none or it is no address (an obfuscated "_name" or "unknown"). */
+int policy_forwarded_for(const char *head, size_t len, char *out,
+    size_t outlen);
+
 /* Copies the head of len bytes to out (outlen bytes, NUL-ended, cut to
  * fit) with the value of every Authorization and Proxy-Authorization
  * header but its scheme replaced by "***": a head fit for a log. */

@@ -16,6 +16,7 @@
 
 #include "escape.h"
 #include "handshake.h"
+#include "net.h"
 #include "proxy.h"
 #include "url.h"
 
@@ -146,25 +147,14 @@ struct target {
 	unsigned char addr[16];
 };
 
-/* True when the first bits of a and b agree. */
-static bool
-prefix_eq(const unsigned char *a, const unsigned char *b, int bits)
-{
-	int whole = bits / 8, rest = bits % 8;
-
-	if (memcmp(a, b, whole) != 0)
-		return false;
-	return rest == 0 || ((a[whole] ^ b[whole]) & (0xff00 >> rest)) == 0;
-}
-
 /* Matches the entry e[0..n) against t, as proxy_no_proxy() says. */
 static bool
 entry_matches(const char *e, size_t n, const struct target *t)
 {
 	char buf[PROXY_MAX_HOST], *s = buf, *slash, *end;
 	const char *tail;
-	unsigned char addr[16];
-	int bits = -1, max = t->family == AF_INET ? 32 : 128;
+	struct net_cidr c;
+	int bits = -1;
 	size_t len;
 
 	if (n == 0 || n >= sizeof(buf))
@@ -187,11 +177,9 @@ entry_matches(const char *e, size_t n, const struct target *t)
 	} else if ((end = strchr(s, ':')) != NULL && !strchr(end + 1, ':'))
 		*end = '\0';
 
-	if (t->family != AF_UNSPEC) {
-		if (bits > max || inet_pton(t->family, s, addr) != 1)
-			return false;
-		return prefix_eq(addr, t->addr, bits == -1 ? max : bits);
-	}
+	if (t->family != AF_UNSPEC)
+		return net_cidr_parse(s, bits, &c) == 0 &&
+		    net_cidr_has(&c, t->family, t->addr);
 	if (bits != -1)
 		return false;
 	len = strlen(s);

@@ -31,6 +31,7 @@
 #include "net.h"
 #include "outq.h"
 #include "page.h"
+#include "policy.h"
 #include "proc.h"
 #include "server.h"
 #include "server_int.h"
@@ -416,10 +417,47 @@ on_message(struct wsconn *c, int opcode, const uint8_t *data, size_t n,
 
 /* --max-clients counts open clients (and programs still ending), not
  * handshakes: they have their own bound, --max-pending. */
+/* --trust-proxy: whether the peer is a proxy we take the word of. */
+static bool
+trusted_proxy(const struct server *s, const char *peer)
+{
+	unsigned char addr[16];
+	int family;
+
+	if (strcmp(peer, "unix") == 0)
+		return s->trust_unix;
+	if (net_peer_addr(peer, &family, addr) == -1)
+		return false;
+	for (size_t i = 0; i < s->ntrusted; i++)
+		if (net_cidr_has(&s->trusted[i], family, addr))
+			return true;
+	return false;
+}
+
+/* A trusted proxy's client is the peer from here on, in the log lines
+ * and the records. */
+static void
+take_forwarded(struct server *s, struct wsconn *c)
+{
+	char client[NET_ADDRSTRLEN];
+	const char *head;
+	size_t len;
+
+	if (!trusted_proxy(s, wsconn_peer(c)) ||
+	    (head = wsconn_request(c, &len)) == NULL ||
+	    policy_forwarded_for(head, len, client, sizeof(client)) == -1)
+		return;
+	log_debug("%s: forwarded for %s", wsconn_peer(c), client);
+	wsconn_set_peer(c, client);
+}
+
 static int
-on_request(UNUSED struct wsconn *c, const char **why, void *arg)
+on_request(struct wsconn *c, const char **why, void *arg)
 {
 	struct peer *p = arg;
+
+	if (p->srv->ntrusted > 0 || p->srv->trust_unix)
+		take_forwarded(p->srv, c);
 
 	/* A program still ending counts: --max-clients bounds them. */
 	if (p->srv->nopen + p->srv->nexiting >= p->srv->cfg->max_clients) {
@@ -550,9 +588,11 @@ on_end(struct wsconn *c, void *arg)
 	if (wsconn_end(c) == WSCONN_END_REFUSED &&
 	    (status == 401 || status == 403))
 		log_refusal(s, c, how);
-	else if (!wsconn_opened(c))
-		log_info("%s not upgraded: %s", wsconn_peer(c), how);
-	else {
+	else if (!wsconn_opened(c)) {
+		/* A load balancer polls: no line each time. */
+		if (strcmp(wsconn_error(c), PAGE_HEALTH_WHY) != 0)
+			log_info("%s not upgraded: %s", wsconn_peer(c), how);
+	} else {
 		s->nopen--;
 		if (s->cfg->term.show)
 			server_show_end(s, p, how);
@@ -911,6 +951,7 @@ server_deinit(struct server *s)
 	}
 	SSL_CTX_free(s->wcfg.tls);
 	zpool_free(s->wcfg.deflaters);
+	free(s->trusted);
 	chunk_unref(s->frames);
 	chunk_unref(s->json);
 	free(s->byid);
@@ -920,6 +961,31 @@ server_deinit(struct server *s)
 
 static const struct lineio_cbs stdio_cbs = { on_line, on_batch, on_stdin_eof,
 	on_stdout_drain, on_stdout_error };
+
+/* --trust-proxy, as checked by cmd/.  0, or -1 when out of memory. */
+static int
+trust_proxies(struct server *s)
+{
+	const struct server_config *cfg = s->cfg;
+
+	if (cfg->ntrust_proxies > 0 &&
+	    (s->trusted = calloc(cfg->ntrust_proxies, sizeof(*s->trusted))) ==
+		NULL) {
+		log_msg("out of memory");
+		s->status = WS_EXIT_FAIL;
+		return -1;
+	}
+	for (size_t i = 0; i < cfg->ntrust_proxies; i++) {
+		if (strcmp(cfg->trust_proxies[i], "unix") == 0) {
+			s->trust_unix = true;
+			continue;
+		}
+		if (net_cidr_text(cfg->trust_proxies[i],
+			&s->trusted[s->ntrusted]) == 0)
+			s->ntrusted++;
+	}
+	return 0;
+}
 
 /* Everything server_run needs before it listens.  0, or -1 with the exit
  * status in s->status (reported here). */
@@ -943,7 +1009,9 @@ server_init(struct server *s, const struct server_config *cfg)
 	s->wcfg.policy = &s->policy; /* hosts and ports: start_listeners */
 	/* An open event names the path and origin. */
 	s->wcfg.keep_request = cfg->rec.framing != RECORD_LINES ||
-	    cfg->nexec > 0;
+	    cfg->nexec > 0 || cfg->ntrust_proxies > 0;
+	if (trust_proxies(s) == -1)
+		return -1;
 	/* Six bytes at most for each of the head's in an open event. */
 	buf_init(&s->evline, 6 * HANDSHAKE_MAX_HEAD + 1024);
 	record_init(&s->rec);

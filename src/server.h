@@ -42,6 +42,9 @@ struct server_config {
 					 * the server adds hosts and ports */
 	const char *const *allow_hosts; /* --allow-host: names besides ours */
 	size_t nallow_hosts;
+	const char *const *trust_proxies; /* --trust-proxy: ADDR[/BITS] or
+					   * "unix" (checked by cmd/) */
+	size_t ntrust_proxies;
 	struct tls_server_opts tls; /* --cert, --key, --client-ca */
 	bool use_tls;
 	struct display_opts term; /* stdout and stdin at a terminal */

@@ -16,6 +16,7 @@
 #include "display.h"
 #include "exec.h"
 #include "lineio.h"
+#include "net.h"
 #include "page.h"
 #include "proc.h"
 #include "record.h"
@@ -57,6 +58,9 @@ struct refusal {
 struct server {
 	struct ev_loop *loop;
 	const struct server_config *cfg;
+	struct net_cidr *trusted; /* --trust-proxy's addresses; owned */
+	size_t ntrusted;
+	bool trust_unix; /* ... and --trust-proxy unix */
 	struct wsconn_config wcfg;
 	struct page page;
 	ev_io listeners[SERVER_MAX_LISTENERS];

@@ -75,6 +75,14 @@ upgrade_server(const char *in, size_t len, const struct handshake_policy *pol,
 	if (n == 0)
 		return UPGRADE_MORE;
 	status = handshake_parse_request(in, n, &req, r->why, sizeof(r->why));
+	/* A load balancer's health check says nothing of ours: no policy. */
+	if (status == 426 && req.plain &&
+	    page_is_health(req.path.p, req.path.n)) {
+		snprintf(r->why, sizeof(r->why), PAGE_HEALTH_WHY);
+		if ((r->http_status = page_health(out, req.head)) == -1)
+			return refused(r, 0, "answer too large");
+		return UPGRADE_ANSWERED;
+	}
 	/* The page answers to the same hosts, origins and users as the
 	 * WebSocket does. */
 	if (status == 426 && req.plain) {

@@ -848,6 +848,12 @@ wsconn_peer(const struct wsconn *c)
 	return c->peer;
 }
 
+void
+wsconn_set_peer(struct wsconn *c, const char *peer)
+{
+	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+}
+
 enum wsconn_end
 wsconn_end(const struct wsconn *c)
 {

@@ -159,6 +159,9 @@ size_t wsconn_queued_bytes(const struct wsconn *c);
 
 /* "127.0.0.1:5123" or "[::1]:5123". */
 const char *wsconn_peer(const struct wsconn *c);
+/* Names the peer otherwise from now on: the client a trusted proxy
+ * forwarded it for. */
+void wsconn_set_peer(struct wsconn *c, const char *peer);
 /* Server with keep_request, from on_request until on_open returns: the
  * request head as received, up to its empty line (handshake_parse_request
  * reads it); NULL before and after. */

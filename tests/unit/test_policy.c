@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "handshake.h"
+#include "net.h"
 #include "policy.h"
 #include "tests.h"
 #include "upgrade.h"
@@ -346,6 +347,108 @@ test_upgrade_plain(void)
 	buf_deinit(&out);
 }
 
+/* The head of a request with the header lines given, for
+ * policy_forwarded_for. */
+static const char *
+forwarded_head(const char *lines)
+{
+	static char fwd[1024];
+
+	snprintf(fwd, sizeof(fwd), "GET / HTTP/1.1\r\nHost: h\r\n%s\r\n",
+	    lines);
+	return fwd;
+}
+
+/* A trusted proxy's word: Forwarded before X-Forwarded-For, the last
+ * element of the last line, an address only. */
+static void
+test_forwarded_for(void)
+{
+	static const struct {
+		const char *lines, *want; /* want NULL: none */
+	} c[] = {
+		{ "X-Forwarded-For: 203.0.113.9\r\n", "203.0.113.9" },
+		{ "X-Forwarded-For: 203.0.113.9, 198.51.100.7\r\n",
+		    "198.51.100.7" },
+		{ "X-Forwarded-For: 1.1.1.1\r\nX-Forwarded-For: 2.2.2.2\r\n",
+		    "2.2.2.2" },
+		{ "X-Forwarded-For: 2001:db8::1\r\n", "2001:db8::1" },
+		{ "X-Forwarded-For: [2001:db8::1]:80\r\n", "2001:db8::1" },
+		{ "X-Forwarded-For: 198.51.100.7:4711\r\n", "198.51.100.7" },
+		{ "Forwarded: for=192.0.2.60;proto=http;by=203.0.113.43\r\n",
+		    "192.0.2.60" },
+		{ "Forwarded: for=192.0.2.43, for=\"[2001:db8:cafe::17]:4711\""
+		  "\r\n",
+		    "2001:db8:cafe::17" },
+		{ "X-Forwarded-For: 1.1.1.1\r\nForwarded: proto=https;"
+		  "for=192.0.2.1\r\n",
+		    "192.0.2.1" },
+		{ "Forwarded: for=_hidden\r\n", NULL },
+		{ "Forwarded: for=unknown\r\n", NULL },
+		{ "Forwarded: proto=https\r\n", NULL },
+		{ "X-Forwarded-For: garbage\r\n", NULL },
+		{ "X-Forwarded-For: 1.1.1.1, \r\n", NULL },
+		{ "X-Other: 1.1.1.1\r\n", NULL },
+	};
+	char out[64];
+	const char *h;
+
+	for (size_t i = 0; i < UNIT_NTESTS(c); i++) {
+		h = forwarded_head(c[i].lines);
+		memset(out, 0, sizeof(out));
+		if (c[i].want == NULL) {
+			CU_ASSERT_EQUAL(policy_forwarded_for(h, strlen(h), out,
+					    sizeof(out)),
+			    -1);
+		} else if (policy_forwarded_for(h, strlen(h), out,
+			       sizeof(out)) != 0 ||
+		    strcmp(out, c[i].want) != 0) {
+			fprintf(stderr, "\n  %s: got '%s'\n", c[i].lines, out);
+			CU_FAIL("forwarded address");
+		}
+	}
+}
+
+/* --trust-proxy's addresses and blocks, and peers as wsserve names
+ * them. */
+static void
+test_cidr(void)
+{
+	static const struct {
+		const char *cidr, *peer;
+		bool in;
+	} c[] = {
+		{ "127.0.0.1", "127.0.0.1:5000", true },
+		{ "127.0.0.1", "127.0.0.2:5000", false },
+		{ "127.0.0.0/8", "127.255.1.2:1", true },
+		{ "127.0.0.0/8", "128.0.0.1:1", false },
+		{ "10.0.0.0/9", "10.127.255.255:1", true },
+		{ "10.0.0.0/9", "10.128.0.0:1", false },
+		{ "0.0.0.0/0", "192.0.2.1:1", true },
+		{ "::1", "[::1]:80", true },
+		{ "::1", "127.0.0.1:80", false },
+		{ "fe80::/10", "[fe80::1]:9", true },
+		{ "fe80::/10", "[fec0::1]:9", false },
+		{ "2001:db8::/32", "2001:db8::5", true },
+		{ "127.0.0.1", "unix", false },
+	};
+	static const char *const bad[] = { "", "x", "1.2.3.4/33", "::1/129",
+		"1.2.3.4/", "1.2.3.4/a", "1.2.3.4/-1", "1.2.3.4/0008",
+		"[::1]" };
+	unsigned char addr[16];
+	struct net_cidr nc;
+	int family;
+
+	for (size_t i = 0; i < UNIT_NTESTS(c); i++) {
+		CU_ASSERT_EQUAL_FATAL(net_cidr_text(c[i].cidr, &nc), 0);
+		CU_ASSERT_EQUAL(net_peer_addr(c[i].peer, &family, addr) == 0 &&
+			net_cidr_has(&nc, family, addr),
+		    c[i].in);
+	}
+	for (size_t i = 0; i < UNIT_NTESTS(bad); i++)
+		CU_ASSERT_EQUAL(net_cidr_text(bad[i], &nc), -1);
+}
+
 static const struct unit_test tests[] = {
 	{ "Host: port ignored, names and IPv6 normalized", test_host },
 	{ "Origin: none, or our own scheme, host and port", test_origin_own },
@@ -357,6 +460,9 @@ static const struct unit_test tests[] = {
 	    test_access_order },
 	{ "credentials masked in a logged head", test_redact },
 	{ "plain GET and HEAD pass the same checks", test_upgrade_plain },
+	{ "a trusted proxy's Forwarded and X-Forwarded-For",
+	    test_forwarded_for },
+	{ "--trust-proxy addresses and blocks", test_cidr },
 };
 
 int

@@ -666,6 +666,39 @@ test_client_deflate(void)
 	CU_ASSERT_PTR_NOT_NULL(strstr(r.why, "Sec-WebSocket-Extensions"));
 }
 
+/* /healthz: 200 "ok" whatever the Host, Origin or credentials, page or
+ * not; HEAD without the body. */
+static void
+test_server_health(void)
+{
+	static const char *const creds[] = { "u:p" };
+	static const char *const hosts[] = { "good.example" };
+	struct handshake_policy pol = { .hosts = hosts,
+		.nhosts = 1,
+		.credentials = creds,
+		.ncredentials = 1 };
+	const char *get = "GET /healthz HTTP/1.1\r\nHost: evil.example\r\n"
+			  "Origin: http://evil.example\r\n\r\n";
+	const char *head = "HEAD /healthz?x HTTP/1.1\r\nHost: h\r\n\r\n";
+
+	CU_ASSERT_EQUAL(serve_str(get, &pol, NULL), UPGRADE_ANSWERED);
+	CU_ASSERT_EQUAL(r.http_status, 200);
+	CU_ASSERT_STRING_EQUAL(r.why, PAGE_HEALTH_WHY);
+	CU_ASSERT_TRUE(buf_starts(&out, "HTTP/1.1 200 OK\r\n"));
+	CU_ASSERT_EQUAL(content_length(&out), 3);
+	CU_ASSERT_EQUAL(buf_used(&out) - head_of(&out), 3);
+	CU_ASSERT_TRUE(buf_has(&out, "\r\n\r\nok\n"));
+	CU_ASSERT_EQUAL(serve_str(head, &pol, NULL), UPGRADE_ANSWERED);
+	CU_ASSERT_EQUAL(buf_used(&out), head_of(&out));
+	/* Nothing else is: /healthzz and /healthz/ are pages. */
+	CU_ASSERT_EQUAL(serve_str("GET /healthzz HTTP/1.1\r\nHost: "
+				  "good.example\r\n\r\n",
+			    &any, NULL),
+	    UPGRADE_ANSWERED);
+	CU_ASSERT_EQUAL(r.http_status, 404);
+	buf_deinit(&out);
+}
+
 int
 test_upgrade_add(void)
 {
@@ -679,6 +712,7 @@ test_upgrade_add(void)
 		{ "server: HEAD has no body", test_server_plain_head },
 		{ "server: subprotocol selection", test_server_protocol },
 		{ "server: permessage-deflate", test_server_deflate },
+		{ "server: /healthz", test_server_health },
 		{ "client: permessage-deflate", test_client_deflate },
 		{ "server: origin refused with 403", test_server_origin },
 		{ "server: 426, 405 and 400 answers", test_server_refusals },
