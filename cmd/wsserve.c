@@ -336,7 +336,8 @@ static const char usage[] =
     "               [--no-history] [--no-page] [--origin origin]\n"
     "               [--passenv name,...] [--ping-interval seconds]\n"
     "               [--ping-timeout seconds] [--slow-client-timeout seconds]\n"
-    "               [--subprotocol name] [--unix-mode mode] [--whole]\n"
+    "               [--subprotocol name] [--trust-proxy address]\n"
+    "               [--unix-mode mode] [--whole]\n"
     "               [--exec cmd [arg ...]]";
 
 static const char about[] =

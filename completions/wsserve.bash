@@ -39,7 +39,7 @@ _wsserve()
             --max-clients | --max-memory | --max-message | --max-pending | \
             --origin | --ping-interval | \
             --ping-timeout | --slow-client-timeout | --subprotocol | \
-            --unix-mode)
+            --unix-mode | --trust-proxy)
             # Free text or a number: nothing to offer.
             return
             ;;
@@ -52,7 +52,8 @@ _wsserve()
         --max-clients --max-memory --max-message --max-pending --no-color
         --no-deflate --no-events --no-history --no-page --null --origin --passenv
         --ping-interval --ping-timeout --port --quiet --slow-client-timeout
-        --subprotocol --unix --unix-mode --verbose --version --whole"
+        --subprotocol --trust-proxy --unix --unix-mode --verbose --version
+        --whole"
     COMPREPLY=($(compgen -W "$opts" -- "$cur"))
 }
 

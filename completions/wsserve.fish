@@ -60,6 +60,7 @@ complete -c wsserve -n __wsserve_own -s q -l quiet -d 'Do not log connects and d
 complete -c wsserve -n __wsserve_own -l slow-client-timeout -x -d 'Close (1008) a client that lags that long (seconds; 0: never)'
 complete -c wsserve -n __wsserve_own -l subprotocol -x -d 'Accept subprotocol NAME'
 complete -c wsserve -n __wsserve_own -s U -l unix -r -F -d 'Listen on a Unix socket at PATH'
+complete -c wsserve -n __wsserve_own -l trust-proxy -x -d "Take the client's address from X-Forwarded-For or Forwarded of this peer"
 complete -c wsserve -n __wsserve_own -l unix-mode -x -d "The -U sockets' permissions, octal"
 complete -c wsserve -n __wsserve_own -s v -l verbose -d 'Log handshake details'
 complete -c wsserve -n __wsserve_own -s V -l version -d 'Print the version and exit'
