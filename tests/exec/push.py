@@ -30,7 +30,10 @@ async def main(url, pid, mib, hold):
     sent = 0
     total = mib * 1024 * 1024
     start = time.monotonic()
-    async with websockets.connect(url, max_size=None, close_timeout=5) as ws:
+    # Uncompressed: the stall measured is of the bytes themselves, which
+    # permessage-deflate would shrink to almost nothing.
+    async with websockets.connect(url, max_size=None, close_timeout=5,
+                                  compression=None) as ws:
 
         async def sender():
             nonlocal sent
