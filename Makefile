@@ -17,7 +17,7 @@ TEST_DEPS = bats bats-assert bats-support libcunit1-dev python3 \
 	    bash-completion zsh fish man-db \
 	    chromium openssl clang libclang-rt-14-dev llvm \
 	    clang-format-14 shellcheck python3-pexpect tmux jq \
-	    tinyproxy
+	    tinyproxy nginx redis-server redis-tools
 
 SRC  = src/buf.c src/log.c src/utf8.c src/url.c src/handshake.c src/net.c \
        src/proc.c src/opt.c src/lineio.c src/transport.c src/session.c \
@@ -136,6 +136,7 @@ ASAN_BATS  = tests/wscat.bats tests/wsserve.bats tests/handshake.bats \
 	     tests/interop_node.bats tests/flood.bats tests/strict.bats \
 	     tests/stdio.bats tests/security.bats tests/compat.bats \
 	     tests/tty_wsserve.bats tests/tty_wscat.bats tests/hibernate.bats \
+	     tests/deflate.bats tests/proxy.bats \
 	     $(wildcard tests/conformance*.bats)
 ASAN_ENV   = WS_BIN_DIR=build-asan ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # A representative subset under valgrind memcheck, both binaries: a full
-# session, refused and failed connects, and TLS with keepalive pings.  No
+# session (with permessage-deflate), refused and failed connects, and TLS
+# with keepalive pings.  No
 # errors, no leaks.  `make valgrind` runs only this file.
 
 load helpers
@@ -26,9 +27,14 @@ VG="valgrind --quiet --error-exitcode=99 --leak-check=full \
 	PORT=$(sed -n 's|.*listening on ws://.*:\([0-9]*\)/$|\1|p' "$SERVER_ERR")
 	URL=ws://127.0.0.1:$PORT/
 
-	# Client to server and back, text and binary, then a broadcast.
-	printf 'one\ntwo\nbin\377\n' >"$BATS_TEST_TMPDIR/in"
-	run --separate-stderr -0 timeout 60 $VG "$WSCAT" --count 3 "$URL" <"$BATS_TEST_TMPDIR/in"
+	# Client to server and back, text and binary, short and long
+	# (compressed both ways: permessage-deflate), then a broadcast.
+	{
+		printf 'one\ntwo\nbin\377\n'
+		printf 'compressible %.0s' {1..100}
+		printf '\n'
+	} >"$BATS_TEST_TMPDIR/in"
+	run --separate-stderr -0 timeout 60 $VG "$WSCAT" --count 4 "$URL" <"$BATS_TEST_TMPDIR/in"
 	cmp <(printf '%s\n' "$output") "$BATS_TEST_TMPDIR/in"
 
 	spawn c 60 $VG "$WSCAT" -w -1 "$URL" </dev/null
