@@ -56,12 +56,6 @@ zdeflate_free(struct zdeflate *z)
 	free(z);
 }
 
-bool
-zdeflate_takeover(const struct zdeflate *z)
-{
-	return z->takeover;
-}
-
 size_t
 zdeflate_bound(struct zdeflate *z, size_t n)
 {
@@ -92,6 +86,13 @@ zdeflate_message(struct zdeflate *z, const void *p, size_t n, uint8_t *out)
 	if (!z->takeover)
 		deflateReset(&z->s);
 	return len - 4;
+}
+
+void
+zdeflate_forget(struct zdeflate *z)
+{
+	if (z->takeover)
+		deflateReset(&z->s);
 }
 
 struct zpool *

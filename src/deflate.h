@@ -24,7 +24,6 @@ struct zdeflate;
  * carries over from message to message.  NULL when out of memory. */
 struct zdeflate *zdeflate_new(int bits, bool takeover);
 void zdeflate_free(struct zdeflate *z);
-bool zdeflate_takeover(const struct zdeflate *z);
 
 /* The most bytes a message of n bytes compresses to. */
 size_t zdeflate_bound(struct zdeflate *z, size_t n);
@@ -43,6 +42,11 @@ struct zpool *zpool_new(void);
 void zpool_free(struct zpool *p);
 /* The pool's compressor for 2^bits (8-15), or NULL when out of memory. */
 struct zdeflate *zpool_get(struct zpool *p, int bits);
+
+/* The message just compressed goes out uncompressed after all (it did
+ * not get smaller): the peer never sees it, so nothing may point back at
+ * it.  With takeover the window starts again, empty. */
+void zdeflate_forget(struct zdeflate *z);
 
 struct zinflate;
 

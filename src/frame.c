@@ -124,8 +124,10 @@ frame_encode_deflated(struct chunk **cur, struct zdeflate *z, int opcode,
 	dst = c->data + c->len + FRAME_HEADER_MAX;
 	if ((zn = zdeflate_message(z, p, n, dst)) == -1)
 		return NULL;
-	if (!zdeflate_takeover(z) && (size_t)zn >= n)
+	if ((size_t)zn >= n) {
+		zdeflate_forget(z);
 		return frame_encode(cur, opcode, p, n, mask, off);
+	}
 	h = header_len(zn, mask != NULL);
 	*off = c->len + FRAME_HEADER_MAX - h;
 	frame_header(c->data + *off, opcode | FRAME_RSV1, zn, mask);

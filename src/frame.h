@@ -44,10 +44,9 @@ struct chunk *frame_encode(struct chunk **cur, int opcode, const void *p,
 
 struct zdeflate;
 
-/* frame_encode, the message compressed by z (src/deflate) with RSV1 set.
- * A compressor without takeover may keep its output: when it is not
- * smaller, the frame goes out as frame_encode makes it.  NULL when out of
- * memory or z failed. */
+/* frame_encode, the message compressed by z (src/deflate) with RSV1 set;
+ * when that is not smaller, the frame goes out as frame_encode makes it
+ * (and z forgets the message).  NULL when out of memory or z failed. */
 struct chunk *frame_encode_deflated(struct chunk **cur, struct zdeflate *z,
     int opcode, const void *p, size_t n, const uint8_t *mask, size_t *off);
 
