@@ -38,7 +38,9 @@ zdeflate_new(int bits, bool takeover)
 	if ((z = calloc(1, sizeof(*z))) == NULL)
 		return NULL;
 	z->takeover = takeover;
-	if (deflateInit2(&z->s, Z_DEFAULT_COMPRESSION, Z_DEFLATED,
+	/* The fastest level: 4 times level 6's speed on text, for a ratio
+	 * little worse. */
+	if (deflateInit2(&z->s, Z_BEST_SPEED, Z_DEFLATED,
 		-(bits < 9 ? 9 : bits), 8,
 		bits < 9 ? Z_HUFFMAN_ONLY : Z_DEFAULT_STRATEGY) != Z_OK) {
 		free(z);
