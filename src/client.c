@@ -192,7 +192,11 @@ on_open(struct wsconn *c, void *arg)
 	if (cfg->echo)
 		return; /* replies only; stdin is not read */
 	if (cfg->nexecute == 0) {
-		client_set_reading(cl, true);
+		/* A reconnect after the input ended: -w starts again. */
+		if (cl->input_ended)
+			client_input_done(cl);
+		else
+			client_set_reading(cl, true);
 		return;
 	}
 	for (size_t i = 0; i < cfg->nexecute; i++)
@@ -257,6 +261,19 @@ is_redirect(const struct wsconn *c)
 		status == 308);
 }
 
+/* -H lines that are credentials, for a redirect to another server. */
+static void
+drop_credential_headers(struct client *cl)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < cl->hs.nheaders; i++)
+		if (strncasecmp(cl->headers[i], "Authorization:", 14) != 0 &&
+		    strncasecmp(cl->headers[i], "Cookie:", 7) != 0)
+			cl->headers[n++] = cl->headers[i];
+	cl->hs.nheaders = n;
+}
+
 /* -L: the request again, to where c's answer points.  The credentials
  * stay with their server: another host or port gets neither --auth nor
  * the URL's user, nor -H Authorization or Cookie lines, unless the
@@ -267,7 +284,7 @@ follow_redirect(struct client *cl, struct wsconn *c)
 	const struct client_config *cfg = cl->cfg;
 	char err[LOG_ERR_MAX / 2], shown[4 * 256];
 	struct url next;
-	bool same;
+	bool same, own_user;
 	int r;
 
 	log_escape(shown, sizeof(shown), wsconn_location(c),
@@ -298,27 +315,20 @@ follow_redirect(struct client *cl, struct wsconn *c)
 	same = strcasecmp(next.host, cl->url.host) == 0 &&
 	    strcmp(next.port, cl->url.port) == 0 &&
 	    strcmp(next.unix_path, cl->url.unix_path) == 0;
-	if (!same || next.userinfo[0] != '\0')
-		cl->hs.auth = next.userinfo[0] != '\0' ? next.userinfo : NULL;
+	/* The Location's own user, else on the same server the URL's
+	 * (--auth stays there too), else none. */
+	own_user = next.userinfo[0] != '\0';
+	if (same && !own_user)
+		memcpy(next.userinfo, cl->url.userinfo, sizeof(next.userinfo));
+	if (own_user || (same && cl->hs.auth == cl->url.userinfo))
+		cl->hs.auth = cl->url.userinfo; /* next's, once copied */
+	else if (!same)
+		cl->hs.auth = NULL;
 	if (!same) {
-		cl->hs.hostport = next.hostport;
-		for (size_t i = 0; i < cl->hs.nheaders;)
-			if (strncasecmp(cl->headers[i], "Authorization:", 14) ==
-				0 ||
-			    strncasecmp(cl->headers[i], "Cookie:", 7) == 0)
-				cl->headers[i] = cl->headers[--cl->hs.nheaders];
-			else
-				i++;
-	} else if (cl->hs.hostport == cl->url.hostport)
-		cl->hs.hostport = next.hostport;
-	/* hs points into cl->url: copy the auth before it moves. */
-	if (cl->hs.auth == cl->url.userinfo)
-		cl->hs.auth = next.userinfo;
-	cl->url = next;
-	if (cl->hs.auth == next.userinfo)
-		cl->hs.auth = cl->url.userinfo;
-	if (cl->hs.hostport == next.hostport)
 		cl->hs.hostport = cl->url.hostport;
+		drop_credential_headers(cl);
+	}
+	cl->url = next; /* hs points into cl->url, which stays */
 	cl->hs.resource = cl->url.resource;
 	url_format(&cl->url, cl->url_text, sizeof(cl->url_text));
 	wsconn_free(c);

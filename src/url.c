@@ -273,6 +273,39 @@ url_redact(const char *s, char *out, size_t outlen)
 	snprintf(out, outlen, "%.*s***%s", (int)(keep - s), s, at);
 }
 
+/* RFC 3986 5.2.4 on the path at the start of p (up to a '?'), in
+ * place: "." segments go, and ".." takes the segment before it with it. */
+static void
+remove_dot_segments(char *p)
+{
+	char *end = p + strcspn(p, "?"), *in = p, *out = p, *seg;
+	size_t n;
+
+	while (in < end) {
+		/* One segment: its '/' and what follows up to the next. */
+		n = 1 + strcspn(in + 1, "/?");
+		if (in + n > end)
+			n = end - in;
+		seg = in;
+		in += n;
+		if (n == 2 && seg[1] == '.') {
+			if (in == end)
+				*out++ = '/';
+		} else if (n == 3 && seg[1] == '.' && seg[2] == '.') {
+			while (out > p && *--out != '/')
+				;
+			if (in == end)
+				*out++ = '/';
+		} else {
+			memmove(out, seg, n);
+			out += n;
+		}
+	}
+	if (out == p)
+		*out++ = '/';
+	memmove(out, end, strlen(end) + 1);
+}
+
 int
 url_resolve(const struct url *base, const char *ref, struct url *out, char *err,
     size_t errlen)
@@ -281,10 +314,6 @@ url_resolve(const struct url *base, const char *ref, struct url *out, char *err,
 	const char *hash = strchr(ref, '#'), *q;
 	size_t n = hash != NULL ? (size_t)(hash - ref) : strlen(ref), dir;
 
-	if (n == 0) {
-		snprintf(err, errlen, "empty Location");
-		return -1;
-	}
 	if (has_scheme(ref) || (ref[0] == '/' && ref[1] == '/')) {
 		if (snprintf(full, sizeof(full), "%s%.*s",
 			has_scheme(ref) ? "" :
@@ -298,21 +327,23 @@ url_resolve(const struct url *base, const char *ref, struct url *out, char *err,
 	}
 	*out = *base;
 	out->userinfo[0] = '\0';
-	/* Beside the last segment: base's path up to its last '/'. */
-	dir = 0;
-	if (ref[0] != '/') {
-		q = strchr(base->resource, '?');
-		dir = q != NULL ? (size_t)(q - base->resource) :
-				  strlen(base->resource);
+	/* "?q": base's path; "/p": none of it; "p": up to its last '/'. */
+	q = strchr(base->resource, '?');
+	dir = q != NULL ? (size_t)(q - base->resource) : strlen(base->resource);
+	if (n == 0 || ref[0] == '?')
+		dir = n == 0 ? strlen(base->resource) : dir;
+	else if (ref[0] == '/')
+		dir = 0;
+	else
 		while (dir > 0 && base->resource[dir - 1] != '/')
 			dir--;
-	}
 	if (snprintf(full, sizeof(full), "%.*s", (int)dir, base->resource) >=
 		(int)sizeof(full) ||
 	    set_resource(out, full, ref, n) == -1) {
 		snprintf(err, errlen, "path too long");
 		return -1;
 	}
+	remove_dot_segments(out->resource);
 	return 0;
 }
 

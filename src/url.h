@@ -36,11 +36,11 @@ int url_parse(const char *s, struct url *u, char *err, size_t errlen);
 
 /* The URL that ref, a redirect's Location, names from base (RFC 3986
  * 5.2 as far as these URLs go): absolute (ws, wss, http, https),
- * "//host/path" in base's scheme, "/path" or "path" on base's server
- * (Unix socket included), the latter beside base's last path segment.
- * A fragment is dropped; dot segments are left to the server.  The user
- * info is ref's own (base's is not carried over).  0, or -1 with the
- * reason in err. */
+ * "//host/path" in base's scheme, "/path", "path" beside base's last
+ * segment or "?query" on base's path, on base's server (a Unix socket
+ * included), dot segments removed.  A fragment is dropped ("#x" alone is
+ * base).  The user info is ref's own (base's is not carried over).  0,
+ * or -1 with the reason in err. */
 int url_resolve(const struct url *base, const char *ref, struct url *out,
     char *err, size_t errlen);
 

@@ -1,6 +1,7 @@
 /*
  * url_parse: schemes, defaults, the Host header value, and rejects.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include <CUnit/CUnit.h>
@@ -378,8 +379,69 @@ test_unix(void)
 	parse_fails(longpath);
 }
 
+/* A redirect's Location resolved from the URL it answered (RFC 3986
+ * 5.4's examples, as far as ws:// URLs go). */
+static void
+test_resolve(void)
+{
+	static const struct {
+		const char *ref, *want; /* want: url_format's, or NULL */
+	} c[] = {
+		{ "g", "ws://a/b/c/g" },
+		{ "./g", "ws://a/b/c/g" },
+		{ "g/", "ws://a/b/c/g/" },
+		{ "/g", "ws://a/g" },
+		{ "//g", "ws://g/" },
+		{ "?y", "ws://a/b/c/d;p?y" },
+		{ "g?y", "ws://a/b/c/g?y" },
+		{ "#s", "ws://a/b/c/d;p?q" },
+		{ "g#s", "ws://a/b/c/g" },
+		{ ".", "ws://a/b/c/" },
+		{ "..", "ws://a/b/" },
+		{ "../g", "ws://a/b/g" },
+		{ "../..", "ws://a/" },
+		{ "../../../g", "ws://a/g" },
+		{ "/./g", "ws://a/g" },
+		{ "/../g", "ws://a/g" },
+		{ "g.", "ws://a/b/c/g." },
+		{ "..g", "ws://a/b/c/..g" },
+		{ "./../g", "ws://a/b/g" },
+		{ "g/./h", "ws://a/b/c/g/h" },
+		{ "g/../h", "ws://a/b/c/h" },
+		{ "g?y/../x", "ws://a/b/c/g?y/../x" },
+		{ "wss://x:8443/p", "wss://x:8443/p" },
+		{ "https://x/p", "wss://x/p" },
+		{ "a b", "ws://a/b/c/a%20b" },
+		{ "ftp://x/", NULL },
+	};
+	struct url base, r;
+	char why[128], got[256];
+
+	CU_ASSERT_EQUAL_FATAL(
+	    url_parse("ws://u:p@a/b/c/d;p?q", &base, why, sizeof(why)), 0);
+	for (size_t i = 0; i < UNIT_NTESTS(c); i++) {
+		if (c[i].want == NULL) {
+			CU_ASSERT_EQUAL(url_resolve(&base, c[i].ref, &r, why,
+					    sizeof(why)),
+			    -1);
+			continue;
+		}
+		got[0] = '\0';
+		if (url_resolve(&base, c[i].ref, &r, why, sizeof(why)) == 0)
+			url_format(&r, got, sizeof(got));
+		if (strcmp(got, c[i].want) != 0) {
+			fprintf(stderr, "\n  %s: got '%s', want '%s'\n",
+			    c[i].ref, got, c[i].want);
+			CU_FAIL("resolved URL");
+		}
+		/* The user stays with base: a Location names its own. */
+		CU_ASSERT_STRING_EQUAL(r.userinfo, "");
+	}
+}
+
 static const struct unit_test tests[] = {
 	{ "ws+unix:// and wss+unix://", test_unix },
+	{ "a redirect's Location resolved", test_resolve },
 	{ "ws://host", test_plain },
 	{ "port, path and query", test_port_path_query },
 	{ "no scheme means ws", test_no_scheme },
