@@ -96,7 +96,8 @@ LINT_C  = $(wildcard src/*.c src/*.h cmd/*.c tests/unit/*.c tests/unit/*.h \
 	  tests/fuzz/*.c bench/*.c)
 LINT_SH = bench/run .ci/run .ci/deps .ci/npm tests/run-bats tests/fuzz/run \
 	  tests/helpers.bash tests/tls_helpers.bash tests/browser_helpers.bash \
-	  tests/tty_helpers.bash
+	  tests/tty_helpers.bash deploy/wsserve-redis bench/cluster \
+	  tests/peers/nginx_conf.sh
 
 lint: lint-format lint-man lint-sh lint-analyze
 

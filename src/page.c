@@ -60,12 +60,16 @@ page_init(struct page *p, char *err, size_t errlen)
 }
 
 bool
-page_is_health(const char *path, size_t pathlen)
+page_is_health(const char *in, size_t len, bool *head)
 {
-	const char *q = memchr(path, '?', pathlen);
-	size_t n = q ? (size_t)(q - path) : pathlen;
+	size_t m = len > 4 && memcmp(in, "GET ", 4) == 0 ? 4 :
+	    len > 5 && memcmp(in, "HEAD ", 5) == 0	 ? 5 :
+							   0;
+	size_t n = strlen(PAGE_HEALTH);
 
-	return n == strlen(PAGE_HEALTH) && memcmp(path, PAGE_HEALTH, n) == 0;
+	*head = m == 5;
+	return m > 0 && len - m > n && memcmp(in + m, PAGE_HEALTH, n) == 0 &&
+	    (in[m + n] == ' ' || in[m + n] == '?');
 }
 
 int

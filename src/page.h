@@ -32,8 +32,10 @@ int page_init(struct page *p, char *err, size_t errlen);
 #define PAGE_HEALTH "/healthz"
 #define PAGE_HEALTH_WHY "health check"
 
-/* Whether path (a query allowed) is PAGE_HEALTH. */
-bool page_is_health(const char *path, size_t pathlen);
+/* Whether the request head in[0..len) asks for PAGE_HEALTH (a query
+ * allowed), by GET or (*head true) HEAD, in any HTTP/1.x: a health
+ * checker may send HTTP/1.0 without a Host. */
+bool page_is_health(const char *in, size_t len, bool *head);
 
 /* Appends the health check's answer.  200, or -1 when out has no room. */
 int page_health(struct buf *out, bool head);

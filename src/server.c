@@ -42,9 +42,14 @@
 static void
 stop_listening(struct server *s)
 {
+	/* Closed, not just unwatched: a load balancer's connects are
+	 * refused at once and go to another instance. */
 	for (int i = 0; i < s->nlisteners; i++)
-		if (ev_is_active(&s->listeners[i]))
+		if (s->listeners[i].fd >= 0) {
 			ev_io_stop(s->loop, &s->listeners[i]);
+			close(s->listeners[i].fd);
+			ev_io_set(&s->listeners[i], -1, EV_READ);
+		}
 }
 
 /* Each queue is bounded by its high mark, all of them together by the
@@ -912,12 +917,10 @@ server_deinit(struct server *s)
 		s->nexiting--;
 		server_free_peer(p);
 	}
-	for (int i = 0; i < s->nlisteners; i++) {
-		ev_io_stop(s->loop, &s->listeners[i]);
-		close(s->listeners[i].fd);
+	stop_listening(s);
+	for (int i = 0; i < s->nlisteners; i++)
 		if (s->unix_path[i] != NULL)
 			(void)unlink(s->unix_path[i]);
-	}
 	proc_signals_stop(s->loop, &s->signals);
 	ev_timer_stop(s->loop, &s->grace);
 	ev_timer_stop(s->loop, &s->slow_check);

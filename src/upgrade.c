@@ -55,6 +55,7 @@ upgrade_server(const char *in, size_t len, const struct handshake_policy *pol,
 	struct handshake_request req;
 	const char *protocol = NULL;
 	char deflate[PMD_ANSWER_MAX];
+	bool head;
 	ssize_t n;
 	int status;
 
@@ -74,15 +75,15 @@ upgrade_server(const char *in, size_t len, const struct handshake_policy *pol,
 		return refuse_answered(out, r);
 	if (n == 0)
 		return UPGRADE_MORE;
-	status = handshake_parse_request(in, n, &req, r->why, sizeof(r->why));
-	/* A load balancer's health check says nothing of ours: no policy. */
-	if (status == 426 && req.plain &&
-	    page_is_health(req.path.p, req.path.n)) {
+	/* A load balancer's health check says nothing of ours: no policy,
+	 * and whatever HTTP/1.x it speaks. */
+	if (page_is_health(in, n, &head)) {
 		snprintf(r->why, sizeof(r->why), PAGE_HEALTH_WHY);
-		if ((r->http_status = page_health(out, req.head)) == -1)
+		if ((r->http_status = page_health(out, head)) == -1)
 			return refused(r, 0, "answer too large");
 		return UPGRADE_ANSWERED;
 	}
+	status = handshake_parse_request(in, n, &req, r->why, sizeof(r->why));
 	/* The page answers to the same hosts, origins and users as the
 	 * WebSocket does. */
 	if (status == 426 && req.plain) {
