@@ -164,8 +164,9 @@ fuzz-smoke:
 # (not built by `make all`) is the load client of the others and their
 # plain-TCP baseline server.
 bench: all bench/wsload bench/jsonenc bench/deflate
-	@./.ci/deps socat time
+	@./.ci/deps socat time nginx redis-server redis-tools
 	./bench/run
+	./bench/cluster
 
 bench/wsload: bench/wsload.c
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -o $@ bench/wsload.c

@@ -163,6 +163,7 @@ serve(const char *in, size_t len, const struct handshake_policy *pol,
 	ssize_t head = handshake_head_len(in, len, HANDSHAKE_MAX_HEAD);
 	struct buf out;
 	char prefix[16];
+	bool health, head_only;
 
 	buf_init(&out, 1 << 20);
 	st = upgrade_server(in, len, pol, pg, &out, &r);
@@ -185,9 +186,17 @@ serve(const char *in, size_t len, const struct handshake_policy *pol,
 	case UPGRADE_ANSWERED:
 		if (r.http_status != 200 && r.http_status != 404)
 			broken("a plain answer that is not 200 or 404", st, &r);
-		if (r.http_status == 200 && pg == NULL)
+		/* The health check is 200 with or without a page, and says
+		 * "ok" to GET. */
+		health = strcmp(r.why, PAGE_HEALTH_WHY) == 0;
+		if (health != page_is_health(in, len, &head_only) ||
+		    (health && r.http_status != 200))
+			broken("the health check misjudged", st, &r);
+		if (r.http_status == 200 && pg == NULL && !health)
 			broken("200 without a page", st, &r);
-		check_body(&out, strncmp(r.why, "HEAD ", 5) == 0, st, &r);
+		check_body(&out,
+		    health ? head_only : strncmp(r.why, "HEAD ", 5) == 0, st,
+		    &r);
 		break;
 	case UPGRADE_REFUSED:
 		if (memchr(r.why, '\0', sizeof(r.why)) == NULL)
