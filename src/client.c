@@ -586,7 +586,7 @@ end_status(struct client *cl)
 
 	if (cl->status != -1) {
 		if (cl->status == WS_EXIT_CONNECT && cl->wcfg.proxy != NULL)
-			log_msg("cannot connect to %s for %s: %s",
+			log_msg("cannot connect to proxy %s for %s: %s",
 			    cl->proxy_shown, cl->url_text, cl->err);
 		else if (cl->status == WS_EXIT_CONNECT)
 			log_msg("cannot connect to %s: %s", cl->url_text,
@@ -682,10 +682,9 @@ pick_proxy(struct client *cl, const struct url *u)
 		snprintf(cl->err, sizeof(cl->err), "proxy %s: %s", shown, err);
 		return -1;
 	}
-	snprintf(cl->proxy_shown, sizeof(cl->proxy_shown),
-	    strchr(cl->proxy.host, ':') ? "proxy [%s]:%s" : "proxy %s:%s",
-	    cl->proxy.host, cl->proxy.port);
-	log_debug("through %s (%s)", cl->proxy_shown, shown);
+	net_hostport(cl->proxy_shown, sizeof(cl->proxy_shown), cl->proxy.host,
+	    cl->proxy.port);
+	log_debug("through proxy %s (%s)", cl->proxy_shown, shown);
 	cl->wcfg.proxy = &cl->proxy;
 	cl->wcfg.target_host = u->host;
 	cl->wcfg.target_port = u->port;

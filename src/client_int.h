@@ -41,9 +41,9 @@ struct client {
 	bool closing;	      /* we asked for the close */
 	ev_timer retry;	      /* the next reconnect */
 	struct proxy proxy;   /* wcfg.proxy's, when there is one */
-	char proxy_shown[PROXY_MAX_HOST + 16]; /* "proxy HOST:PORT" */
-	struct addrinfo *addrs;		       /* owned */
-	struct addrinfo unix_ai;	       /* a Unix socket's, instead */
+	char proxy_shown[PROXY_MAX_HOST + 8]; /* its "HOST:PORT" */
+	struct addrinfo *addrs;		      /* owned */
+	struct addrinfo unix_ai;	      /* a Unix socket's, instead */
 	struct sockaddr_un unix_sun;
 	struct addrinfo *next_ai;  /* next address to try */
 	ev_io connecting;	   /* fd of the connect in progress */

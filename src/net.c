@@ -425,6 +425,13 @@ net_cidr_has(const struct net_cidr *c, int family, const unsigned char *addr)
 	    ((c->addr[whole] ^ addr[whole]) & (0xff00 >> rest)) == 0;
 }
 
+void
+net_hostport(char *out, size_t outlen, const char *host, const char *port)
+{
+	snprintf(out, outlen, strchr(host, ':') ? "[%s]:%s" : "%s:%s", host,
+	    port);
+}
+
 int
 net_peer_addr(const char *peer, int *family, unsigned char addr[16])
 {

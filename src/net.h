@@ -35,6 +35,10 @@ int net_cidr_text(const char *s, struct net_cidr *c);
 bool net_cidr_has(const struct net_cidr *c, int family,
     const unsigned char *addr);
 
+/* "host:port", an IPv6 host in brackets: what CONNECT and messages
+ * name. */
+void net_hostport(char *out, size_t outlen, const char *host, const char *port);
+
 /* The address of a peer as net_format() words it ("1.2.3.4:5",
  * "[::1]:5"), or an address alone, as family and bytes.  0, or -1 when
  * it is none (a Unix socket's "unix"). */

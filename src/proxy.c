@@ -197,23 +197,15 @@ entry_matches(const char *e, size_t n, const struct target *t)
 bool
 proxy_no_proxy(const char *list, const char *host)
 {
-	struct target t = { .name = host, .family = AF_UNSPEC };
-	char ip[INET6_ADDRSTRLEN];
+	struct target t = { .name = host };
 	size_t n = strlen(host);
 
 	/* Only the whole list, as in curl: "*" among names is no wildcard. */
 	if (strcmp(list, "*") == 0)
 		return true;
-	if (n >= 2 && host[0] == '[' && host[n - 1] == ']')
-		t.name++, n -= 2;
-	if (n < sizeof(ip)) {
-		memcpy(ip, t.name, n);
-		ip[n] = '\0';
-		if (inet_pton(AF_INET, ip, t.addr) == 1)
-			t.family = AF_INET;
-		else if (inet_pton(AF_INET6, ip, t.addr) == 1)
-			t.family = AF_INET6;
-	}
+	/* An address, brackets or not, or else a name. */
+	if (net_peer_addr(host, &t.family, t.addr) == -1)
+		t.family = AF_UNSPEC;
 	if (n > 0 && t.name[n - 1] == '.')
 		n--;
 	t.namelen = n;

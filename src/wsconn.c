@@ -830,12 +830,6 @@ wsconn_protocol(const struct wsconn *c)
 	return c->protocol;
 }
 
-const struct pmd *
-wsconn_deflate(const struct wsconn *c)
-{
-	return &c->deflate;
-}
-
 struct zdeflate *
 wsconn_deflater(const struct wsconn *c)
 {

@@ -168,9 +168,6 @@ void wsconn_set_peer(struct wsconn *c, const char *peer);
 const char *wsconn_request(const struct wsconn *c, size_t *len);
 /* Once open: the subprotocol agreed on, or "". */
 const char *wsconn_protocol(const struct wsconn *c);
-struct pmd;
-/* Once open: the permessage-deflate agreed on (pm->on false: none). */
-const struct pmd *wsconn_deflate(const struct wsconn *c);
 /* Once open: the compressor of messages to this peer, or NULL: a server's
  * broadcast is compressed once for all peers that share one. */
 struct zdeflate *wsconn_deflater(const struct wsconn *c);

@@ -224,13 +224,14 @@ wsconn_open_tls(struct wsconn *c)
 static void
 tunnel_open(struct wsconn *c, size_t used)
 {
+	char target[PROXY_MAX_HOST + 8];
+
 	buf_consume(&c->http_in, used);
 	free(c->socks);
 	c->socks = NULL;
-	log_debug(strchr(c->cfg->target_host, ':') ?
-		"%s: tunnel to [%s]:%s open" :
-		"%s: tunnel to %s:%s open",
-	    c->peer, c->cfg->target_host, c->cfg->target_port);
+	net_hostport(target, sizeof(target), c->cfg->target_host,
+	    c->cfg->target_port);
+	log_debug("%s: tunnel to %s open", c->peer, target);
 	if (c->cfg->tls == NULL) {
 		wsconn_open_http(c);
 		return;
@@ -255,9 +256,8 @@ wsconn_open_proxy(struct wsconn *c)
 
 	c->state = WSCONN_PROXY;
 	if (p->kind == PROXY_HTTP) {
-		snprintf(hostport, sizeof(hostport),
-		    strchr(c->cfg->target_host, ':') ? "[%s]:%s" : "%s:%s",
-		    c->cfg->target_host, c->cfg->target_port);
+		net_hostport(hostport, sizeof(hostport), c->cfg->target_host,
+		    c->cfg->target_port);
 		log_debug("%s: CONNECT %s", c->peer, hostport);
 		r = proxy_connect_request(&c->http_out, p, hostport);
 	} else if ((c->socks = calloc(1, sizeof(*c->socks))) == NULL)

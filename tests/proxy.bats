@@ -602,6 +602,11 @@ no_proxy_proxied() {
 		-x unix2 -1 "$URL" </dev/null
 	assert_output unix2
 	refute_tinyproxy_used
+	# Asked for by name, a proxy with a Unix socket is a usage error.
+	run_wscat 2 --proxy "$PROXY" "ws+unix://$sock" </dev/null
+	assert_stderr_is 'wscat: --proxy: not with a Unix socket'
+	run_wscat 2 --proxy "$PROXY" --unix "$sock" "$URL" </dev/null
+	assert_stderr_is 'wscat: --proxy: not with a Unix socket'
 }
 
 # ---- SOCKS5 ----------------------------------------------------------------
